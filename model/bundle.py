@@ -1,0 +1,98 @@
+"""A loaded model with its tokenizer(s): the one object the app and the command line hold.
+
+Why a bundle: turning text into a trace needs the config, the tokenizer(s) and the weights
+together, and the rules for what the model reads (the lessons' ``<EOS>`` after the prompt,
+the translator's decoder starting from ``<EOS>``) belong in one place, not in every page.
+The bundle is shared by every browser session, so nothing here mutates it after loading.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import torch
+
+from .config import ModelConfig
+from .tokenizer import Encoding, Tokenizer
+from .trace import RunOptions, Trace
+from .transformer import DecoderOnly, EncoderDecoder, count_parameters
+
+
+class EmptyPromptError(ValueError):
+    """The prompt holds no token the model can read (documented: the app shows a hint)."""
+
+
+@dataclass
+class ModelBundle:
+    config: ModelConfig
+    model: DecoderOnly | EncoderDecoder
+    tokenizer: Tokenizer  # the stream's (decoder-only) or the output language's (translator)
+    src_tokenizer: Tokenizer | None = None  # the input language's, for a translator
+    name: str = "model"
+    card: str = ""  # the checkpoint's README.md, shown in the app
+    path: str | None = None
+    extra: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.model.eval()
+
+    @property
+    def is_translator(self) -> bool:
+        return self.config.is_encoder_decoder
+
+    @property
+    def n_parameters(self) -> int:
+        return count_parameters(self.model)
+
+    @property
+    def prompt_tokenizer(self) -> Tokenizer:
+        return self.src_tokenizer if self.src_tokenizer is not None else self.tokenizer
+
+    def encode(self, text: str) -> Encoding:
+        """The prompt as the model reads it, cut to the model's maximum length (reported)."""
+        return self.prompt_tokenizer.encode(text, max_tokens=self.config.max_len)
+
+    def logits(self, prompt_ids: Sequence[int], continuation: Sequence[int] = ()) -> torch.Tensor:
+        """Logits [pos, vocab] of the output stream, without recording a trace (for generation)."""
+        return self._forward(prompt_ids, continuation, RunOptions(), capture=False)[0]
+
+    def stream_ids(self, prompt_ids: Sequence[int], continuation: Sequence[int]) -> list[int]:
+        """What the (decoder) stream reads: the prompt then the generated tokens, or for a
+        translator ``<EOS>`` then the translation so far, cut to the maximum length."""
+        head = [self.tokenizer.eos_id] if self.is_translator else list(prompt_ids)
+        return (head + list(continuation))[: self.config.max_len]
+
+    def _forward(self, prompt_ids, continuation, options, capture):
+        if not prompt_ids:
+            raise EmptyPromptError("the prompt has no word this model knows")
+        stream = self.stream_ids(prompt_ids, continuation)
+        if self.is_translator:
+            logits, tensors = self.model.run(list(prompt_ids), stream, options, capture)
+        else:
+            logits, tensors = self.model.run(stream, options, capture)
+        return logits, tensors, stream
+
+    def run(self, text: str, continuation: Sequence[int] | None = None, options: RunOptions = RunOptions()) -> Trace:
+        """Text -> one forward pass -> Trace of every intermediate.
+
+        ``continuation``: tokens after the prompt (decoder-only) or after the decoder's
+        starting ``<EOS>`` (translator). For a translator, None means the model's own greedy
+        translation, so the trace shows the decoder producing every output word.
+        """
+        encoding = self.encode(text)
+        if continuation is None:
+            continuation = []
+            if self.is_translator and encoding.ids:
+                from .generate import greedy_continuation
+
+                continuation = greedy_continuation(self, encoding.ids)
+        logits, tensors, stream = self._forward(encoding.ids, continuation, options, capture=True)
+        return Trace(
+            tensors=tensors,
+            tokens=self.tokenizer.decode(stream),
+            src_tokens=encoding.tokens if self.is_translator else None,
+            n_prompt=1 if self.is_translator else len(encoding.ids),
+            options=options,
+            encoding=encoding,
+        )

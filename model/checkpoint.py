@@ -1,0 +1,165 @@
+"""Checkpoint folders: config.json + tokenizer.json + model.safetensors + README.md.
+
+Why this format: loading reads only JSON and safetensors, so a checkpoint someone hands the
+app can never run code (pickle can). Everything is checked against the config before the
+model is used, and every problem raises ``CheckpointError`` whose message names the file
+and the problem, so the app can show it and keep the previous model.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import torch
+from safetensors import SafetensorError, safe_open
+from safetensors.torch import save_file
+
+from .bundle import ModelBundle
+from .config import ConfigError, ModelConfig
+from .tokenizer import TokenizerError, tokenizers_from_json, tokenizers_to_json
+from .transformer import build_model
+
+CONFIG, TOKENIZER, WEIGHTS, CARD = "config.json", "tokenizer.json", "model.safetensors", "README.md"
+TRAINING = "training.json"  # optional: recipe, seed and loss log of the run that made it
+PICKLE_SUFFIXES = (".pt", ".pth", ".bin", ".pkl", ".pickle", ".ckpt")
+MAX_JSON_BYTES = 16 * 1024 * 1024  # a config or vocabulary larger than this is not ours
+# Magic bytes of pickle (protocol 2+) and of torch.save's zip container.
+_PICKLE_MAGIC = (b"\x80", b"PK\x03\x04")
+
+
+class CheckpointError(ValueError):
+    """A checkpoint folder that cannot be loaded; the message names the file and the problem."""
+
+    def __init__(self, path: Path | str, problem: str) -> None:
+        self.path, self.problem = str(path), problem
+        super().__init__(f"{path}: {problem}")
+
+
+def save_checkpoint(bundle: ModelBundle, folder: str | Path, card: str | None = None) -> Path:
+    """Write the four files. Tied or buffer tensors are stored once, as safetensors requires."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / CONFIG).write_text(bundle.config.to_json())
+    (folder / TOKENIZER).write_text(tokenizers_to_json(bundle.tokenizer, bundle.src_tokenizer), encoding="utf-8")
+    state = {k: v.detach().contiguous().clone() for k, v in _weights(bundle.model).items()}
+    save_file(state, str(folder / WEIGHTS), metadata={"format": "pt"})
+    (folder / CARD).write_text(card if card is not None else bundle.card or f"# {folder.name}\n", encoding="utf-8")
+    return folder
+
+
+def write_training_info(folder: str | Path, info: dict) -> None:
+    (Path(folder) / TRAINING).write_text(json.dumps(info, indent=2) + "\n")
+
+
+def _weights(model: torch.nn.Module) -> dict[str, torch.Tensor]:
+    """state_dict without the second name of a tied weight."""
+    seen: set[int] = set()
+    out = {}
+    for name, tensor in model.state_dict().items():
+        if id(tensor) in seen or tensor.data_ptr() in seen:
+            continue
+        seen.add(tensor.data_ptr())
+        out[name] = tensor
+    return out
+
+
+def _read_json(path: Path) -> str:
+    if not path.is_file():
+        raise CheckpointError(path, "file is missing")
+    if path.stat().st_size > MAX_JSON_BYTES:
+        raise CheckpointError(path, f"file is larger than {MAX_JSON_BYTES // 2**20} MB")
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise CheckpointError(path, "file is not UTF-8 text") from None
+
+
+def load_checkpoint(folder: str | Path, name: str | None = None) -> ModelBundle:
+    """Validate and load a checkpoint folder; raises CheckpointError for any problem."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise CheckpointError(folder, "not a checkpoint folder (it does not exist or is not a folder)")
+    weights_path = folder / WEIGHTS
+    if not weights_path.is_file():
+        pickles = sorted(p.name for p in folder.iterdir() if p.suffix in PICKLE_SUFFIXES)
+        if pickles:
+            raise CheckpointError(folder / pickles[0], f"pickle files are never loaded (they can run code); convert the weights to {WEIGHTS}")
+        raise CheckpointError(weights_path, "file is missing")
+
+    try:
+        config = ModelConfig.from_json(_read_json(folder / CONFIG))
+    except ConfigError as err:
+        raise CheckpointError(folder / CONFIG, str(err)) from None
+    try:
+        tokenizer, src_tokenizer = tokenizers_from_json(_read_json(folder / TOKENIZER))
+    except TokenizerError as err:
+        raise CheckpointError(folder / TOKENIZER, str(err)) from None
+    _check_vocabularies(folder / TOKENIZER, config, tokenizer, src_tokenizer)
+
+    model = build_model(config)
+    expected = _weights(model)
+    state = _read_weights(weights_path, expected)
+    model.load_state_dict(state, strict=False)  # strictness checked above, tied names excepted
+    card_path = folder / CARD
+    card = card_path.read_text(encoding="utf-8", errors="replace") if card_path.is_file() else ""
+    extra = {}
+    if (folder / TRAINING).is_file():
+        try:
+            extra = json.loads(_read_json(folder / TRAINING))
+        except json.JSONDecodeError as err:
+            raise CheckpointError(folder / TRAINING, f"not valid JSON ({err})") from None
+        if not isinstance(extra, dict):
+            raise CheckpointError(folder / TRAINING, "must be a JSON object")
+    return ModelBundle(config, model, tokenizer, src_tokenizer, name=name or folder.name, card=card, path=str(folder), extra=extra)
+
+
+def _check_vocabularies(path: Path, config: ModelConfig, tokenizer, src_tokenizer) -> None:
+    if len(tokenizer) != config.vocab_size:
+        raise CheckpointError(path, f"the vocabulary has {len(tokenizer)} words but config.json says vocab_size = {config.vocab_size}")
+    if config.is_encoder_decoder:
+        if src_tokenizer is None:
+            raise CheckpointError(path, "an encoder-decoder needs a \"source\" and a \"target\" vocabulary")
+        if len(src_tokenizer) != config.src_vocab_size:
+            raise CheckpointError(path, f"the source vocabulary has {len(src_tokenizer)} words but config.json says src_vocab_size = {config.src_vocab_size}")
+    elif src_tokenizer is not None:
+        raise CheckpointError(path, "a decoder-only model has one vocabulary, not a source and a target")
+
+
+def _read_weights(path: Path, expected: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    with path.open("rb") as f:
+        head = f.read(4)
+    if head.startswith(_PICKLE_MAGIC):
+        raise CheckpointError(path, "this is a pickle/torch.save file, not safetensors; it was not read")
+    try:
+        with safe_open(str(path), framework="pt") as f:
+            names = set(f.keys())
+            missing = sorted(set(expected) - names)
+            unexpected = sorted(names - set(expected))
+            if missing:
+                raise CheckpointError(path, f"weights missing for the config: {', '.join(missing[:5])}")
+            if unexpected:
+                raise CheckpointError(path, f"weights the config has no place for: {', '.join(unexpected[:5])}")
+            state = {}
+            for name, want in expected.items():
+                shape = tuple(f.get_slice(name).get_shape())
+                if shape != tuple(want.shape):
+                    raise CheckpointError(path, f"{name} has shape {list(shape)} but the config needs {list(want.shape)}")
+                tensor = f.get_tensor(name)
+                if not tensor.is_floating_point():
+                    raise CheckpointError(path, f"{name} is {tensor.dtype}, not floating point")
+                if not torch.isfinite(tensor).all():
+                    bad = "NaN" if torch.isnan(tensor).any() else "infinite"
+                    raise CheckpointError(path, f"{name} holds {bad} values")
+                state[name] = tensor.to(want.dtype)
+            return state
+    except CheckpointError:
+        raise
+    except (SafetensorError, OSError, ValueError, RuntimeError) as err:
+        raise CheckpointError(path, f"not a readable safetensors file (truncated or corrupt?): {err}") from None
+
+
+def describe_size(path: Path) -> str:
+    size = sum(p.stat().st_size for p in Path(path).iterdir() if p.is_file())
+    return f"{size / 1024:.1f} KiB" if size < 2**20 else f"{size / 2**20:.2f} MiB"
+

@@ -1,0 +1,135 @@
+"""Model configuration: one small dataclass that describes every architecture we bundle.
+
+The same fields describe the lessons' 2-number toy models and the larger "extra stuff"
+models, so a checkpoint's ``config.json`` is readable by a learner and validated before
+a single weight is read (an absurd config must fail fast, not allocate 10^9 floats).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+from typing import Any
+
+ARCHITECTURES = ("decoder-only", "encoder-decoder")
+NORMS = ("none", "pre", "post")
+POSITIONALS = ("sinusoidal", "learned")
+
+# Upper bounds that keep a hand-edited config from exhausting memory when the app loads it.
+LIMITS = {
+    "d_model": 4096,
+    "n_heads": 64,
+    "n_layers": 48,
+    "n_encoder_layers": 48,
+    "d_ff": 16384,
+    "max_len": 8192,
+    "vocab_size": 200_000,
+    "src_vocab_size": 200_000,
+}
+MAX_PARAMETERS = 200_000_000
+
+
+class ConfigError(ValueError):
+    """A config that cannot describe a model we can build."""
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    architecture: str = "decoder-only"  # or "encoder-decoder" (the lesson-1 translator)
+    vocab_size: int = 5  # output vocabulary (the decoder's, for a translator)
+    src_vocab_size: int = 0  # encoder vocabulary; 0 for decoder-only
+    d_model: int = 2  # numbers per token: 2 in both lessons
+    n_heads: int = 1
+    n_layers: int = 1  # decoder blocks (or the only stack)
+    n_encoder_layers: int = 0  # encoder blocks; 0 for decoder-only
+    d_ff: int = 0  # feed-forward width; 0 = no feed-forward block, as in the lessons
+    norm: str = "none"  # "pre" like GPT-2, "post" like the 2017 paper, "none" like the lessons
+    qkv_bias: bool = False  # the lessons' attention has no biases
+    attn_out_proj: bool = False  # W_O after concatenating heads; the lessons have none
+    positional: str = "sinusoidal"  # the paper's squiggles, or a learned table
+    max_len: int = 6
+    tie_embeddings: bool = False  # share the output layer with the (decoder) embedding
+
+    @property
+    def d_head(self) -> int:
+        return self.d_model // self.n_heads
+
+    @property
+    def is_encoder_decoder(self) -> bool:
+        return self.architecture == "encoder-decoder"
+
+    def validate(self) -> "ModelConfig":
+        """Raise ConfigError naming the first field that cannot work; return self."""
+        if self.architecture not in ARCHITECTURES:
+            raise ConfigError(f"architecture must be one of {ARCHITECTURES}, not {self.architecture!r}")
+        if self.norm not in NORMS:
+            raise ConfigError(f"norm must be one of {NORMS}, not {self.norm!r}")
+        if self.positional not in POSITIONALS:
+            raise ConfigError(f"positional must be one of {POSITIONALS}, not {self.positional!r}")
+        for name in ("qkv_bias", "attn_out_proj", "tie_embeddings"):
+            if not isinstance(getattr(self, name), bool):
+                raise ConfigError(f"{name} must be true or false, not {getattr(self, name)!r}")
+        for name, upper in LIMITS.items():
+            value = getattr(self, name)
+            lower = 0 if name in ("d_ff", "n_encoder_layers", "src_vocab_size") else 1
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ConfigError(f"{name} must be an integer, not {value!r}")
+            if not lower <= value <= upper:
+                raise ConfigError(f"{name} = {value} is outside the supported range {lower}..{upper}")
+        if self.d_model % self.n_heads:
+            raise ConfigError(f"d_model = {self.d_model} is not divisible by n_heads = {self.n_heads}")
+        if self.n_heads > 1 and not self.attn_out_proj:
+            raise ConfigError("several heads need attn_out_proj = true to mix their outputs")
+        if self.is_encoder_decoder and (self.src_vocab_size < 1 or self.n_encoder_layers < 1):
+            raise ConfigError("an encoder-decoder needs src_vocab_size >= 1 and n_encoder_layers >= 1")
+        if not self.is_encoder_decoder and (self.src_vocab_size or self.n_encoder_layers):
+            raise ConfigError("a decoder-only model has no encoder: src_vocab_size and n_encoder_layers must be 0")
+        if self.estimated_parameters() > MAX_PARAMETERS:
+            raise ConfigError(
+                f"this config has about {self.estimated_parameters():,} parameters, "
+                f"more than the {MAX_PARAMETERS:,} this app is built for"
+            )
+        return self
+
+    def estimated_parameters(self) -> int:
+        """Parameter count from the config alone (checked before building anything)."""
+        d, f = self.d_model, self.d_ff
+        attn = 3 * d * d + (3 * d if self.qkv_bias else 0) + (d * d + d if self.attn_out_proj else 0)
+        ff = (2 * d * f + f + d) if f else 0
+        norms_per_block = {"none": 0, "pre": 2, "post": 2}[self.norm]
+        block = attn + ff + norms_per_block * 2 * d
+        decoder_block = block + ((attn + (2 * d if self.norm != "none" else 0)) if self.is_encoder_decoder else 0)
+        embed = self.vocab_size * d + self.src_vocab_size * d
+        pos = (self.max_len * d * (2 if self.is_encoder_decoder else 1)) if self.positional == "learned" else 0
+        final_norm = (2 * d * (2 if self.is_encoder_decoder else 1)) if self.norm == "pre" else 0
+        out = 0 if self.tie_embeddings else self.vocab_size * d
+        return embed + pos + self.n_encoder_layers * block + self.n_layers * decoder_block + final_norm + out + self.vocab_size
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2) + "\n"
+
+    @classmethod
+    def from_dict(cls, data: Any) -> "ModelConfig":
+        """Build and validate; unknown or missing keys are errors, not silent defaults."""
+        if not isinstance(data, dict):
+            raise ConfigError("the config must be a JSON object")
+        fields = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - fields)
+        if unknown:
+            raise ConfigError(f"unknown config keys: {', '.join(unknown)}")
+        missing = sorted(fields - set(data))
+        if missing:
+            raise ConfigError(f"missing config keys: {', '.join(missing)}")
+        return cls(**data).validate()
+
+    @classmethod
+    def from_json(cls, text: str) -> "ModelConfig":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as err:
+            raise ConfigError(f"not valid JSON ({err})") from None
+        return cls.from_dict(data)

@@ -1,0 +1,102 @@
+"""Generation one token at a time: greedy, temperature, top-k, top-p, seeded.
+
+Why step by step: the lessons show the model producing a word, feeding it back in, and
+producing the next. Each ``Step`` keeps the distribution it chose from, so the app can draw
+the bars the choice was made from, exactly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Iterator, Sequence
+
+import torch
+
+if TYPE_CHECKING:
+    from .bundle import ModelBundle
+
+
+@dataclass(frozen=True)
+class Sampling:
+    temperature: float = 0.0  # 0 = greedy (always the top word, as in the lessons)
+    top_k: int = 0  # keep the k most likely words; 0 = all
+    top_p: float = 1.0  # keep the smallest set of words whose probability adds up to p
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if not self.temperature >= 0:
+            raise ValueError("temperature must be >= 0")
+        if self.top_k < 0:
+            raise ValueError("top_k must be >= 0")
+        if not 0 < self.top_p <= 1:
+            raise ValueError("top_p must be in (0, 1]")
+
+    @property
+    def greedy(self) -> bool:
+        return self.temperature == 0
+
+
+def distribution(logits: torch.Tensor, sampling: Sampling = Sampling()) -> torch.Tensor:
+    """The probabilities [vocab] a word is drawn from, after temperature, top-k and top-p.
+
+    Greedy (temperature 0) reports the plain softmax, since the top word is the same at
+    every temperature; words removed by top-k / top-p get probability exactly 0.
+    """
+    logits = logits.float()
+    scaled = logits if sampling.greedy else logits / sampling.temperature
+    probs = torch.softmax(scaled, dim=-1)
+    keep = torch.ones_like(probs, dtype=torch.bool)
+    order = torch.argsort(probs, descending=True, stable=True)
+    if sampling.top_k:
+        keep[order[sampling.top_k :]] = False
+    if sampling.top_p < 1:
+        cumulative = torch.cumsum(probs[order], dim=0)
+        # keep a word if the words before it hold less than top_p (the first word always stays)
+        before = cumulative - probs[order]
+        keep[order[before >= sampling.top_p]] = False
+    probs = torch.where(keep, probs, torch.zeros_like(probs))
+    return probs / probs.sum()
+
+
+def choose(probs: torch.Tensor, sampling: Sampling, generator: torch.Generator | None) -> int:
+    if sampling.greedy:
+        return int(torch.argmax(probs))
+    return int(torch.multinomial(probs, 1, generator=generator))
+
+
+@dataclass(frozen=True)
+class Step:
+    stream: list[int]  # what the (decoder) stream held when this word was chosen
+    probs: torch.Tensor  # [vocab] the distribution it was chosen from
+    token_id: int
+    token: str
+
+
+def steps(bundle: "ModelBundle", prompt_ids: Sequence[int], sampling: Sampling = Sampling(), max_new: int | None = None) -> Iterator[Step]:
+    """Yield one Step per generated word until ``<EOS>``, the model's maximum length, or max_new."""
+    generator = torch.Generator().manual_seed(sampling.seed)
+    continuation: list[int] = []
+    while max_new is None or len(continuation) < max_new:
+        stream = bundle.stream_ids(prompt_ids, continuation)
+        if len(stream) >= bundle.config.max_len:
+            return  # a new word would sit past the last position the model has
+        probs = distribution(bundle.logits(prompt_ids, continuation)[-1], sampling)
+        token_id = choose(probs, sampling, generator)
+        yield Step(stream, probs, token_id, bundle.tokenizer.vocab[token_id])
+        if token_id == bundle.tokenizer.eos_id:
+            return
+        continuation.append(token_id)
+
+
+def greedy_continuation(bundle: "ModelBundle", prompt_ids: Sequence[int]) -> list[int]:
+    """The model's greedy answer without its final ``<EOS>`` (what a translator's trace shows)."""
+    ids = [s.token_id for s in steps(bundle, prompt_ids)]
+    return ids[:-1] if ids and ids[-1] == bundle.tokenizer.eos_id else ids
+
+
+def generate(bundle: "ModelBundle", text: str, sampling: Sampling = Sampling(), max_new: int | None = None) -> list[str]:
+    """Prompt text -> the generated words (the translation, for a translator), ``<EOS>`` included."""
+    encoding = bundle.encode(text)
+    if not encoding.ids:
+        return []
+    return [s.token for s in steps(bundle, encoding.ids, sampling, max_new)]

@@ -1,0 +1,185 @@
+"""The building blocks: positional encoding, attention, feed-forward, norm, block.
+
+Each ``forward`` takes a ``Recorder`` (or None) and calls ``hook(rec, name, x)`` at every
+intermediate, with names derived from the module tree (``self.name`` is filled in by the
+model after construction). That is the whole tracing mechanism: no state is kept on the
+modules between passes, and interventions arrive through the recorder's options.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from .config import ModelConfig
+from .trace import Recorder, hook
+
+
+def sinusoidal_encoding(max_len: int, d_model: int) -> torch.Tensor:
+    """The paper's squiggles: PE[pos, 2i] = sin(pos / 10000^(2i/d)), PE[pos, 2i+1] = cos(...)."""
+    position = torch.arange(max_len, dtype=torch.float32)[:, None]  # [pos, 1]
+    two_i = torch.arange(0, d_model, 2, dtype=torch.float32)  # [ceil(d/2)]
+    angle = position / torch.pow(10000.0, two_i / d_model)  # [pos, ceil(d/2)]
+    pe = torch.zeros(max_len, d_model)
+    pe[:, 0::2] = torch.sin(angle)
+    pe[:, 1::2] = torch.cos(angle[:, : d_model // 2])
+    return pe
+
+
+class Named(nn.Module):
+    """A module that knows its own dotted name, so its hooks are named from the tree."""
+
+    name: str = ""
+
+    def hook_name(self, leaf: str) -> str:
+        return f"{self.name}.{leaf}" if self.name else leaf
+
+
+class PositionalEncoding(Named):
+    def __init__(self, cfg: ModelConfig) -> None:
+        super().__init__()
+        self.learned = cfg.positional == "learned"
+        if self.learned:
+            self.W_pos = nn.Parameter(torch.randn(cfg.max_len, cfg.d_model) * 0.02)
+        else:  # a buffer, not a weight: the checkpoint need not (and does not) store it
+            self.register_buffer("W_pos", sinusoidal_encoding(cfg.max_len, cfg.d_model), persistent=False)
+
+    def forward(self, n_positions: int) -> torch.Tensor:
+        return self.W_pos[:n_positions]  # [pos, d_model]
+
+
+class LayerNorm(Named):
+    def __init__(self, cfg: ModelConfig) -> None:
+        super().__init__()
+        self.norm = nn.LayerNorm(cfg.d_model)
+
+    def forward(self, x: torch.Tensor, rec: Recorder | None) -> torch.Tensor:
+        return hook(rec, self.hook_name("hook_normalized"), self.norm(x))
+
+
+class Attention(Named):
+    """Multi-head attention, written out so every step of the lesson is a named tensor.
+
+    Self-attention when ``x_kv`` is ``x_q``; encoder-decoder (cross) attention when the keys
+    and values come from the encoder. ``causal`` masks later positions, as in the decoder.
+    """
+
+    def __init__(self, cfg: ModelConfig, causal: bool) -> None:
+        super().__init__()
+        self.causal = causal
+        self.n_heads, self.d_head = cfg.n_heads, cfg.d_head
+        d = cfg.d_model
+        self.W_Q = nn.Linear(d, d, bias=cfg.qkv_bias)
+        self.W_K = nn.Linear(d, d, bias=cfg.qkv_bias)
+        self.W_V = nn.Linear(d, d, bias=cfg.qkv_bias)
+        self.W_O = nn.Linear(d, d) if cfg.attn_out_proj else None
+
+    def mask(self, n_q: int, n_k: int, key_padding: torch.Tensor | None, rec: Recorder | None, masked_keys: bool) -> torch.Tensor:
+        """Additive mask [batch or 1, query_pos, key_pos]: 0 where a query may look, -inf where not."""
+        blocked = torch.zeros(1, n_q, n_k, dtype=torch.bool)
+        if self.causal and (rec is None or rec.options.causal):
+            blocked = blocked | torch.ones(n_q, n_k, dtype=torch.bool).triu(1)
+        if key_padding is not None:  # [batch, key_pos], True at padding
+            blocked = blocked | key_padding[:, None, :]
+        if rec is not None and masked_keys:
+            hidden = [p for p in rec.options.masked_keys if p < n_k]
+            if hidden:
+                blocked = blocked.clone()
+                blocked[..., hidden] = True
+        return torch.zeros(blocked.shape).masked_fill(blocked, float("-inf"))
+
+    def forward(
+        self,
+        x_q: torch.Tensor,  # [batch, query_pos, d_model]
+        x_kv: torch.Tensor,  # [batch, key_pos, d_model]
+        rec: Recorder | None,
+        key_padding: torch.Tensor | None = None,
+        masked_keys: bool = False,  # whether RunOptions.masked_keys index these keys
+    ) -> torch.Tensor:
+        B, n_q, _ = x_q.shape
+        n_k = x_kv.shape[1]
+        h, dh = self.n_heads, self.d_head
+        q = hook(rec, self.hook_name("hook_q"), self.W_Q(x_q).view(B, n_q, h, dh))  # [B, q, head, d_head]
+        k = hook(rec, self.hook_name("hook_k"), self.W_K(x_kv).view(B, n_k, h, dh))  # [B, k, head, d_head]
+        v = hook(rec, self.hook_name("hook_v"), self.W_V(x_kv).view(B, n_k, h, dh))  # [B, k, head, d_head]
+        dots = hook(rec, self.hook_name("hook_dots"), torch.einsum("bqhd,bkhd->bhqk", q, k))  # [B, head, q, k]
+        scaled = hook(rec, self.hook_name("hook_scaled"), dots / math.sqrt(dh))
+        mask = hook(rec, self.hook_name("hook_mask"), self.mask(n_q, n_k, key_padding, rec, masked_keys))  # [B|1, q, k]
+        scores = hook(rec, self.hook_name("hook_attn_scores"), scaled + mask[:, None])
+        # A query whose every key is masked attends to nothing (0), rather than producing NaN.
+        pattern = torch.softmax(scores, dim=-1).nan_to_num(0.0)
+        pattern = hook(rec, self.hook_name("hook_pattern"), pattern)
+        z = torch.einsum("bhqk,bkhd->bqhd", pattern, v)  # [B, q, head, d_head]
+        z = hook(rec, self.hook_name("hook_z"), self.ablate(z, rec))
+        out = z.reshape(B, n_q, h * dh)
+        return out if self.W_O is None else self.W_O(out)
+
+    def ablate(self, z: torch.Tensor, rec: Recorder | None) -> torch.Tensor:
+        heads = rec.options.heads_off(self.name) if rec is not None else ()
+        heads = [i for i in heads if 0 <= i < self.n_heads]
+        if not heads:
+            return z
+        z = z.clone()
+        if rec.options.ablation == "mean":
+            z[:, :, heads] = z[:, :, heads].mean(dim=1, keepdim=True)
+        else:
+            z[:, :, heads] = 0.0
+        return z
+
+
+class FeedForward(Named):
+    def __init__(self, cfg: ModelConfig) -> None:
+        super().__init__()
+        self.W_in = nn.Linear(cfg.d_model, cfg.d_ff)
+        self.W_out = nn.Linear(cfg.d_ff, cfg.d_model)
+
+    def forward(self, x: torch.Tensor, rec: Recorder | None) -> torch.Tensor:
+        hidden = hook(rec, self.hook_name("hook_post"), torch.relu(self.W_in(x)))  # [B, pos, d_ff]
+        return self.W_out(hidden)
+
+
+class Block(Named):
+    """Attention (+ cross-attention for a translator's decoder) (+ feed-forward), each with a residual.
+
+    The residual adds stay visible: ``x = x + attn(x)``. With ``norm="pre"`` the sublayer reads
+    a normalized copy (GPT-2); with ``norm="post"`` the sum is normalized (the 2017 paper).
+    """
+
+    def __init__(self, cfg: ModelConfig, causal: bool, cross: bool) -> None:
+        super().__init__()
+        self.norm_mode = cfg.norm
+        with_norm = cfg.norm != "none"
+        self.attn = Attention(cfg, causal=causal)
+        self.ln1 = LayerNorm(cfg) if with_norm else None
+        self.cross_attn = Attention(cfg, causal=False) if cross else None
+        self.ln_cross = LayerNorm(cfg) if (cross and with_norm) else None
+        self.mlp = FeedForward(cfg) if cfg.d_ff else None
+        self.ln2 = LayerNorm(cfg) if (cfg.d_ff and with_norm) else None
+
+    def sublayer(self, x, norm, fn, rec, out_name: str) -> torch.Tensor:
+        """One residual step: pre-norm reads norm(x); post-norm normalizes the sum."""
+        if self.norm_mode == "pre":
+            return x + hook(rec, self.hook_name(out_name), fn(norm(x, rec)))
+        y = x + hook(rec, self.hook_name(out_name), fn(x))
+        return norm(y, rec) if norm is not None else y
+
+    def forward(
+        self,
+        x: torch.Tensor,  # [B, pos, d_model]
+        rec: Recorder | None,
+        key_padding: torch.Tensor | None = None,
+        memory: torch.Tensor | None = None,  # encoder output, for cross-attention
+        memory_padding: torch.Tensor | None = None,
+        self_keys_are_prompt: bool = True,
+    ) -> torch.Tensor:
+        x = hook(rec, self.hook_name("hook_resid_pre"), x)
+        attend = lambda h: self.attn(h, h, rec, key_padding, masked_keys=self_keys_are_prompt)  # noqa: E731
+        x = hook(rec, self.hook_name("hook_resid_mid"), self.sublayer(x, self.ln1, attend, rec, "hook_attn_out"))
+        if self.cross_attn is not None:
+            cross = lambda h: self.cross_attn(h, memory, rec, memory_padding, masked_keys=True)  # noqa: E731
+            x = hook(rec, self.hook_name("hook_resid_mid_cross"), self.sublayer(x, self.ln_cross, cross, rec, "hook_cross_attn_out"))
+        if self.mlp is not None:
+            x = self.sublayer(x, self.ln2, lambda h: self.mlp(h, rec), rec, "hook_mlp_out")
+        return hook(rec, self.hook_name("hook_resid_post"), x)

@@ -1,0 +1,138 @@
+"""Trace: every intermediate tensor of one forward pass, by name, plus run-time interventions.
+
+Why one object: every page of the app is a view of the same pass, so a number shown on two
+pages is the same number. Names follow TransformerLens (``blocks.0.attn.hook_pattern``),
+derived from the module tree, so interpretability users read a trace without a legend.
+
+Shapes (batch dimension dropped: a trace is one prompt):
+    hook_embed, hook_pos_embed, blocks.{l}.hook_resid_*     [pos, d_model]
+    blocks.{l}.attn.hook_q / hook_k / hook_v / hook_z       [pos, head, d_head]
+    blocks.{l}.attn.hook_dots       raw q.k                 [head, query_pos, key_pos]
+    blocks.{l}.attn.hook_scaled     dots / sqrt(d_head)     [head, query_pos, key_pos]
+    blocks.{l}.attn.hook_mask       0 or -inf               [query_pos, key_pos]
+    blocks.{l}.attn.hook_attn_scores  scaled + mask         [head, query_pos, key_pos]
+    blocks.{l}.attn.hook_pattern    softmax of the scores   [head, query_pos, key_pos]
+    logits                                                  [pos, vocab]
+Encoder-decoder traces prefix ``encoder.`` / ``decoder.``; decoder blocks add ``cross_attn.*``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterator, Mapping
+
+import torch
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """Interventions are arguments of a run, never edits of the (shared) model.
+
+    ablate: attention module name -> heads to switch off, e.g. {"blocks.0.attn": (1,)}.
+    ablation: "zero" replaces the head's weighted values (hook_z) by 0, "mean" by their mean
+        over the positions of this prompt.
+    causal: False removes the causal mask from every masked self-attention.
+    masked_keys: prompt positions no attention may look at (the decoder-only stream, or the
+        encoder's input for a translator).
+    """
+
+    ablate: tuple[tuple[str, tuple[int, ...]], ...] = ()
+    ablation: str = "zero"
+    causal: bool = True
+    masked_keys: tuple[int, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.ablation not in ("zero", "mean"):
+            raise ValueError(f"ablation must be 'zero' or 'mean', not {self.ablation!r}")
+
+    @classmethod
+    def make(cls, ablate: Mapping[str, object] | None = None, **kwargs) -> "RunOptions":
+        """Hashable options from a friendly dict, so runs can be cached by their options."""
+        items = tuple(sorted((name, tuple(sorted({int(h) for h in heads}))) for name, heads in (ablate or {}).items()))
+        masked = tuple(sorted({int(p) for p in kwargs.pop("masked_keys", ())}))
+        return cls(ablate=tuple(i for i in items if i[1]), masked_keys=masked, **kwargs)
+
+    def heads_off(self, module_name: str) -> tuple[int, ...]:
+        for name, heads in self.ablate:
+            if name == module_name:
+                return heads
+        return ()
+
+
+class Recorder:
+    """Passed down the forward pass; records named tensors and carries the run's options.
+
+    With ``capture=False`` it records nothing, so training and generation pay nothing.
+    """
+
+    def __init__(self, options: RunOptions = RunOptions(), capture: bool = True) -> None:
+        self.options = options
+        self.capture = capture
+        self.tensors: dict[str, torch.Tensor] = {}
+
+    def __call__(self, name: str, x: torch.Tensor) -> torch.Tensor:
+        if self.capture:
+            self.tensors[name] = x.detach()[0]  # drop the batch dimension: one prompt
+        return x
+
+
+def hook(rec: Recorder | None, name: str, x: torch.Tensor) -> torch.Tensor:
+    return x if rec is None else rec(name, x)
+
+
+@dataclass
+class Trace(Mapping[str, torch.Tensor]):
+    """The named tensors of one pass, with the tokens that label their axes."""
+
+    tensors: dict[str, torch.Tensor]
+    tokens: list[str]  # the (decoder) stream, in order
+    src_tokens: list[str] | None = None  # the encoder's input, for a translator
+    n_prompt: int = 0  # how many stream tokens came from the prompt (the rest were generated)
+    options: RunOptions = field(default_factory=RunOptions)
+    encoding: object = None  # the prompt's tokenizer.Encoding: unknown words, truncation
+
+    def __getitem__(self, name: str) -> torch.Tensor:
+        try:
+            return self.tensors[name]
+        except KeyError:
+            raise KeyError(f"the trace has no tensor named {name!r}") from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.tensors)
+
+    def __len__(self) -> int:
+        return len(self.tensors)
+
+    @property
+    def logits(self) -> torch.Tensor:
+        return self.tensors["logits"]
+
+    def attention_modules(self) -> list[str]:
+        """Every attention module of the pass in order, e.g. ["blocks.0.attn", ...]."""
+        return [n[: -len(".hook_pattern")] for n in self.tensors if n.endswith(".hook_pattern")]
+
+    def pattern(self, module: str) -> torch.Tensor:
+        return self[f"{module}.hook_pattern"]
+
+    def query_tokens(self, module: str) -> list[str]:
+        """Tokens along the query axis of an attention module."""
+        return self.src_tokens if module.startswith("encoder.") and self.src_tokens is not None else self.tokens
+
+    def key_tokens(self, module: str) -> list[str]:
+        """Tokens along the key axis: the encoder's for encoder and cross attention."""
+        if self.src_tokens is not None and (module.startswith("encoder.") or ".cross_attn" in module):
+            return self.src_tokens
+        return self.tokens
+
+    def summary(self) -> list[tuple[str, tuple[int, ...]]]:
+        return [(name, tuple(t.shape)) for name, t in self.tensors.items()]
+
+    def to_json_dict(self) -> dict:
+        return {
+            "tokens": self.tokens,
+            "src_tokens": self.src_tokens,
+            "tensors": {
+                name: {"shape": list(t.shape), "values": t.float().tolist()}
+                for name, t in self.tensors.items()
+            },
+        }
