@@ -81,6 +81,8 @@ class ModelBundle:
         translation, so the trace shows the decoder producing every output word.
         """
         encoding = self.encode(text)
+        if encoding.is_empty:
+            raise EmptyPromptError("the prompt has no word this model knows")
         if continuation is None:
             continuation = []
             if self.is_translator and encoding.ids:

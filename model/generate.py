@@ -97,6 +97,6 @@ def greedy_continuation(bundle: "ModelBundle", prompt_ids: Sequence[int]) -> lis
 def generate(bundle: "ModelBundle", text: str, sampling: Sampling = Sampling(), max_new: int | None = None) -> list[str]:
     """Prompt text -> the generated words (the translation, for a translator), ``<EOS>`` included."""
     encoding = bundle.encode(text)
-    if not encoding.ids:
+    if encoding.is_empty:
         return []
     return [s.token for s in steps(bundle, encoding.ids, sampling, max_new)]

@@ -14,7 +14,8 @@ Behaviour a caller can rely on (the app shows all of it):
   (``append_eos``: the lessons end every prompt with ``<EOS>``).
 - Over-long input is cut to ``max_tokens`` (first tokens kept) and the number of words cut is
   reported in ``Encoding.truncated``.
-- An empty prompt encodes to no word tokens (only the appended ``<EOS>``, if any).
+- An empty prompt encodes to no word tokens (only the appended ``<EOS>``, if any):
+  ``Encoding.is_empty``; the model refuses to run it (``bundle.EmptyPromptError``).
 """
 
 from __future__ import annotations
@@ -50,6 +51,11 @@ class Encoding:
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    @property
+    def is_empty(self) -> bool:
+        """No word of the prompt reaches the model (only the added <EOS>, if any)."""
+        return not any(self.words)
 
 
 @dataclass(frozen=True)

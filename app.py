@@ -1,0 +1,93 @@
+"""Attention Lab: the frame of the dashboard.
+
+The frame owns what every page shares: navigation, the model picker and the prompt (in the
+sidebar, bound to the URL so a copied link reopens the same view). Each page in app_pages/
+reads the one trace of the current prompt through ``app_pages.shared.page_context()``.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+import torch
+
+from app_pages import shared
+from model.checkpoint import CheckpointError
+
+torch.set_num_threads(min(2, torch.get_num_threads()))  # one small model, one 2-core server
+
+st.set_page_config(page_title="Attention Lab", page_icon=":material/visibility:", layout="wide")
+
+PAGES = [
+    st.Page("app_pages/overview.py", title="Overview", icon=":material/account_tree:", url_path="overview", default=True),
+    st.Page("app_pages/embeddings.py", title="Embeddings", icon=":material/scatter_plot:", url_path="embeddings"),
+    st.Page("app_pages/positional.py", title="Positional encoding", icon=":material/waves:", url_path="positional"),
+    st.Page("app_pages/attention.py", title="Attention", icon=":material/grid_on:", url_path="attention"),
+    st.Page("app_pages/causal_mask.py", title="Causal mask", icon=":material/filter_alt:", url_path="mask"),
+    st.Page("app_pages/next_token.py", title="Next token", icon=":material/bar_chart:", url_path="next"),
+]
+CUSTOM = "Checkpoint folder..."
+
+
+def on_model_change() -> None:
+    """A new model starts from its own example prompt, with nothing generated yet."""
+    st.session_state.pop("continuation", None)
+    st.session_state.pop("prompt", None)
+    st.session_state["reset_prompt"] = True
+
+
+def choose_model() -> None:
+    models = shared.bundled_models()
+    options = [*models, CUSTOM]
+    choice = st.selectbox("Model", options, key="model", bind="query-params", on_change=on_model_change,
+                          help="The bundled models, or a checkpoint folder of your own.")
+    previous = st.session_state.get("model_path")
+    if choice == CUSTOM:
+        typed = st.text_input("Folder", key="ckpt", bind="query-params", placeholder="sample_checkpoints/my-model",
+                              help="A folder holding config.json, tokenizer.json and model.safetensors.")
+        path = None
+        if typed:
+            try:
+                path = shared.resolve_checkpoint_path(typed)
+            except CheckpointError as err:
+                st.error(str(err), icon=":material/block:")
+    else:
+        path = models[choice]
+    if path is None:
+        if previous is None:  # nothing loaded yet: fall back to the first bundled model
+            path = next(iter(models.values()))
+        else:
+            return
+    try:
+        mtime = shared.folder_mtime(path) if path.is_dir() else 0.0
+        shared.load_bundle(str(path), mtime)
+    except CheckpointError as err:
+        st.error(f"Could not load this checkpoint, so the previous model stays in use.\n\n{err}", icon=":material/error:")
+        if previous is None:
+            path = next(iter(models.values()))
+            mtime = shared.folder_mtime(path)
+        else:
+            return
+    if str(path) != previous:
+        st.session_state.pop("continuation", None)
+    st.session_state["model_path"], st.session_state["model_mtime"] = str(path), mtime
+
+
+def prompt_box() -> None:
+    bundle, _, _ = shared.current_model()
+    default = shared.default_prompt(bundle)
+    if st.session_state.pop("reset_prompt", False) or "prompt" not in st.session_state:
+        st.session_state.setdefault("prompt", default)
+    st.text_input(
+        "Prompt", key="prompt", live="100ms", bind="query-params", on_change=lambda: st.session_state.pop("continuation", None),
+        max_chars=10_000, help="Every page redraws while you type.",
+    )
+    kind = "translator (encoder-decoder)" if bundle.is_translator else "decoder-only"
+    st.caption(f"{bundle.name}: {kind}, {bundle.n_parameters:,} parameters, up to {bundle.config.max_len} tokens.")
+
+
+with st.sidebar:
+    st.title("Attention Lab")
+    choose_model()
+    prompt_box()
+
+st.navigation(PAGES).run()

@@ -1,0 +1,141 @@
+"""What every page shares: the cached model, the one trace of the prompt, and view helpers.
+
+Why here: pages stay thin (read state, call viz/, place charts). The model is loaded once
+for all browser sessions and never mutated; the trace of (model, prompt, generated tokens,
+run options) is computed once and every page reads the same object.
+
+Traces are cached with ``st.cache_resource`` (bounded), not ``st.cache_data``: cache_data
+pickles and copies its value on every read, which for a 512-token, 16-head trace means tens
+of megabytes per rerun. A Trace is never modified after it is made, so sharing it is safe.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from model.bundle import EmptyPromptError, ModelBundle
+from model.checkpoint import CheckpointError, load_checkpoint
+from model.trace import RunOptions, Trace
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_CHECKPOINTS = ROOT / "sample_checkpoints"
+# Extra folders a user may load checkpoints from, separated by os.pathsep.
+ROOTS_ENV = "ATTENTION_LAB_CHECKPOINT_ROOTS"
+DEFAULT_PROMPTS = {
+    "statquest-decoder": "what is statquest",
+    "statquest-translator": "let's go",
+}
+PREFERRED_ORDER = ("statquest-decoder", "statquest-translator", "tiny-stories", "tiny-translator")
+
+
+def checkpoint_roots() -> list[Path]:
+    extra = [Path(p).resolve() for p in os.environ.get(ROOTS_ENV, "").split(os.pathsep) if p.strip()]
+    return [SAMPLE_CHECKPOINTS.resolve(), *extra]
+
+
+def bundled_models() -> dict[str, Path]:
+    """Every checkpoint folder under sample_checkpoints/, lesson models first."""
+    found = {p.name: p for p in sorted(SAMPLE_CHECKPOINTS.iterdir()) if (p / "config.json").is_file()}
+    order = [n for n in PREFERRED_ORDER if n in found] + [n for n in found if n not in PREFERRED_ORDER]
+    return {n: found[n] for n in order}
+
+
+def resolve_checkpoint_path(text: str) -> Path:
+    """A typed folder path, accepted only inside the configured checkpoint roots."""
+    path = Path(text.strip()).expanduser()
+    if not path.is_absolute():
+        path = ROOT / path
+    path = path.resolve()
+    roots = checkpoint_roots()
+    if not any(path == r or r in path.parents for r in roots):
+        raise CheckpointError(text, "only folders under " + ", ".join(str(r) for r in roots) + " can be loaded")
+    return path
+
+
+@st.cache_resource(max_entries=16, show_spinner="Loading the model...")
+def load_bundle(path: str, mtime: float) -> ModelBundle:
+    """One shared, read-only model per checkpoint folder (mtime: reload after retraining)."""
+    return load_checkpoint(path)
+
+
+def folder_mtime(path: Path) -> float:
+    return max((p.stat().st_mtime for p in path.iterdir()), default=0.0)
+
+
+@st.cache_resource(max_entries=128, show_spinner=False)
+def compute_trace(path: str, mtime: float, prompt: str, continuation: tuple[int, ...] | None, options: RunOptions) -> Trace:
+    return load_bundle(path, mtime).run(prompt, None if continuation is None else list(continuation), options)
+
+
+def default_prompt(bundle: ModelBundle) -> str:
+    return bundle.extra.get("example_prompts", [DEFAULT_PROMPTS.get(bundle.name, "")])[0]
+
+
+@dataclass
+class PageContext:
+    bundle: ModelBundle
+    path: str
+    mtime: float
+    prompt: str
+    continuation: tuple[int, ...] | None
+    trace: Trace
+
+    def run(self, options: RunOptions) -> Trace:
+        """The same prompt under other run options (an intervention): its own cached trace."""
+        return compute_trace(self.path, self.mtime, self.prompt, self.continuation, options)
+
+
+def current_model() -> tuple[ModelBundle, str, float]:
+    """The model the sidebar chose (set by app.py in session_state)."""
+    path = st.session_state["model_path"]
+    mtime = st.session_state["model_mtime"]
+    return load_bundle(path, mtime), path, mtime
+
+
+def page_context() -> PageContext | None:
+    """The trace of the current prompt, with on-screen notices; None (and a hint) if empty."""
+    bundle, path, mtime = current_model()
+    prompt = st.session_state.get("prompt", "") or ""
+    continuation = st.session_state.get("continuation")
+    encoding = bundle.encode(prompt)
+    show_encoding_notices(bundle, encoding)
+    try:
+        trace = compute_trace(path, mtime, prompt, continuation, RunOptions())
+    except EmptyPromptError:
+        words = ", ".join(w for w in bundle.prompt_tokenizer.vocab[:12] if not w.startswith("<"))
+        st.info(f"Type a prompt in the sidebar to see what the model does with it. This model knows words such as: {words}.", icon=":material/keyboard:")
+        return None
+    return PageContext(bundle, path, mtime, prompt, continuation, trace)
+
+
+def show_encoding_notices(bundle: ModelBundle, encoding) -> None:
+    if encoding.unknown:
+        words = ", ".join(f"`{w}`" if "`" not in w else repr(w) for _, w in encoding.unknown[:20])
+        more = f" (and {len(encoding.unknown) - 20} more)" if len(encoding.unknown) > 20 else ""
+        fate = "left out: this model's vocabulary has no <unk> token" if encoding.unknown_dropped else "read as <unk>"
+        st.warning(f"Words this model does not know ({fate}): {words}{more}", icon=":material/help:")
+    if encoding.truncated:
+        st.warning(
+            f"The prompt is longer than this model's {bundle.config.max_len} tokens: the last {encoding.truncated} word(s) were cut.",
+            icon=":material/content_cut:",
+        )
+
+
+def explain(text: str) -> None:
+    """A line of plain-language explanation, where the video would talk."""
+    st.markdown(f":gray[{text}]")
+
+
+def chart_with_csv(chart: alt.TopLevelMixin, frame: pd.DataFrame, file_name: str, key: str, stretch: bool = False) -> None:
+    """Every chart keeps Altair's PNG/SVG export (its ... menu); every matrix gets a CSV button."""
+    st.altair_chart(chart, width="stretch" if stretch else "content")
+    st.download_button(
+        "Download CSV", frame.to_csv(index=False).encode("utf-8"), file_name=f"{file_name}.csv",
+        mime="text/csv", key=f"csv-{key}", icon=":material/download:", on_click="ignore",
+    )
