@@ -18,7 +18,7 @@ torch.set_num_threads(min(2, torch.get_num_threads()))  # one small model, one 2
 st.set_page_config(page_title="Attention Lab", page_icon=":material/visibility:", layout="wide")
 
 PAGES = [
-    st.Page("app_pages/overview.py", title="Overview", icon=":material/account_tree:", url_path="overview", default=True),
+    st.Page("app_pages/overview.py", title="Overview", icon=":material/account_tree:", default=True),
     st.Page("app_pages/embeddings.py", title="Embeddings", icon=":material/scatter_plot:", url_path="embeddings"),
     st.Page("app_pages/positional.py", title="Positional encoding", icon=":material/waves:", url_path="positional"),
     st.Page("app_pages/attention.py", title="Attention", icon=":material/grid_on:", url_path="attention"),

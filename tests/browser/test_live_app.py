@@ -1,0 +1,62 @@
+"""The real app in a real browser: pages load, typing redraws them, markup stays text."""
+
+import pytest
+
+from tests.browser.conftest import screenshot
+from tests.browser.harness import wait_for_app_idle
+
+pytestmark = pytest.mark.browser
+
+PAGES = ["", "embeddings", "positional", "attention", "mask", "next"]
+
+
+def prompt_box(page):
+    return page.get_by_role("textbox", name="Prompt", exact=True)
+
+
+@pytest.mark.parametrize("model,prompt", [("statquest-decoder", "statquest is what"), ("statquest-translator", "to go")])
+@pytest.mark.parametrize("path", PAGES)
+def test_page_loads_and_follows_typing(page, app_url, path, model, prompt):
+    page.goto(f"{app_url}/{path}?model={model}")
+    wait_for_app_idle(page, 60_000)
+    assert page.get_by_test_id("stException").count() == 0
+    box = prompt_box(page)
+    box.fill("")
+    box.press_sequentially(prompt, delay=40)  # key by key, never pressing Enter
+    page.wait_for_function(
+        "(p) => new URLSearchParams(location.search).get('prompt') === p", arg=prompt, timeout=15_000
+    )
+    wait_for_app_idle(page, 60_000)
+    page.wait_for_timeout(500)
+    assert page.get_by_test_id("stException").count() == 0
+    body = page.locator("[data-testid='stMain']").inner_text()
+    first_word = prompt.split()[0]
+    if path != "positional":
+        assert first_word in body or page.locator(f"text={first_word}").count() > 0
+    screenshot(page, f"{path or 'overview'}-{model}")
+    assert not page.errors, page.errors
+
+
+def test_markup_in_the_prompt_is_text_and_triggers_no_dialog(page, app_url):
+    page.goto(f"{app_url}/?model=statquest-decoder")
+    wait_for_app_idle(page, 60_000)
+    hostile = "<img src=x onerror=alert(1)> what </script><script>alert(2)</script> [x](javascript:alert(3))"
+    box = prompt_box(page)
+    box.fill(hostile)
+    box.press("Tab")
+    wait_for_app_idle(page, 60_000)
+    for path in PAGES:
+        page.goto(f"{app_url}/{path}?model=statquest-decoder&prompt={hostile.replace('&', '%26').replace('#', '%23')}")
+        wait_for_app_idle(page, 60_000)
+        page.wait_for_timeout(300)
+        assert page.locator("[data-testid='stMain'] img[src='x']").count() == 0
+        assert page.locator("[data-testid='stMain'] a[href^='javascript']").count() == 0
+    assert page.dialogs == []
+    screenshot(page, "hostile-prompt")
+
+
+def test_a_copied_link_reopens_the_same_view(page, app_url):
+    page.goto(f"{app_url}/attention?model=statquest-translator&prompt=to+go")
+    wait_for_app_idle(page, 60_000)
+    assert prompt_box(page).input_value() == "to go"
+    assert "statquest-translator" in page.locator("[data-testid='stSidebar']").inner_text()
