@@ -116,7 +116,7 @@ def page_context() -> PageContext | None:
 
 def show_encoding_notices(bundle: ModelBundle, encoding) -> None:
     if encoding.unknown:
-        words = ", ".join(f"`{w}`" if "`" not in w else repr(w) for _, w in encoding.unknown[:20])
+        words = ", ".join(md_escape(repr(w)) for _, w in encoding.unknown[:20])
         more = f" (and {len(encoding.unknown) - 20} more)" if len(encoding.unknown) > 20 else ""
         fate = "left out: this model's vocabulary has no <unk> token" if encoding.unknown_dropped else "read as <unk>"
         st.warning(f"Words this model does not know ({fate}): {words}{more}", icon=":material/help:")
@@ -125,6 +125,14 @@ def show_encoding_notices(bundle: ModelBundle, encoding) -> None:
             f"The prompt is longer than this model's {bundle.config.max_len} tokens: the last {encoding.truncated} word(s) were cut.",
             icon=":material/content_cut:",
         )
+
+
+_MARKDOWN_SPECIALS = "\\`*_{}[]<>()#+-.!|~$:"
+
+
+def md_escape(text: str) -> str:
+    """Make user text literal inside st.markdown: every markdown/HTML character is escaped."""
+    return "".join("\\" + c if c in _MARKDOWN_SPECIALS else c for c in text)
 
 
 def explain(text: str) -> None:

@@ -1,0 +1,43 @@
+"""View pickers shared by the attention pages: layer, head and query token, bound to the URL.
+
+Why shared: the Attention and Causal-mask pages show the same head; one set of keys
+("layer", "head", "query") means the choice carries from page to page and into a copied link.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from model.trace import Trace
+from viz.attention import module_title, n_heads
+from viz.common import token_labels
+
+
+def _valid(key: str, options: list) -> None:
+    """Drop a remembered choice the current trace no longer has (another model, a shorter prompt)."""
+    if key in st.session_state and st.session_state[key] not in options:
+        del st.session_state[key]
+
+
+def pick_module(trace: Trace, modules: list[str] | None = None, label: str = "Attention") -> str:
+    modules = modules or trace.attention_modules()
+    _valid("layer", modules)
+    return st.selectbox(label, modules, format_func=module_title, key="layer", bind="query-params")
+
+
+def pick_head(trace: Trace, module: str) -> int:
+    heads = list(range(n_heads(trace, module)))
+    _valid("head", heads)
+    if len(heads) == 1:
+        st.selectbox("Head", heads, format_func=lambda h: "head 1 (the only one)", key="head", bind="query-params", disabled=True)
+        return 0
+    return st.selectbox("Head", heads, format_func=lambda h: f"head {h + 1}", key="head", bind="query-params")
+
+
+def pick_query(trace: Trace, module: str) -> int:
+    tokens = trace.query_tokens(module)
+    positions = list(range(len(tokens)))
+    labels = token_labels(tokens)
+    _valid("query", positions)
+    return st.selectbox("Query word", positions, index=len(positions) - 1, format_func=lambda i: labels[i],
+                        key="query", bind="query-params", help="The word whose attention is worked out step by step.")
