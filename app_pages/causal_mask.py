@@ -39,9 +39,9 @@ def mask_view(ctx: shared.PageContext) -> None:
     titles = {"mask": "1. The mask", "scores": "2. Scores (q·k / √d)", "masked scores": "3. Scores + mask", "softmax": "4. Softmax %"}
     for col, (name, frame) in zip(cols, frames.items()):
         with col:
-            chart = mask_stage_chart(frame, titles[name], fmt=".0f" if name == "softmax" else ".2f", percent=name == "softmax")
+            chart = mask_stage_chart(frame, titles[name], fmt=".0f" if name in ("softmax", "mask") else ".2f", percent=name == "softmax")
             shared.chart_with_csv(chart, frame[["row", "col", "row_token", "col_token", "shown"]].rename(columns={"shown": name}),
-                                  f"{name.replace(' ', '-')}-{module}-head{head + 1}", f"mask-{name}")
+                                  f"{name.replace(' ', '-')}-{module}-head{head + 1}", f"mask-{name}", stretch=True)
 
     if without:
         st.subheader("The same prompt without the mask")
@@ -51,10 +51,10 @@ def mask_view(ctx: shared.PageContext) -> None:
         left, right = st.columns(2)
         with left:
             f = attention_frame(trace, module, head)
-            st.altair_chart(attention_heatmap(f, f"With the mask: {module_title(module)}, head {head + 1}"), width="content")
+            st.altair_chart(attention_heatmap(f, f"With the mask: {module_title(module)}, head {head + 1}"), width="stretch")
         with right:
             g = attention_frame(unmasked, module, head)
-            shared.chart_with_csv(attention_heatmap(g, "Without the mask"), g, f"no-mask-{module}-head{head + 1}", "nomask")
+            shared.chart_with_csv(attention_heatmap(g, "Without the mask"), g, f"no-mask-{module}-head{head + 1}", "nomask", stretch=True)
 
     encoder_modules = [m for m in trace.attention_modules() if m.startswith("encoder.")]
     if encoder_modules:

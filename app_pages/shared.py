@@ -46,6 +46,10 @@ def bundled_models() -> dict[str, Path]:
     return {n: found[n] for n in order}
 
 
+def is_bundled(path: str | Path) -> bool:
+    return SAMPLE_CHECKPOINTS.resolve() in Path(path).resolve().parents
+
+
 def resolve_checkpoint_path(text: str) -> Path:
     """A typed folder path, accepted only inside the configured checkpoint roots."""
     path = Path(text.strip()).expanduser()

@@ -72,10 +72,17 @@ class Step:
     token: str
 
 
-def steps(bundle: "ModelBundle", prompt_ids: Sequence[int], sampling: Sampling = Sampling(), max_new: int | None = None) -> Iterator[Step]:
-    """Yield one Step per generated word until ``<EOS>``, the model's maximum length, or max_new."""
+def steps(
+    bundle: "ModelBundle", prompt_ids: Sequence[int], sampling: Sampling = Sampling(), max_new: int | None = None,
+    start: Sequence[int] = (),
+) -> Iterator[Step]:
+    """Yield one Step per generated word until ``<EOS>``, the model's maximum length, or max_new.
+
+    ``start``: words already generated (the app's step-by-step generation goes on from them).
+    """
     generator = torch.Generator().manual_seed(sampling.seed)
-    continuation: list[int] = []
+    continuation: list[int] = list(start)
+    max_new = None if max_new is None else max_new + len(continuation)
     while max_new is None or len(continuation) < max_new:
         stream = bundle.stream_ids(prompt_ids, continuation)
         if len(stream) >= bundle.config.max_len:
