@@ -32,7 +32,7 @@ def cmd_train(args) -> int:
     torch.set_num_threads(args.threads) if args.threads else None
     trained = RECIPES[args.recipe](seed=args.seed, progress=not args.quiet)
     folder = save_checkpoint(trained.bundle, args.out, trained.card)
-    write_training_info(folder, {"recipe": args.recipe, "seed": args.seed, "steps": trained.log.steps,
+    write_training_info(folder, {"recipe": args.recipe, "seed": args.seed, **trained.bundle.extra, "steps": trained.log.steps,
                                  "seconds": round(trained.log.seconds, 1), "losses": [round(x, 5) for x in trained.log.losses]})
     print(f"saved {args.recipe} to {folder} ({trained.bundle.n_parameters:,} parameters, {trained.log.seconds:.1f} s)")
     return 0

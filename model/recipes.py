@@ -140,3 +140,6 @@ Adam, learning rate 0.1, {len(log.losses)} epochs of batch size 1 ({log.steps} s
 """
     bundle.card = card
     return Trained(bundle, log, card)
+
+
+from . import recipes_tiny  # noqa: E402,F401  (registers tiny-stories and tiny-translator)

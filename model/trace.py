@@ -65,14 +65,15 @@ class Recorder:
     With ``capture=False`` it records nothing, so training and generation pay nothing.
     """
 
-    def __init__(self, options: RunOptions = RunOptions(), capture: bool = True) -> None:
+    def __init__(self, options: RunOptions = RunOptions(), capture: bool = True, keep_batch: bool = False) -> None:
         self.options = options
         self.capture = capture
+        self.keep_batch = keep_batch  # evaluation scores heads over a whole batch at once
         self.tensors: dict[str, torch.Tensor] = {}
 
     def __call__(self, name: str, x: torch.Tensor) -> torch.Tensor:
         if self.capture:
-            self.tensors[name] = x.detach()[0]  # drop the batch dimension: one prompt
+            self.tensors[name] = x.detach() if self.keep_batch else x.detach()[0]  # a trace is one prompt
         return x
 
 
