@@ -37,6 +37,7 @@ def attention_view(trace) -> None:
         if (rows, cols) != ((0, n_q), (0, n_k)):
             st.caption(f"{n_q} x {n_k} words: showing rows {rows[0]}-{rows[1] - 1} and columns {cols[0]}-{cols[1] - 1} "
                        "around the query word. Pick another query word to move the window; the grid below shows the whole matrix.")
+        st.caption(f"Rows and columns: the {n_q if n_q == n_k else f'{n_q} x {n_k}'} tokens, in order. Hover a cell for the exact percentage.")
         frame = attention_frame(trace, module, head, rows, cols)
         title = f"{module_title(module)}, head {head + 1}"
         key_title = "input word (key)" if ".cross_attn" in module else "key (the word looked at)"

@@ -34,10 +34,14 @@ def pick_head(trace: Trace, module: str) -> int:
     return st.selectbox("Head", heads, format_func=lambda h: f"head {h + 1}", key="head", bind="query-params")
 
 
+LAST = -1  # "the last word": the default, so the arithmetic follows the word being typed
+
+
 def pick_query(trace: Trace, module: str) -> int:
     tokens = trace.query_tokens(module)
-    positions = list(range(len(tokens)))
     labels = token_labels(tokens)
-    _valid("query", positions)
-    return st.selectbox("Query word", positions, index=len(positions) - 1, format_func=lambda i: labels[i],
-                        key="query", bind="query-params", help="The word whose attention is worked out step by step.")
+    options = [LAST, *range(len(tokens))]
+    _valid("query", options)
+    choice = st.selectbox("Query word", options, format_func=lambda i: f"the last word ({labels[-1]})" if i == LAST else labels[i],
+                          key="query", bind="query-params", help="The word whose attention is worked out step by step.")
+    return len(tokens) - 1 if choice == LAST else choice

@@ -87,7 +87,7 @@ def test_next_token_generates_step_by_step_and_the_attention_page_grows():
     assert any("answer is complete" in s.value for s in at.success)
     at.switch_page("app_pages/attention.py").run()
     assert not at.exception
-    assert len(at.selectbox(key="query").options) == 6  # what is statquest <EOS> awesome <EOS>
+    assert len(at.selectbox(key="query").options) == 7  # "the last word", then what is statquest <EOS> awesome <EOS>
     at.switch_page("app_pages/next_token.py").run()
     at.button(key="gen_reset").click().run()
     assert at.session_state["continuation"] == ()
