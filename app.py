@@ -7,11 +7,16 @@ reads the one trace of the current prompt through ``app_pages.shared.page_contex
 
 from __future__ import annotations
 
+import hashlib
+import tempfile
+from pathlib import Path
+
 import streamlit as st
 import torch
 
 from app_pages import shared
 from model.checkpoint import CheckpointError
+from model.upload import extract_upload
 
 torch.set_num_threads(min(2, torch.get_num_threads()))  # one small model, one 2-core server
 
@@ -26,6 +31,7 @@ PAGES = [
     st.Page("app_pages/next_token.py", title="Next token", icon=":material/bar_chart:", url_path="next"),
 ]
 CUSTOM = "Checkpoint folder..."
+UPLOAD = "Upload a checkpoint..."
 
 
 def on_model_change() -> None:
@@ -37,7 +43,7 @@ def on_model_change() -> None:
 
 def choose_model() -> None:
     models = shared.bundled_models()
-    options = [*models, CUSTOM]
+    options = [*models, CUSTOM, UPLOAD]
     choice = st.selectbox("Model", options, key="model", bind="query-params", on_change=on_model_change,
                           help="The bundled models, or a checkpoint folder of your own.")
     previous = st.session_state.get("model_path")
@@ -50,6 +56,8 @@ def choose_model() -> None:
                 path = shared.resolve_checkpoint_path(typed)
             except CheckpointError as err:
                 st.error(str(err), icon=":material/block:")
+    elif choice == UPLOAD:
+        path = uploaded_checkpoint()
     else:
         path = models[choice]
     if path is None:
@@ -70,6 +78,34 @@ def choose_model() -> None:
     if str(path) != previous:
         st.session_state.pop("continuation", None)
     st.session_state["model_path"], st.session_state["model_mtime"] = str(path), mtime
+
+
+def uploaded_checkpoint():
+    """The user's own checkpoint, unpacked into this session's temporary folder.
+
+    The folder is a TemporaryDirectory kept in session_state: when the session ends and its
+    state is dropped, the folder is deleted with it.
+    """
+    files = st.file_uploader(
+        "Checkpoint files", type=["json", "safetensors", "md", "zip"], accept_multiple_files=True, key="upload",
+        help="config.json, tokenizer.json and model.safetensors (README.md optional), or one zip of them.",
+    )
+    if not files:
+        st.caption("Nothing uploaded yet: the previous model stays in use.")
+        return None
+    payload = [(f.name, f.getvalue()) for f in files]
+    digest = hashlib.sha256(b"".join(n.encode() + d for n, d in payload)).hexdigest()[:16]
+    held = st.session_state.get("upload_dir")
+    if held is None or held[0] != digest:
+        folder = tempfile.TemporaryDirectory(prefix="attention-lab-upload-")
+        try:
+            extract_upload(payload, Path(folder.name) / "uploaded", max_bytes=st.get_option("server.maxUploadSize") * 2**20)
+        except CheckpointError as err:
+            folder.cleanup()
+            st.error(f"This upload was refused, so the previous model stays in use.\n\n{err}", icon=":material/block:")
+            return None
+        st.session_state["upload_dir"] = (digest, folder)
+    return Path(st.session_state["upload_dir"][1].name) / "uploaded"
 
 
 def prompt_box() -> None:

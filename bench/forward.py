@@ -51,9 +51,7 @@ def forward_rows(quick: bool = False) -> list[dict]:
     rows = []
     for bundle in bench_models():
         vocab = bundle.prompt_tokenizer.vocab
-        for length in LENGTHS:
-            if length > bundle.config.max_len:
-                continue
+        for length in sorted({min(n, bundle.config.max_len) for n in LENGTHS}):
             ids = [i % len(vocab) for i in range(length)]
             repeats = 3 if quick else (20 if length <= 128 else 5)
 

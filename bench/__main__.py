@@ -1,0 +1,102 @@
+"""``python -m bench [--quick] [--skip-browser] [--json FILE]``: speed figures, printed as tables.
+
+Figures, not pass/fail: the machines are shared and noisy, so targets are read off these
+tables (docs/benchmarks.md records them with the machine they ran on).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def table(title: str, rows: list[dict]) -> str:
+    if not rows:
+        return f"\n{title}\n(none)\n"
+    cols = list(rows[0])
+    widths = {c: max(len(c), *(len(str(r.get(c, ""))) for r in rows)) for c in cols}
+    lines = [f"\n{title}", "  ".join(c.ljust(widths[c]) for c in cols), "  ".join("-" * widths[c] for c in cols)]
+    lines += ["  ".join(str(r.get(c, "")).ljust(widths[c]) for c in cols) for r in rows]
+    return "\n".join(lines) + "\n"
+
+
+def cold_start_seconds() -> float:
+    """From `streamlit run` to the first page drawn in a browser."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser.harness import launch_chromium, streamlit_server, wait_for_app_idle
+
+    with sync_playwright() as p:
+        browser = launch_chromium(p)
+        page = browser.new_page()
+        start = time.perf_counter()
+        with streamlit_server() as url:
+            page.goto(url)
+            wait_for_app_idle(page, 120_000, quiet_ms=0)
+            elapsed = time.perf_counter() - start
+        browser.close()
+    return round(elapsed, 2)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repeats (CI smoke run)")
+    parser.add_argument("--skip-browser", action="store_true", help="no chromium figures")
+    parser.add_argument("--json", default=str(ROOT / "bench-output" / "bench.json"))
+    args = parser.parse_args()
+    torch.set_num_threads(min(2, torch.get_num_threads()))
+
+    from bench.forward import forward_rows, long_context_bundle
+    from bench.pages import page_rows
+
+    report: dict = {"machine": f"{platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, {time.strftime('%Y-%m-%d')}"}
+    print("machine:", report["machine"])
+    report["forward"] = forward_rows(quick=args.quick)
+    print(table("Forward pass, median ms (plain = no trace recorded)", report["forward"]))
+
+    from app_pages.shared import bundled_models
+
+    models = bundled_models()
+    page_cases = [("statquest-decoder", "what is statquest", "statquest is what")]
+    if "tiny-stories" in models:
+        page_cases.append(("tiny-stories", "When Mary and John went to the store, John gave a drink to",
+                           "When Mary and John went to the park, Mary gave a ball to"))
+    report["pages"] = page_rows(page_cases, repeats=3 if args.quick else 7)
+    print(table("Page script time for one prompt change (AppTest), ms", report["pages"]))
+
+    if not args.skip_browser:
+        from model.checkpoint import save_checkpoint
+
+        with tempfile.TemporaryDirectory() as tmp:
+            save_checkpoint(long_context_bundle(), Path(tmp) / "random-4x4-512")
+            words = [f"w{i % 400}" for i in range(600)]
+            cases = []
+            for n in (8, 32, 128) + (() if args.quick else (512,)):
+                params = {"model": "Checkpoint folder...", "ckpt": f"{tmp}/random-4x4-512"}
+                cases.append((params, " ".join(words[: n - 1]) + " ", n - 1))
+            from bench.keystroke import keystroke_rows
+
+            rows, memory = keystroke_rows(cases, n=10 if args.quick else 30, root_env={"ATTENTION_LAB_CHECKPOINT_ROOTS": tmp})
+            report["keystroke"], report["memory"] = rows, memory
+            print(table("Keystroke to redrawn page (typing one letter that makes a new word), ms", rows))
+            print("server peak RSS (MB):", memory.get("server_peak_rss_mb"))
+        report["cold_start_s"] = cold_start_seconds()
+        print("cold start (streamlit run -> first page drawn):", report["cold_start_s"], "s")
+
+    out = Path(args.json)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2))
+    print(f"\nwrote {out}")
+
+
+if __name__ == "__main__":
+    main()
