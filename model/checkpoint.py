@@ -128,8 +128,10 @@ def _check_vocabularies(path: Path, config: ModelConfig, tokenizer, src_tokenize
 
 def _read_weights(path: Path, expected: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     with path.open("rb") as f:
-        head = f.read(4)
-    if head.startswith(_PICKLE_MAGIC):
+        head = f.read(9)
+    # safetensors: an 8-byte little-endian header length, then the JSON header "{...".
+    looks_safetensors = len(head) == 9 and head[8:9] == b"{" and int.from_bytes(head[:8], "little") < path.stat().st_size
+    if not looks_safetensors and head.startswith(_PICKLE_MAGIC):
         raise CheckpointError(path, "this is a pickle/torch.save file, not safetensors; it was not read")
     try:
         with safe_open(str(path), framework="pt") as f:

@@ -137,7 +137,7 @@ def tiny_translator(seed: int = 0, progress: bool = True) -> Trained:
     log = train(model, examples, epochs=3, lr=2e-3, batch_size=32, pad_id=target.pad_id, src_pad_id=source.pad_id,
                 seed=seed, weight_decay=0.01, warmup_steps=200, progress=progress)
     bundle = ModelBundle(config, model, target, source, name="tiny-translator",
-                         extra={"example_prompts": ["the red car sees the small dogs."]})
+                         extra={"example_prompts": ["the small dogs see the red car."]})
     from .evaluate import evaluate_translator
 
     report = evaluate_translator(bundle, quick=False)
