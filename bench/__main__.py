@@ -51,6 +51,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats (CI smoke run)")
     parser.add_argument("--skip-browser", action="store_true", help="no chromium figures")
+    parser.add_argument("--load", type=int, default=20, metavar="N", help="concurrent browser sessions in the load test (0 = skip)")
+    parser.add_argument("--load-seconds", type=float, default=60)
     parser.add_argument("--json", default=str(ROOT / "bench-output" / "bench.json"))
     args = parser.parse_args()
     torch.set_num_threads(min(2, torch.get_num_threads()))
@@ -89,6 +91,12 @@ def main() -> None:
             report["keystroke"], report["memory"] = rows, memory
             print(table("Keystroke to redrawn page (typing one letter that makes a new word), ms", rows))
             print("server peak RSS (MB):", memory.get("server_peak_rss_mb"))
+        if args.load:
+            from bench.load import load_report
+
+            model = "tiny-stories" if "tiny-stories" in models else "statquest-decoder"
+            report["load"] = load_report(args.load, 15 if args.quick else args.load_seconds, model)
+            print(table("Load test: concurrent sessions typing their own prompts", [report["load"]]))
         report["cold_start_s"] = cold_start_seconds()
         print("cold start (streamlit run -> first page drawn):", report["cold_start_s"], "s")
 
