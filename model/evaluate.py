@@ -62,6 +62,17 @@ def _patterns(tensors: dict) -> dict[int, torch.Tensor]:
     return {int(name.split(".")[1]): t for name, t in tensors.items() if name.endswith(".attn.hook_pattern")}
 
 
+def induction_scores(bundle: ModelBundle, seed: int = 0, n_repeats: int = 16) -> dict[tuple[int, int], float]:
+    """Each decoder-only head's induction score on random words repeated twice (model.heads)."""
+    words = [i for i, w in enumerate(bundle.tokenizer.vocab) if not w.startswith("<")]
+    half = max(1, min(20, bundle.config.max_len // 2))
+    batch = repeated_random_tokens(words, half, n_repeats, seed)
+    rec = Recorder(keep_batch=True)
+    with torch.inference_mode():
+        bundle.model(batch, rec)
+    return {(row["layer"], row["head"]): row["score"] for row in head_scores(_patterns(rec.tensors), ["induction"], half_len=half)}
+
+
 def story_head_scores(bundle: ModelBundle, texts: list[str], seed: int, n_repeats: int) -> list[dict]:
     """Every head's four scores: three on held-out stories, induction on repeated random words."""
     totals: dict[tuple[int, int, str], float] = {}
@@ -71,14 +82,8 @@ def story_head_scores(bundle: ModelBundle, texts: list[str], seed: int, n_repeat
         for row in head_scores(_patterns(tensors), ["previous_token", "first_token", "duplicate_token"], token_ids=torch.tensor(ids)):
             key = (row["layer"], row["head"], row["kind"])
             totals[key] = totals.get(key, 0.0) + row["score"] / len(texts)
-    words = [i for i, w in enumerate(bundle.tokenizer.vocab) if not w.startswith("<")]
-    half = min(20, (bundle.config.max_len - 1) // 2)
-    batch = repeated_random_tokens(words, half, n_repeats, seed)
-    rec = Recorder(keep_batch=True)
-    with torch.inference_mode():
-        bundle.model(batch, rec)
-    for row in head_scores(_patterns(rec.tensors), ["induction"], half_len=half):
-        totals[(row["layer"], row["head"], "induction")] = row["score"]
+    for (layer, head), value in induction_scores(bundle, seed, n_repeats).items():
+        totals[(layer, head, "induction")] = value
     heads: dict[tuple[int, int], dict] = {}
     for (layer, head, kind), value in sorted(totals.items()):
         heads.setdefault((layer, head), {"layer": layer, "head": head})[kind] = round(value, 4)

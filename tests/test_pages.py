@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 from app_pages.shared import bundled_models
 
 APP = str(Path(__file__).parents[1] / "app.py")
-PAGES = ["overview", "embeddings", "positional", "attention", "causal_mask", "next_token"]
+PAGES = ["overview", "embeddings", "positional", "attention", "causal_mask", "next_token", "heads"]
 MODELS = list(bundled_models())
 OTHER_PROMPT = {"statquest-decoder": "statquest is what", "statquest-translator": "to go"}
 
@@ -106,3 +106,17 @@ def test_sampling_controls_are_restored_from_the_url():
     assert not at.exception
     assert at.slider(key="temperature").value == 1.5 and at.number_input(key="top_k").value == 2
     assert at.slider(key="top_p").value == 0.9 and at.number_input(key="seed").value == 7
+
+
+def test_switching_a_head_off_moves_the_next_word_probabilities():
+    at = open_page("heads", model="statquest-decoder")
+    assert not at.exception
+    assert any("Pick heads above" in i.value for i in at.info)
+    at.multiselect(key="off").select("blocks.0.attn#0").run()
+    assert not at.exception
+    metric = at.metric[0]
+    assert "awesome" in metric.label and metric.delta.startswith(("-", "+"))
+    # the shared model is untouched: the other pages still answer "awesome"
+    at.switch_page("app_pages/overview.py").run()
+    assert "awesome <EOS>" in shown(at)
+
