@@ -1,4 +1,9 @@
-"""Overview: the model's architecture, the prompt's tokens, and what the model answers."""
+"""Overview: the model's architecture, the prompt's tokens, and what the model answers.
+
+Why this page first: a learner sees the whole data flow of the lesson at once (words ->
+tokens -> embeddings + positions -> attention -> next-word probabilities), drawn from the
+loaded model's own config, and can jump from each step to the page that shows its numbers.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +11,8 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import shared
-from model.generate import generate
-from viz.architecture import architecture_dot
+from model.generate import steps
+from viz.architecture import architecture_dot, parameter_frame
 
 st.header("Overview: from your words to the next word")
 shared.explain(
@@ -17,40 +22,110 @@ shared.explain(
     "Every page of this app shows one of these steps with the real numbers of the model chosen in the sidebar, for your prompt."
 )
 
+MAX_ANSWER = 20  # words: a long answer costs one forward pass per word, on every new prompt
+ANSWERS = "overview_answers"  # session cache: (model, prompt) -> greedy answer
+
 ctx = shared.page_context()
 
 
+def greedy_answer(ctx: shared.PageContext, slot) -> list[str]:
+    """The model's greedy answer, written word by word into ``slot`` as it is generated.
+
+    Why word by word: each word is a forward pass; writing after each one shows the lesson's
+    feed-back loop, and lets a keystroke in the prompt box interrupt a long answer at once.
+    Finished answers are remembered for this session, so going back to a prompt is free.
+    """
+    cache = st.session_state.setdefault(ANSWERS, {})
+    key = (ctx.path, ctx.mtime, ctx.prompt)
+    if key not in cache:
+        words: list[str] = []
+        for step in steps(ctx.bundle, ctx.trace.encoding.ids, max_new=MAX_ANSWER):
+            words.append(step.token)
+            slot.code(" ".join(words) + " ...", language=None, wrap_lines=True)
+        cache[key] = words
+        while len(cache) > 32:
+            cache.pop(next(iter(cache)))
+    return cache[key]
+
+
 def tokens_frame(ctx: shared.PageContext) -> pd.DataFrame:
+    """The prompt as the model reads it: one row per token, then any word it left out."""
     enc = ctx.trace.encoding
     tokenizer = ctx.bundle.prompt_tokenizer
-    rows = [{"position": i, "token": t, "id": tokenizer.id_of(t), "you typed": w or "(added)"}
-            for i, (t, w) in enumerate(zip(enc.tokens, enc.words))]
-    for index, word in enc.unknown if enc.unknown_dropped else []:
-        rows.append({"position": None, "token": "(left out)", "id": None, "you typed": word})
-    return pd.DataFrame(rows)
+    rows = []
+    for i, (token, word) in enumerate(zip(enc.tokens, enc.words)):
+        token_id = tokenizer.id_of(token)
+        note = "added by the model" if not word else ("unknown word: read as <unk>" if token_id == tokenizer.unk_id else "")
+        rows.append({"position": i, "token": token, "id": token_id, "you typed": word, "note": note})
+    if enc.unknown_dropped:
+        for _, word in enc.unknown:
+            rows.append({"position": None, "token": "", "id": None, "you typed": word,
+                         "note": "unknown word: left out (no <unk> in the vocabulary)"})
+    return pd.DataFrame(rows, columns=["position", "token", "id", "you typed", "note"])
+
+
+def answer(ctx: shared.PageContext, slot) -> tuple[list[str], str]:
+    """(the greedy answer, why it stopped): from the trace where it already holds it."""
+    bundle, trace = ctx.bundle, ctx.trace
+    if bundle.is_translator and ctx.continuation is None:  # the default trace holds the greedy translation
+        words = list(trace.tokens[trace.n_prompt:])
+        if len(trace.tokens) < bundle.config.max_len:
+            return words + ["<EOS>"], "it wrote <EOS>"
+        return words, f"it reached its maximum length of {bundle.config.max_len} tokens"
+    words = greedy_answer(ctx, slot)
+    if words and words[-1] == "<EOS>":
+        return words, "it wrote <EOS>"
+    if len(words) == MAX_ANSWER:
+        return words + ["..."], f"this page shows only the first {MAX_ANSWER} words"
+    return words, f"it reached its maximum length of {bundle.config.max_len} tokens"
+
+
+def data_flow(ctx: shared.PageContext) -> None:
+    """The lesson's steps in order, each with this prompt's sizes and a link to its page."""
+    cfg, trace = ctx.bundle.config, ctx.trace
+    n, d = len(trace.tokens), cfg.d_model
+    words = "input words" if ctx.bundle.is_translator else "tokens"
+    n_in = len(trace.src_tokens) if trace.src_tokens is not None else n
+    st.subheader("The data flow, step by step")
+    st.page_link("app_pages/embeddings.py", icon=":material/scatter_plot:",
+                 label=f"1. Word embeddings: each of the {n_in} {words} becomes {d} numbers")
+    st.page_link("app_pages/positional.py", icon=":material/waves:",
+                 label="2. Positional encoding: squiggles add each position")
+    st.page_link("app_pages/attention.py", icon=":material/grid_on:",
+                 label=f"3. Attention: queries meet keys, values get mixed ({cfg.n_heads} head{'s' if cfg.n_heads > 1 else ''})")
+    st.page_link("app_pages/causal_mask.py", icon=":material/filter_alt:",
+                 label="4. Causal mask: a word only looks back")
+    st.page_link("app_pages/next_token.py", icon=":material/bar_chart:",
+                 label=f"5. Next word: {cfg.vocab_size} scores, softmax, one word at a time")
 
 
 def overview(ctx: shared.PageContext) -> None:
     bundle, trace = ctx.bundle, ctx.trace
-    left, right = st.columns([2, 3], gap="large")
+    left, right = st.columns([1, 1] if bundle.is_translator else [2, 3], gap="large")
     with left:
         kind = "Encoder-decoder (lesson 1, the translator)" if bundle.is_translator else "Decoder-only (lesson 2, like ChatGPT)"
-        st.markdown(f"**{kind}** with {bundle.n_parameters:,} parameters")
-        st.graphviz_chart(architecture_dot(bundle.config), width="stretch")
+        st.markdown(f"**{kind}**: {bundle.n_parameters:,} parameters")
+        n_src = len(trace.src_tokens) if trace.src_tokens is not None else None
+        st.graphviz_chart(architecture_dot(bundle.config, len(trace.tokens), n_src), width="content")
+        st.caption("Sizes on the arrows are this prompt's: rows = tokens, columns = numbers per token. "
+                   "The dashed box is repeated once per layer.")
     with right:
         st.subheader("Your prompt as tokens")
-        st.dataframe(tokens_frame(ctx), hide_index=True, column_config={"position": st.column_config.NumberColumn(format="%d")})
-        st.subheader("The model's answer" if not bundle.is_translator else "The model's translation")
-        answer = generate(bundle, ctx.prompt)
-        st.code(" ".join(answer) or "(nothing)", language=None, wrap_lines=True)
-        st.caption("Greedy: always the most likely next word, fed back in until <EOS> or the maximum length. "
-                   "The Next token page lets you step through it and sample instead.")
-        st.subheader("Go step by step")
-        st.page_link("app_pages/embeddings.py", label="1. Word embeddings: words become numbers", icon=":material/scatter_plot:")
-        st.page_link("app_pages/positional.py", label="2. Positional encoding: the squiggles", icon=":material/waves:")
-        st.page_link("app_pages/attention.py", label="3. Attention: query, key, value, softmax", icon=":material/grid_on:")
-        st.page_link("app_pages/causal_mask.py", label="4. The causal mask: only look back", icon=":material/filter_alt:")
-        st.page_link("app_pages/next_token.py", label="5. The next word, one at a time", icon=":material/bar_chart:")
+        st.dataframe(tokens_frame(ctx), hide_index=True, column_config={
+            "position": st.column_config.NumberColumn(format="%d"), "id": st.column_config.NumberColumn(format="%d")})
+        st.subheader("The model's translation" if bundle.is_translator else "The model's answer")
+        slot = st.empty()
+        words, stop = answer(ctx, slot)
+        slot.code(" ".join(words) or "(nothing)", language=None, wrap_lines=True)
+        st.caption(f"Greedy: always the most likely next word, fed back in; it stopped because {stop}. "
+                   "The Next token page steps through it word by word, or samples instead.")
+        if ctx.continuation:
+            generated = trace.tokens[trace.n_prompt:]
+            st.markdown("**Generated on the Next token page** (every page shows this longer sentence):")
+            st.code(" ".join(generated), language=None, wrap_lines=True)
+        data_flow(ctx)
+        with st.expander(f"Where the {bundle.n_parameters:,} parameters are"):
+            st.dataframe(parameter_frame(bundle.model.named_parameters()), hide_index=True)
         with st.expander("Model card"):
             if shared.is_bundled(ctx.path):
                 st.markdown(bundle.card)

@@ -1,8 +1,9 @@
 """Next-token views: the probability of every word, reshaped live by temperature, top-k, top-p.
 
 Why two bars per word: the faint bar is the model's plain softmax, the solid one what is
-actually sampled from after temperature / top-k / top-p, so the effect of each control
-is visible at once.
+actually sampled from after temperature / top-k / top-p, so the effect of each control is
+visible at once; words the controls cut sit at 0 with their old probability still drawn
+faintly behind. Everything here reads logits the trace already holds: no forward pass.
 """
 
 from __future__ import annotations
@@ -10,14 +11,36 @@ from __future__ import annotations
 from typing import Sequence
 
 import altair as alt
+import numpy as np
 import pandas as pd
 import torch
 
 from model.generate import Sampling, distribution
 
+CHOSEN, KEPT, CUT = "chosen", "kept", "cut by top-k / top-p"
+COLORS = {CHOSEN: "#ff4b4b", KEPT: "#4a90d9", CUT: "#9e9e9e"}
+GREY_TEXT = "#8c8c8c"  # text on the chart's background: readable in the light and the dark theme
 
-def next_token_frame(logits: torch.Tensor, vocab: Sequence[str], sampling: Sampling, top: int = 20, chosen: int | None = None) -> pd.DataFrame:
-    """One row per word (the ``top`` most likely under either distribution), most likely first."""
+
+def _percent(p: float) -> str:
+    """Readable percentages that never show a non-zero probability as 0.0%."""
+    if p == 0:
+        return "0%"
+    if p < 0.001:
+        return "<0.1%"
+    return f"{p * 100:.1f}%"
+
+
+def next_token_frame(
+    logits: torch.Tensor, vocab: Sequence[str], sampling: Sampling, top: int = 20, chosen: int | None = None,
+) -> pd.DataFrame:
+    """One row per word, most likely first: plain softmax and the distribution sampled from.
+
+    logits: one row of the trace's logits [vocab] (the last position: the next word).
+    top: keep the ``top`` most likely words (0 = all); the chosen word is always kept, even
+    when sampling picked it from far down the list.
+    chosen: the id the app will append (default: the most likely word).
+    """
     plain = torch.softmax(logits.float(), dim=-1)
     shaped = distribution(logits, sampling)
     if chosen is None:
@@ -25,37 +48,119 @@ def next_token_frame(logits: torch.Tensor, vocab: Sequence[str], sampling: Sampl
     frame = pd.DataFrame({
         "id": range(len(vocab)),
         "word": list(vocab),
-        "softmax": plain.numpy(),
-        "probability": shaped.numpy(),
+        "softmax": plain.numpy().astype(float),
+        "probability": shaped.numpy().astype(float),
     })
     frame["kept"] = frame["probability"] > 0
     frame["chosen"] = frame["id"] == chosen
+    frame["status"] = np.where(frame["chosen"], CHOSEN, np.where(frame["kept"], KEPT, CUT))
     frame = frame.sort_values(["probability", "softmax"], ascending=False, kind="stable").reset_index(drop=True)
     frame["rank"] = frame.index + 1
-    frame["label"] = [f"{p * 100:.1f}%" for p in frame["probability"]]
+    frame["label"] = [_percent(p) if k else f"cut (softmax {_percent(s)})"
+                      for p, s, k in zip(frame["probability"], frame["softmax"], frame["kept"])]
     frame["bar_end"] = frame[["probability", "softmax"]].max(axis=1)
-    return frame.head(top) if top else frame
+    if top and len(frame) > top:
+        frame = frame[(frame["rank"] <= top) | frame["chosen"]].reset_index(drop=True)
+    return frame
 
 
-def next_token_chart(frame: pd.DataFrame, title: str) -> alt.LayerChart:
+def next_token_chart(frame: pd.DataFrame, title: str, subtitle: str | list[str] | None = None) -> alt.LayerChart:
+    """Horizontal bars, most likely on top; the chosen word red, the plain softmax faint behind."""
     labels = frame["word"].tolist()
-    base = alt.Chart(frame).encode(y=alt.Y("word:N", sort=labels, title=None, axis=alt.Axis(labelLimit=160, labelFontSize=13, labelOverlap=False)))
-    tooltip = [alt.Tooltip("word:N"), alt.Tooltip("probability:Q", title="probability used", format=".6f"),
-               alt.Tooltip("softmax:Q", title="plain softmax", format=".6f"), alt.Tooltip("rank:Q")]
-    ghost = base.mark_bar(opacity=0.25, color="#888888").encode(x=alt.X("softmax:Q", title="probability", scale=alt.Scale(domain=[0, 1])), tooltip=tooltip)
-    bars = base.mark_bar().encode(
-        x="probability:Q",
-        color=alt.condition(alt.datum.chosen, alt.value("#ff4b4b"), alt.value("#1f77b4")),
+    if subtitle is None:
+        subtitle = ["faint grey: the plain softmax;  solid: after temperature, top-k, top-p;", "red: the word chosen"]
+    base = alt.Chart(frame).encode(
+        y=alt.Y("word:N", sort=labels, title=None, axis=alt.Axis(labelLimit=160, labelFontSize=13, labelOverlap=False)),
+    )
+    tooltip = [
+        alt.Tooltip("word:N"), alt.Tooltip("rank:Q"),
+        alt.Tooltip("probability:Q", title="probability used", format=".6f"),
+        alt.Tooltip("softmax:Q", title="plain softmax", format=".6f"),
+        alt.Tooltip("status:N"),
+    ]
+    # Up to a little past the longest bar (flat distributions of big vocabularies stay readable);
+    # the faint plain-softmax bars share the axis, so reshaping is still compared honestly.
+    top = float(frame["bar_end"].max()) if len(frame) else 1.0
+    x_scale = alt.Scale(domain=[0, min(1.0, max(0.05, top * 1.25))])
+    ghost = base.mark_bar(opacity=0.3, color=COLORS[CUT]).encode(
+        x=alt.X("softmax:Q", title="probability of being the next word", scale=x_scale, axis=alt.Axis(format="%")),
         tooltip=tooltip,
     )
-    text = base.mark_text(align="left", dx=4, fontSize=12).encode(x="bar_end:Q", text="label:N", tooltip=tooltip)
-    return alt.layer(ghost, bars, text, title=title).properties(height=60 + 28 * len(frame))
+    bars = base.mark_bar(height={"band": 0.6}).encode(
+        x=alt.X("probability:Q", scale=x_scale),
+        color=alt.Color("status:N", scale=alt.Scale(domain=list(COLORS), range=list(COLORS.values())), legend=None),
+        tooltip=tooltip,
+    )
+    text = base.mark_text(align="left", dx=4, fontSize=12, color=GREY_TEXT).encode(
+        x=alt.X("bar_end:Q", scale=x_scale), text="label:N", tooltip=tooltip)
+    heading = alt.Title(title, subtitle=subtitle, anchor="start", subtitleColor=GREY_TEXT)
+    return alt.layer(ghost, bars, text, title=heading).properties(height=125 + (30 if len(frame) <= 10 else 22) * len(frame))
 
 
 def generated_frame(trace_logits: torch.Tensor, stream_ids: Sequence[int], stream_tokens: Sequence[str], n_prompt: int) -> pd.DataFrame:
-    """How likely each generated word was when it was chosen (from the trace's own logits)."""
+    """How likely each generated word was when it was chosen, from the trace's own logits.
+
+    Row i: the word at stream position n_prompt + i, with the plain-softmax probability the
+    position before gave it and its rank among all words (1 = the greedy choice).
+    """
     probs = torch.softmax(trace_logits.float(), dim=-1)
     rows = []
     for pos in range(n_prompt, len(stream_ids)):
-        rows.append({"step": pos - n_prompt + 1, "word": stream_tokens[pos], "probability": float(probs[pos - 1, stream_ids[pos]])})
-    return pd.DataFrame(rows, columns=["step", "word", "probability"])
+        row = probs[pos - 1]
+        p = float(row[stream_ids[pos]])
+        rows.append({"step": pos - n_prompt + 1, "word": stream_tokens[pos], "probability": p,
+                     "rank": int((row > row[stream_ids[pos]]).sum()) + 1})
+    return pd.DataFrame(rows, columns=["step", "word", "probability", "rank"])
+
+
+def prediction_frame(logits: torch.Tensor, tokens: Sequence[str], vocab: Sequence[str], words: int = 8,
+                     max_positions: int = 16) -> pd.DataFrame:
+    """What the model predicts after each word of the stream: softmax of every logits row.
+
+    Rows: the last ``max_positions`` positions ("i: token": the prediction made there is for
+    position i + 1); columns: the ``words`` words most likely anywhere in that window, by peak
+    probability. ``is_next`` marks the word that actually came next, the training target of
+    each position in the lesson.
+    """
+    n = len(tokens)
+    lo = max(0, n - max_positions)
+    probs = torch.softmax(logits[lo:n].float(), dim=-1).numpy()
+    peak = probs.max(axis=0)
+    cols = [int(i) for i in np.argsort(-peak, kind="stable")[:words]]
+    rows = []
+    for r, pos in enumerate(range(lo, n)):
+        actual = tokens[pos + 1] if pos + 1 < n else None
+        for c, word_id in enumerate(cols):
+            rows.append({
+                "position": pos, "row_label": f"{pos}: {tokens[pos]}", "word": vocab[word_id], "column": c,
+                "probability": float(probs[r, word_id]),
+                "is_next": actual is not None and vocab[word_id] == actual,
+                "next_word": actual if actual is not None else "(not generated yet)",
+            })
+    return pd.DataFrame(rows, columns=["position", "row_label", "word", "column", "probability", "is_next", "next_word"])
+
+
+def prediction_chart(frame: pd.DataFrame, title: str) -> alt.LayerChart:
+    """Heatmap positions x words; the cell of the word that really came next is outlined."""
+    rows = frame.drop_duplicates("position").sort_values("position")["row_label"].tolist()
+    cols = frame.drop_duplicates("column").sort_values("column")["word"].tolist()
+    base = alt.Chart(frame).encode(
+        x=alt.X("word:N", sort=cols, title="next word", axis=alt.Axis(labelAngle=-45, labelLimit=120, labelOverlap=False, orient="top")),
+        y=alt.Y("row_label:N", sort=rows, title="after the word at position", axis=alt.Axis(labelLimit=140, labelOverlap=False)),
+    )
+    tooltip = [alt.Tooltip("row_label:N", title="after"), alt.Tooltip("word:N", title="next word"),
+               alt.Tooltip("probability:Q", format=".6f"), alt.Tooltip("next_word:N", title="what actually came next")]
+    rects = base.mark_rect(stroke="white", strokeWidth=0.5).encode(
+        color=alt.Color("probability:Q", scale=alt.Scale(scheme="blues", domain=[0, 1]), legend=alt.Legend(format="%", orient="right")),
+        tooltip=tooltip,
+    )
+    text = base.mark_text(fontSize=11).encode(
+        text=alt.Text("probability:Q", format=".0%"),
+        color=alt.condition(alt.datum.probability > 0.5, alt.value("white"), alt.value("black")),
+        tooltip=tooltip,
+    )
+    nexts = frame[frame["is_next"]]
+    outline = alt.Chart(nexts).mark_rect(fill=None, stroke="#ff4b4b", strokeWidth=2.5).encode(
+        x=alt.X("word:N", sort=cols), y=alt.Y("row_label:N", sort=rows), tooltip=tooltip)
+    heading = alt.Title(title, subtitle="outlined in red: the word that actually came next", anchor="start", subtitleColor=GREY_TEXT)
+    return alt.layer(rects, text, outline, title=heading).properties(width=44 * len(cols) + 170, height=26 * len(rows) + 150)

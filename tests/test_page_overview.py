@@ -1,0 +1,80 @@
+"""Overview page under AppTest: the diagram, tokens and answer follow the model and the prompt."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).parents[1] / "app.py")
+
+
+def open_overview(**params) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    at.switch_page("app_pages/overview.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def dot(at: AppTest) -> str:
+    return at.get("graphviz_chart")[0].proto.spec
+
+
+def tokens_table(at: AppTest):
+    return at.dataframe[0].value
+
+
+def codes(at: AppTest) -> list[str]:
+    return [c.value for c in at.code]
+
+
+@pytest.mark.parametrize("model, diagram, tokens, answer", [
+    ("statquest-decoder", "Masked self-attention", ["what", "is", "statquest", "<EOS>"], "awesome <EOS>"),
+    ("statquest-translator", "Encoder-decoder attention", ["let's", "go", "<EOS>"], "vamos <EOS>"),
+])
+def test_overview_shows_the_architecture_tokens_and_answer(model, diagram, tokens, answer):
+    at = open_overview(model=model)
+    assert diagram in dot(at)
+    table = tokens_table(at)
+    assert table["token"].tolist() == tokens and table["id"].notna().all()
+    assert answer in codes(at)
+    assert any("parameters" in m.value for m in at.markdown)
+    assert any(e.label == "Model card" for e in at.expander)
+    links = [e.proto.page for e in at.get("page_link")]
+    assert {"embeddings", "positional", "attention", "mask", "next"} <= set(links)
+
+
+def test_the_overview_follows_the_prompt():
+    at = open_overview(model="statquest-decoder")
+    before = dot(at)
+    at.text_input(key="prompt").input("statquest is").run()
+    assert not at.exception
+    assert tokens_table(at)["token"].tolist() == ["statquest", "is", "<EOS>"]
+    assert "3 tokens" in dot(at) and before != dot(at)
+
+
+def test_unknown_words_are_listed():
+    at = open_overview(model="statquest-decoder", prompt="what is pizza statquest")
+    table = tokens_table(at)
+    assert "pizza" in table["you typed"].tolist()
+    row = table[table["you typed"] == "pizza"].iloc[0]
+    assert "unknown" in row["note"]
+    assert any("pizza" in w.value for w in at.warning)
+
+
+def test_generated_words_from_the_next_token_page_are_shown():
+    at = open_overview(model="statquest-decoder")
+    at.session_state["continuation"] = (3,)
+    at.run()
+    assert not at.exception
+    assert any("Next token page" in m.value for m in at.markdown)
+    assert "awesome" in codes(at) and "awesome <EOS>" in codes(at)
+
+
+def test_typed_markup_is_never_rendered():
+    at = open_overview(model="statquest-decoder", prompt="**what** <b>is</b> [statquest](http://x)")
+    rendered = " ".join(m.value for m in at.markdown)
+    assert "<b>" not in rendered and "http://x" not in rendered
+    assert "<b>" not in dot(at)
