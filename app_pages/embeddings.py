@@ -1,49 +1,75 @@
-"""Embeddings: each word becomes a small list of learned numbers; its position moves it."""
+"""Embeddings: each word becomes a small list of learned numbers; its position then moves it."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from app_pages import shared
-from viz.common import heatmap
-from viz.embeddings import embedding_plane_chart, position_arrows_frame, prompt_embedding_frame, side_tokens, stack_prefix, vocabulary_frame
+from viz.embeddings import (
+    embedding_heatmap, embedding_plane_chart, is_wide, plane_summary, position_arrows_frame, position_window,
+    prompt_embedding_frame, prompt_embedding_table, side_title, side_tokens, stack_prefix, vocabulary_frame,
+)
+
+MAX_ARROWS = 60  # more arrows than this turn the plane into a scribble: window them with the heatmap
 
 st.header("Word embeddings: words become numbers")
 shared.explain(
-    "Each word of the vocabulary has its own learned numbers (the lessons use 2 per word, so every word is a point "
-    "on a plane). The same word always gets the same numbers. Then the positional encoding is added: the red "
-    "arrows show each word of your prompt moving from its embedding to its position-encoded point, so the same "
-    "word at two positions ends up in two places."
+    "Each word of the vocabulary has its own learned numbers, its word embedding (the lessons use 2 numbers per word, "
+    "so every word is a point on a plane). The same word always gets the same numbers, wherever it stands. Then the "
+    "positional encoding is added, and the red arrows show each word of your prompt moving from its embedding to its "
+    "position-encoded point: the same word at two positions ends up at two different points, which is how "
+    "\"Squatch eats pizza\" and \"Pizza eats Squatch\" stay different."
 )
 
 ctx = shared.page_context()
 
 
+def pick_side(bundle) -> str:
+    """A translator has two vocabularies: the input language's (encoder) and the output language's (decoder)."""
+    if not bundle.is_translator:
+        return "decoder"
+    return st.segmented_control("Show", ["encoder", "decoder"], default="encoder", key="side", bind="query-params",
+                                format_func=side_title, required=True) or "encoder"
+
+
+def pick_window(n: int, d: int) -> tuple[int, int]:
+    """Positions to draw: all of them, or a window the user slides when the prompt is long."""
+    lo, hi = position_window(n, d, 0, max_rows=MAX_ARROWS)
+    if hi - lo >= n:
+        return 0, n
+    size = hi - lo
+    if st.session_state.get("emb_start", 0) > n - size:
+        st.session_state["emb_start"] = n - size  # a shorter prompt than the remembered window
+    start = st.slider(f"First position shown ({size} at a time)", 0, n - size, key="emb_start")
+    return position_window(n, d, start, max_rows=MAX_ARROWS)
+
+
 @st.fragment
 def embeddings_view(ctx: shared.PageContext) -> None:
     bundle, trace = ctx.bundle, ctx.trace
-    side = "decoder"
-    if bundle.is_translator:
-        side = st.segmented_control("Words of", ["encoder", "decoder"], default="encoder", key="side", bind="query-params",
-                                    format_func=lambda s: "the input (encoder)" if s == "encoder" else "the output (decoder)",
-                                    required=True) or "encoder"
+    side = pick_side(bundle)
     prefix, tokens = stack_prefix(bundle, side), side_tokens(trace, side)
+    d = bundle.config.d_model
+    lo, hi = pick_window(len(tokens), d)
     left, right = st.columns([2, 3], gap="large")
     with left:
-        frame = prompt_embedding_frame(trace, prefix, tokens)
-        d = bundle.config.d_model
-        chart = heatmap(frame, title="Your prompt's word embeddings", x_title="embedding number", y_title="word",
-                        value_title="value", diverging=True, cell=44 if d <= 8 else 10, text=d <= 8)
-        shared.chart_with_csv(chart, frame, f"embeddings-{side}", "embed", stretch=d > 8)
-        st.caption(f"{len(tokens)} words x {d} numbers, from the trace (`{prefix}hook_embed`). Hover for the exact values.")
+        frame = prompt_embedding_frame(trace, prefix, tokens, lo, hi)
+        shared.chart_with_csv(embedding_heatmap(frame), frame, f"embeddings-{side}", "embed", stretch=is_wide(frame))
+        st.caption(f"{len(tokens)} words x {d} numbers, read from the trace (`{prefix}hook_embed`). Hover for exact values."
+                   + (f" Positions {lo} to {hi - 1} shown." if hi - lo < len(tokens) else ""))
+        st.dataframe(prompt_embedding_table(trace, prefix, tokens), height=min(38 + 35 * len(tokens), 250))
     with right:
         vocab, projection = vocabulary_frame(bundle, side, tokens)
-        arrows = position_arrows_frame(trace, prefix, tokens, projection)
-        what = "the raw 2 numbers" if d == 2 else "a PCA projection of the embeddings"
-        chart = embedding_plane_chart(vocab, arrows, projection.axis_titles, f"The whole vocabulary ({len(vocab)} words), {what}")
-        shared.chart_with_csv(chart, arrows, f"embedding-plane-{side}", "plane", stretch=True)
-        st.caption("Grey: vocabulary words not in the prompt. Red triangles: each prompt word after adding its positional "
-                   "encoding (the input of the first block). Drag to pan, scroll to zoom.")
+        arrows = position_arrows_frame(trace, prefix, tokens, projection, lo, hi)
+        what = "their 2 numbers" if not projection.is_pca else "a PCA projection"
+        chart = embedding_plane_chart(vocab, arrows, projection.axis_titles,
+                                      f"The whole vocabulary ({len(vocab)} words) on a plane: {what}",
+                                      short_titles=projection.short_titles)
+        shared.chart_with_csv(chart, arrows, f"embedding-plane-{side}", "plane")
+        st.caption(plane_summary(projection, len(vocab)) + " :red[Red arrows] go from each prompt "
+                   f"word's embedding to the same word plus its positional encoding (`{prefix}blocks.0.hook_resid_pre`, the "
+                   "input of the first block). Type one word twice to see two arrows leave the same point and end at two "
+                   "different ones. Drag to pan, scroll to zoom, double-click to reset.")
 
 
 if ctx:

@@ -5,70 +5,147 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages import shared
-from model.layers import sinusoidal_encoding
-from viz.common import heatmap
-from viz.embeddings import side_tokens, stack_prefix
-from viz.positional import curves_frame, encoding_matrix_frame, points_frame, similarity_frame, squiggles_chart
+from viz.embeddings import is_wide, position_window, side_title, side_tokens, stack_prefix
+from viz.positional import (
+    MAX_SQUIGGLES, curves_frame, default_dims, encoding_heatmap, encoding_matrix_frame, formula_matrix_frame, formula_table,
+    learned_curves_frame, points_frame, similarity_frame, similarity_heatmap, squiggles_chart, wavelength_chart,
+    wavelength_frame,
+)
+
+MAX_WINDOW = 48  # positions drawn at once: squiggle dots and a similarity heatmap stay readable
 
 st.header("Positional encoding: where each word sits")
 shared.explain(
-    "Word embeddings alone don't say where a word is: \"Squatch eats pizza\" and \"Pizza eats Squatch\" would look "
-    "the same. So a value from a sine or cosine squiggle is added to each embedding number. The first numbers use "
-    "quick squiggles, later numbers ever wider ones, so every position gets a unique combination."
+    "Word embeddings alone don't say where a word is: \"Squatch eats pizza\" and \"Pizza eats Squatch\" would get the "
+    "same numbers. So each embedding number gets a value added, read off a sine or cosine squiggle at the word's "
+    "position: dimension 1 uses a sine, dimension 2 a cosine, and later dimensions use ever wider squiggles, so every "
+    "position gets its own combination of numbers."
 )
-st.latex(r"PE_{(pos,\,2i)} = \sin\!\left(\frac{pos}{10000^{2i/d}}\right) \qquad PE_{(pos,\,2i+1)} = \cos\!\left(\frac{pos}{10000^{2i/d}}\right)")
+st.latex(r"PE_{(pos,\,2i)} = \sin\!\left(\frac{pos}{10000^{2i/d}}\right) \qquad "
+         r"PE_{(pos,\,2i+1)} = \cos\!\left(\frac{pos}{10000^{2i/d}}\right)")
 
 ctx = shared.page_context()
+
+
+def pick_side(bundle) -> str:
+    """A translator has two stacks, each with its own positions: the input words and the output words."""
+    if not bundle.is_translator:
+        return "decoder"
+    return st.segmented_control("Show", ["encoder", "decoder"], default="encoder", key="side", bind="query-params",
+                                format_func=side_title, required=True) or "encoder"
+
+
+def clamp_state(key: str, lo: int, hi: int) -> None:
+    """A remembered value outside the current range (another model, a shorter prompt) is brought back inside."""
+    if key in st.session_state and not lo <= st.session_state[key] <= hi:
+        st.session_state[key] = min(max(st.session_state[key], lo), hi)
+
+
+def pick_dims(d_model: int, key: str) -> list[int]:
+    """Every dimension for small models; a choice of up to 8 (quick and wide squiggles first) otherwise."""
+    if d_model <= MAX_SQUIGGLES:
+        return list(range(d_model))
+    kwargs = {}
+    if key in st.session_state:
+        kept = [j for j in st.session_state[key] if 0 <= j < d_model]
+        if kept != list(st.session_state[key]):
+            st.session_state[key] = kept or default_dims(d_model)
+    else:
+        kwargs["default"] = default_dims(d_model)
+    chosen = st.multiselect("Dimensions to draw", list(range(d_model)), format_func=lambda j: f"dim {j + 1}", key=key,
+                            max_selections=MAX_SQUIGGLES, bind="query-params", **kwargs)
+    return sorted(chosen) or default_dims(d_model)[:2]
+
+
+def pick_window(n: int, d: int) -> tuple[int, int]:
+    lo, hi = position_window(n, d, 0, max_rows=MAX_WINDOW)
+    if hi - lo >= n:
+        return 0, n
+    size = hi - lo
+    clamp_state("pe_start", 0, n - size)
+    start = st.slider(f"First position shown ({size} at a time)", 0, n - size, key="pe_start")
+    return position_window(n, d, start, max_rows=MAX_WINDOW)
 
 
 @st.fragment
 def positional_view(ctx: shared.PageContext) -> None:
     bundle, trace = ctx.bundle, ctx.trace
-    side = "decoder"
-    if bundle.is_translator:
-        side = st.segmented_control("Words of", ["encoder", "decoder"], default="encoder", key="side", bind="query-params",
-                                    format_func=lambda s: "the input (encoder)" if s == "encoder" else "the output (decoder)",
-                                    required=True) or "encoder"
+    side = pick_side(bundle)
     prefix, tokens = stack_prefix(bundle, side), side_tokens(trace, side)
     pe = trace[f"{prefix}hook_pos_embed"]
-    d_model = bundle.config.d_model
+    d_model = pe.shape[1]
     learned = bundle.config.positional == "learned"
+    if learned:
+        st.info("This model learned its own position table instead of using the sine and cosine squiggles: below are "
+                "its learned numbers, read from the trace. The formula's squiggles are under Explore, for comparison.",
+                icon=":material/school:")
     left, right = st.columns([3, 2], gap="large")
     with left:
+        controls = st.columns(2)
+        with controls[0]:
+            dims = pick_dims(d_model, "pe_dims")
+        with controls[1]:
+            lo, hi = pick_window(len(tokens), d_model)
         if learned:
-            st.info("This model learned its own position table instead of using the squiggles: the curves below show "
-                    "the formula for comparison; the heatmap on the right is the model's learned table.", icon=":material/school:")
-        max_dims = min(d_model, 8)
-        dims = list(range(max_dims))
-        if d_model > 8:
-            dims = st.multiselect("Dimensions to draw", list(range(d_model)), default=[0, 1, 2, 3, d_model - 2, d_model - 1],
-                                  format_func=lambda j: f"dim {j + 1}", key="pe_dims", max_selections=8) or [0, 1]
-        shown_pe = sinusoidal_encoding(len(tokens), d_model) if learned else pe
-        curves = curves_frame(d_model, max(len(tokens), 4), dims)
-        points = points_frame(shown_pe, tokens, dims, d_model)
+            curves = learned_curves_frame(pe[:hi], dims, lo)
+        else:
+            curves = curves_frame(d_model, hi, dims, start=lo)
+        points = points_frame(pe, tokens, dims, d_model, lo, hi, learned=learned)
         shared.chart_with_csv(squiggles_chart(curves, points), points, f"positional-squiggles-{side}", "squiggles", stretch=True)
-        st.caption("Red dots: the value each word of your prompt gets in that dimension (hover for the word).")
+        st.caption(("Each row is one embedding dimension: the line is its learned value at each position. " if learned else
+                    "Each row is one embedding dimension: the line is its squiggle, drawn for every position in between. ")
+                   + f"Red dots: the value each word of your prompt gets there (`{prefix}hook_pos_embed` in the trace); "
+                   "hover for the exact number.")
     with right:
-        frame = encoding_matrix_frame(pe, tokens)
+        frame = encoding_matrix_frame(pe, tokens, lo, hi)
         title = "The model's learned position table" if learned else "The encoding added to each word"
-        shared.chart_with_csv(heatmap(frame, title=title, x_title="embedding number", y_title="word (position)", diverging=True,
-                                      cell=40 if d_model <= 8 else 8, text=d_model <= 8 and len(tokens) <= 12),
-                              frame, f"positional-matrix-{side}", "pe-matrix", stretch=True)
-        sim = similarity_frame(pe, tokens)
-        shared.chart_with_csv(heatmap(sim, title="How alike two positions are (dot product)", x_title="position", y_title="position",
-                                      cell=34 if len(tokens) <= 12 else 8),
-                              sim, f"positional-similarity-{side}", "pe-sim", stretch=True)
+        shared.chart_with_csv(encoding_heatmap(frame, title), frame, f"positional-matrix-{side}", "pe-matrix", stretch=is_wide(frame))
+        sim = similarity_frame(pe, tokens, lo, hi)
+        shared.chart_with_csv(similarity_heatmap(sim), sim, f"positional-similarity-{side}", "pe-sim", stretch=is_wide(sim))
+        st.caption(("A learned table need not make neighbours alike: this is what the model learned. " if learned else
+                    "Neighbouring positions get similar encodings (a large dot product); far apart ones less so. ")
+                   + "Hover for the cosine too.")
 
-    with st.expander("Explore: the squiggles for another number of dimensions", expanded=False):
-        d = st.slider("Numbers per word (d_model)", 2, 128, max(d_model, 4), 2, key="pe_d_model", bind="query-params")
-        n = st.slider("Positions", 2, 128, 16, key="pe_positions")
-        explore = sinusoidal_encoding(n, d)
-        labels = [str(i) for i in range(n)]
-        st.altair_chart(heatmap(encoding_matrix_frame(explore, labels), title=f"Positional encoding, {n} positions x {d} numbers",
-                                x_title="embedding number", y_title="position", diverging=True, cell=6, text=False), width="stretch")
-        dims = sorted({0, 1, 2, 3, d - 2, d - 1})
-        st.altair_chart(squiggles_chart(curves_frame(d, n, dims), points_frame(explore, labels, dims, d), height_each=60), width="stretch")
+
+@st.fragment
+def explore(tokens: list[str], model_d: int) -> None:
+    """The formula for any size, independent of the loaded model: see the later, wider squiggles.
+
+    ``tokens``: the prompt's words, to mark where they would sit.
+    """
+    st.subheader("Explore: the squiggles for any number of dimensions")
+    shared.explain("The lessons' models have 2 numbers per word, so they only use the first sine and cosine. Bigger models "
+                   "have more dimensions, and each later pair of dimensions uses a wider squiggle.")
+    top = max(128, model_d)
+    clamp_state("pe_d_model", 2, top)
+    clamp_state("pe_positions", 2, 512)
+    controls = st.columns(3)
+    with controls[0]:
+        d = st.slider("Numbers per word (d_model)", 2, top, value=None if "pe_d_model" in st.session_state else max(model_d, 2),
+                      key="pe_d_model", bind="query-params")
+    with controls[1]:
+        n = st.slider("Positions", 2, 512, value=None if "pe_positions" in st.session_state else 32, key="pe_positions",
+                      bind="query-params")
+    with controls[2]:
+        dims = pick_dims(d, "pe_explore_dims")
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        shown = min(len(tokens), n)
+        points = points_frame(formula_table(shown, d), tokens, dims, d, 0, shown)
+        curves = curves_frame(d, n, dims)
+        shared.chart_with_csv(squiggles_chart(curves, points), curves, f"squiggles-d{d}", "explore-squiggles",
+                              stretch=True)
+        st.caption("Red dots: where your prompt's words would sit with this many dimensions.")
+    with right:
+        rows = max(2, min(n, 4000 // d))
+        frame = formula_matrix_frame(rows, d)
+        shared.chart_with_csv(encoding_heatmap(frame, f"The formula: {rows} positions x {d} dimensions", y_title="position"),
+                              frame, f"positional-encoding-d{d}", "explore-matrix", stretch=True)
+        if rows < n:
+            st.caption(f"The first {rows} positions, to keep the heatmap readable; the CSV holds the same.")
+        st.altair_chart(wavelength_chart(wavelength_frame(d)), width="stretch")
 
 
 if ctx:
     positional_view(ctx)
+    explore(ctx.trace.src_tokens or ctx.trace.tokens, ctx.bundle.config.d_model)

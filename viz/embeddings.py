@@ -2,8 +2,13 @@
 
 Why a plane with arrows: the lesson draws each word as a point (2 numbers per word) and
 then shows that adding the positional encoding moves it, so the same word at two positions
-lands on two different points. With more than 2 numbers per word we project with PCA,
-fitted on the vocabulary's embeddings, and project the moved points with the same axes.
+lands on two different points ("Squatch eats pizza" vs "Pizza eats Squatch"). With more
+than 2 numbers per word we project with PCA, fitted on the vocabulary's embedding table,
+and project the moved points with the same axes so both ends of an arrow share one plane.
+
+The prompt's numbers come from the trace (``hook_embed``, ``blocks.0.hook_resid_pre``);
+only the rest of the vocabulary, which a pass never touches, is read from the model's
+embedding weights (read only).
 """
 
 from __future__ import annotations
@@ -16,8 +21,17 @@ import torch
 from model.bundle import ModelBundle
 from model.trace import Trace
 
-from .common import matrix_frame, to_numpy, token_labels
+from .common import MAX_CELLS, heatmap, matrix_frame, to_numpy, token_labels, window_bounds
 
+POSITION_COLOR = "#ff4b4b"  # the moved (position-encoded) points; the page's captions call them red
+PROMPT_COLOR = "#1f77b4"
+OTHER_COLOR = "#9a9a9a"  # readable on white and on dark backgrounds
+# An arrow head pointing up with its tip at the point itself (Vega symbol path, unit box; rotated by "angle").
+# An equilateral "triangle" would not do: turned by 60 degrees it looks the same as pointing down.
+ARROW_HEAD = "M0,0L0.55,1.3L-0.55,1.3Z"
+
+
+# --- which stack: the decoder-only stream, or a translator's input or output side -------------
 
 def stack_prefix(bundle: ModelBundle, side: str) -> str:
     """"" for a decoder-only model; "encoder." (input words) or "decoder." (output words) for a translator."""
@@ -25,8 +39,81 @@ def stack_prefix(bundle: ModelBundle, side: str) -> str:
 
 
 def side_tokens(trace: Trace, side: str) -> list[str]:
+    """The tokens along the stack's position axis, in order."""
     return trace.src_tokens if side == "encoder" and trace.src_tokens is not None else trace.tokens
 
+
+def side_title(side: str) -> str:
+    """The label of a translator's side, also its value in a copied link (?side=...)."""
+    return "input words (encoder)" if side == "encoder" else "output words (decoder)"
+
+
+def position_window(n_positions: int, n_columns: int, start: int = 0, max_cells: int = MAX_CELLS,
+                    max_rows: int | None = None) -> tuple[int, int]:
+    """Positions [lo, hi) to draw so a positions x columns heatmap stays under ``max_cells``."""
+    rows = max(1, max_cells // max(1, n_columns))
+    if max_rows is not None:
+        rows = min(rows, max_rows)
+    return window_bounds(n_positions, start, rows)
+
+
+def dim_labels(n: int) -> list[str]:
+    return [f"dim {j + 1}" for j in range(n)]
+
+
+def _dims_as_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """Column labels "dim 1", "dim 2"... (matrix_frame would write "0: dim 1")."""
+    frame["col_label"] = frame["col_token"]
+    return frame
+
+
+# --- each prompt word's numbers ----------------------------------------------------------------
+
+def prompt_embedding_frame(trace: Trace, prefix: str, tokens: list[str], start: int = 0, stop: int | None = None) -> pd.DataFrame:
+    """One row per (word, dimension) of ``{prefix}hook_embed``: rows in prompt order, positions [start, stop)."""
+    embed = trace[f"{prefix}hook_embed"]
+    stop = len(tokens) if stop is None else stop
+    frame = matrix_frame(embed[start:stop], tokens[start:stop], dim_labels(embed.shape[1]), row_start=start)
+    return _dims_as_columns(frame)
+
+
+def prompt_embedding_table(trace: Trace, prefix: str, tokens: list[str]) -> pd.DataFrame:
+    """The same numbers as a plain table: one row per word ("i: word"), one column per dimension."""
+    embed = to_numpy(trace[f"{prefix}hook_embed"])
+    return pd.DataFrame(embed, index=pd.Index(token_labels(tokens), name="word"), columns=dim_labels(embed.shape[1]))
+
+
+def matrix_heatmap(frame: pd.DataFrame, *, title: str, x_title: str, y_title: str, value_title: str = "value",
+                   diverging: bool = True, extra_tooltip=()) -> alt.LayerChart:
+    """common.heatmap sized for positions x dimensions: rows at most 44 px and fitting ~520 px in all;
+    numbers written in the cells only while they fit; axis labels thinned out when they would overlap.
+
+    A chart with more than 8 columns is meant to be stretched to its column (``wide``): then
+    only the row height matters.
+    """
+    n_rows, n_cols = frame["row"].nunique(), frame["col"].nunique()
+    cell = min(44, max(6, 520 // max(1, n_rows)))
+    chart = heatmap(frame, title=title, x_title=x_title, y_title=y_title, value_title=value_title, diverging=diverging,
+                    cell=cell, text=cell >= 34 and n_cols <= 8, extra_tooltip=extra_tooltip)
+    for layer in chart.layer:  # 64 "dim j" labels cannot all be written: let Vega drop the overlapping ones
+        for channel in ("x", "y"):
+            encoding = layer.encoding[channel]
+            axis = encoding["axis"] if encoding is not alt.Undefined else alt.Undefined
+            if isinstance(axis, alt.Axis):
+                axis["labelOverlap"] = True
+    return chart
+
+
+def is_wide(frame: pd.DataFrame) -> bool:
+    """Whether a heatmap has too many columns to draw at its natural width (stretch it to the column)."""
+    return frame["col"].nunique() > 8
+
+
+def embedding_heatmap(frame: pd.DataFrame, title: str = "Your prompt's word embeddings") -> alt.LayerChart:
+    return matrix_heatmap(frame, title=title, x_title="embedding dimension", y_title="word (position)")
+
+
+# --- the whole vocabulary on a plane -------------------------------------------------------------
 
 def embedding_matrix(bundle: ModelBundle, side: str) -> tuple[torch.Tensor, tuple[str, ...]]:
     """The whole vocabulary's embedding table (read only) and its words."""
@@ -34,20 +121,18 @@ def embedding_matrix(bundle: ModelBundle, side: str) -> tuple[torch.Tensor, tupl
     if bundle.is_translator:
         stack = model.encoder if side == "encoder" else model.decoder
         vocab = bundle.src_tokenizer.vocab if side == "encoder" else bundle.tokenizer.vocab
-        return stack.embed.weight.detach(), vocab
-    return model.embed.weight.detach(), bundle.tokenizer.vocab
-
-
-def prompt_embedding_frame(trace: Trace, prefix: str, tokens: list[str]) -> pd.DataFrame:
-    """Rows: the prompt's words in order; columns: embedding dimensions."""
-    embed = trace[f"{prefix}hook_embed"]
-    return matrix_frame(embed, tokens, [f"dim {j + 1}" for j in range(embed.shape[1])])
+        return stack.embed.weight.detach(), tuple(vocab)
+    return model.embed.weight.detach(), tuple(bundle.tokenizer.vocab)
 
 
 class Projection:
-    """Identity for 2 numbers per word (the lesson's plane); PCA to 2 axes otherwise."""
+    """Identity for 2 numbers per word (the lesson's plane); PCA to 2 axes otherwise.
 
-    def __init__(self, table: torch.Tensor) -> None:
+    PCA is fitted once on the vocabulary's table (numpy SVD of the centred rows), so every
+    point, embedded or position-encoded, is drawn with the same axes.
+    """
+
+    def __init__(self, table: torch.Tensor | np.ndarray) -> None:
         x = to_numpy(table)
         self.dims = x.shape[1]
         if self.dims <= 2:
@@ -55,14 +140,23 @@ class Projection:
         else:
             self.mean = x.mean(0)
             _, s, vt = np.linalg.svd(x - self.mean, full_matrices=False)
-            self.axes = vt[:2].T
-            self.explained = (s[:2] ** 2 / (s ** 2).sum()).round(3)
+            self.axes = vt[:2].T  # [d, 2]
+            total = float((s ** 2).sum()) or 1.0
+            self.explained = (s[:2] ** 2 / total).round(3)
+
+    @property
+    def is_pca(self) -> bool:
+        return self.explained is not None
 
     @property
     def axis_titles(self) -> tuple[str, str]:
-        if self.explained is None:
-            return ("embedding number 1", "embedding number 2") if self.dims == 2 else ("embedding number 1", "")
+        if not self.is_pca:
+            return ("embedding dim 1", "embedding dim 2" if self.dims == 2 else "")
         return (f"PCA axis 1 ({self.explained[0]:.0%} of the spread)", f"PCA axis 2 ({self.explained[1]:.0%})")
+
+    @property
+    def short_titles(self) -> tuple[str, str]:
+        return ("PCA 1", "PCA 2") if self.is_pca else ("dim 1", "dim 2")
 
     def __call__(self, points) -> np.ndarray:
         p = (to_numpy(points) - self.mean) @ self.axes
@@ -70,36 +164,92 @@ class Projection:
 
 
 def vocabulary_frame(bundle: ModelBundle, side: str, prompt_tokens: list[str], projection: Projection | None = None) -> tuple[pd.DataFrame, Projection]:
+    """Every vocabulary word as a point (x, y), flagged when it is in the prompt."""
     table, vocab = embedding_matrix(bundle, side)
     projection = projection or Projection(table)
     xy = projection(table)
     in_prompt = set(prompt_tokens)
-    return pd.DataFrame({"word": list(vocab), "x": xy[:, 0], "y": xy[:, 1], "in prompt": [w in in_prompt for w in vocab]}), projection
+    flags = [w in in_prompt for w in vocab]
+    return pd.DataFrame({
+        "word": list(vocab), "x": xy[:, 0], "y": xy[:, 1], "in prompt": flags,
+        "kind": ["word in your prompt" if f else "other word" for f in flags],
+    }), projection
 
 
-def position_arrows_frame(trace: Trace, prefix: str, tokens: list[str], projection: Projection) -> pd.DataFrame:
-    """From each word's embedding to the same word plus its positional encoding (block 0's input)."""
-    start = projection(trace[f"{prefix}hook_embed"])
-    end = projection(trace[f"{prefix}blocks.0.hook_resid_pre"])
-    return pd.DataFrame({"label": token_labels(tokens), "word": tokens, "position": range(len(tokens)),
-                         "x": start[:, 0], "y": start[:, 1], "x2": end[:, 0], "y2": end[:, 1]})
+def position_arrows_frame(trace: Trace, prefix: str, tokens: list[str], projection: Projection,
+                          start: int = 0, stop: int | None = None) -> pd.DataFrame:
+    """From each word's embedding (hook_embed) to the same word plus its position (blocks.0.hook_resid_pre).
+
+    ``angle``: the arrow's direction in degrees clockwise from "up", for the head at its
+    end; right on screen when the plane keeps one unit the same length on both axes.
+    """
+    stop = len(tokens) if stop is None else stop
+    begin = projection(trace[f"{prefix}hook_embed"][start:stop])
+    end = projection(trace[f"{prefix}blocks.0.hook_resid_pre"][start:stop])
+    delta = end - begin
+    frame = pd.DataFrame({
+        "label": token_labels(tokens[start:stop], start), "word": tokens[start:stop], "position": range(start, stop),
+        "x": begin[:, 0], "y": begin[:, 1], "x2": end[:, 0], "y2": end[:, 1],
+        "angle": np.degrees(np.arctan2(delta[:, 0], delta[:, 1])) % 360,
+    })
+    # which side of the arrow's head its label goes: the side the arrow points to
+    right, up = np.sin(np.radians(frame["angle"].to_numpy(float))), np.cos(np.radians(frame["angle"].to_numpy(float)))
+    frame["label_side"] = np.where(right > 0.6, "right", np.where(right < -0.6, "left", np.where(up >= 0, "above", "below")))
+    return frame
 
 
-def embedding_plane_chart(vocab: pd.DataFrame, arrows: pd.DataFrame, axis_titles: tuple[str, str], title: str) -> alt.LayerChart:
-    x = alt.X("x:Q", title=axis_titles[0])
-    y = alt.Y("y:Q", title=axis_titles[1])
+def square_domains(*frames_and_columns: tuple[pd.DataFrame, str, str], margin: float = 0.2) -> tuple[list[float], list[float]]:
+    """x and y domains of equal length around all the points, so the plane is not stretched."""
+    xs = np.concatenate([f[c].to_numpy(float) for f, c, _ in frames_and_columns])
+    ys = np.concatenate([f[c].to_numpy(float) for f, _, c in frames_and_columns])
+    cx, cy = (xs.min() + xs.max()) / 2, (ys.min() + ys.max()) / 2
+    span = max(xs.max() - xs.min(), ys.max() - ys.min(), 1e-6) * (1 + 2 * margin)
+    return [cx - span / 2, cx + span / 2], [cy - span / 2, cy + span / 2]
+
+
+def embedding_plane_chart(vocab: pd.DataFrame, arrows: pd.DataFrame, axis_titles: tuple[str, str], title: str,
+                          size: int = 470, short_titles: tuple[str, str] = ("x", "y")) -> alt.LayerChart:
+    """Vocabulary points, the prompt's words labelled, and an arrow per prompt position to its moved point."""
+    x_dom, y_dom = square_domains((vocab, "x", "y"), (arrows, "x", "y"), (arrows, "x2", "y2"))
+    x = alt.X("x:Q", title=axis_titles[0], scale=alt.Scale(domain=x_dom, nice=False), axis=alt.Axis(labelFlush=True, tickCount=6))
+    y = alt.Y("y:Q", title=axis_titles[1], scale=alt.Scale(domain=y_dom, nice=False), axis=alt.Axis(labelFlush=True, tickCount=6))
     many = len(vocab) > 60
-    words = alt.Chart(vocab).mark_circle(size=30 if many else 90).encode(
-        x=x, y=y, color=alt.Color("in prompt:N", scale=alt.Scale(domain=[True, False], range=["#1f77b4", "#bbbbbb"]), title="word in the prompt"),
-        tooltip=[alt.Tooltip("word:N"), alt.Tooltip("x:Q", format=".4f"), alt.Tooltip("y:Q", format=".4f")],
+    sx, sy = short_titles
+    kind_scale = alt.Scale(domain=["word in your prompt", "other word"], range=[PROMPT_COLOR, OTHER_COLOR])
+    words = alt.Chart(vocab).mark_circle(size=25 if many else 110, opacity=0.9).encode(
+        x=x, y=y,
+        color=alt.Color("kind:N", scale=kind_scale, legend=alt.Legend(title=None, orient="bottom")),
+        order=alt.Order("in prompt:N"),  # prompt words drawn last, on top
+        tooltip=[alt.Tooltip("word:N"), alt.Tooltip("x:Q", title=sx, format=".4f"), alt.Tooltip("y:Q", title=sy, format=".4f")],
     )
-    shown = vocab if not many else vocab[vocab["in prompt"]]
-    word_labels = alt.Chart(shown).mark_text(dy=-10, fontSize=12).encode(x=x, y=y, text="word:N")
-    tip = [alt.Tooltip("label:N", title="word"), alt.Tooltip("x:Q", title="embedding x", format=".4f"),
-           alt.Tooltip("y:Q", title="embedding y", format=".4f"), alt.Tooltip("x2:Q", title="+ position x", format=".4f"),
-           alt.Tooltip("y2:Q", title="+ position y", format=".4f")]
-    lines = alt.Chart(arrows).mark_rule(color="#ff4b4b", strokeWidth=1.5, strokeDash=[4, 2]).encode(x=x, y=y, x2="x2:Q", y2="y2:Q", tooltip=tip)
-    ends = alt.Chart(arrows).mark_point(shape="triangle", filled=True, color="#ff4b4b", size=80).encode(
-        x=alt.X("x2:Q"), y=alt.Y("y2:Q"), tooltip=tip)
-    end_labels = alt.Chart(arrows).mark_text(dy=12, color="#ff4b4b", fontSize=11).encode(x="x2:Q", y="y2:Q", text="label:N")
-    return alt.layer(words, word_labels, lines, ends, end_labels, title=title).properties(height=460).interactive()
+    shown = vocab[vocab["in prompt"]] if many else vocab
+    # left of the point: position-encoding arrows of the first positions mostly leave up and to the right
+    # colored like their points: Vega's default black text would vanish in the dark theme
+    word_labels = alt.Chart(shown).mark_text(dx=-9, align="right", fontSize=13, fontWeight="bold").encode(
+        x=x, y=y, text="word:N", color=alt.Color("kind:N", scale=kind_scale, legend=None))
+    tip = [alt.Tooltip("label:N", title="word"),
+           alt.Tooltip("x:Q", title=f"embedding {sx}", format=".4f"), alt.Tooltip("y:Q", title=f"embedding {sy}", format=".4f"),
+           alt.Tooltip("x2:Q", title=f"+ position {sx}", format=".4f"), alt.Tooltip("y2:Q", title=f"+ position {sy}", format=".4f")]
+    lines = alt.Chart(arrows).mark_rule(color=POSITION_COLOR, strokeWidth=2, strokeDash=[5, 3]).encode(
+        x=x, y=y, x2="x2:Q", y2="y2:Q", tooltip=tip)
+    heads = alt.Chart(arrows).mark_point(shape=ARROW_HEAD, filled=True, color=POSITION_COLOR, opacity=1, strokeWidth=0,
+                                         size=350 if len(arrows) <= 16 else 120).encode(
+        x=alt.X("x2:Q"), y=alt.Y("y2:Q"), angle=alt.Angle("angle:Q", scale=None), tooltip=tip)
+    layers = [words, word_labels, lines, heads]
+    if len(arrows) <= 16:  # more labels than this hide the plane; the tooltip has them
+        # align and offsets are mark properties, so one text layer per side
+        for side, props in {"right": dict(align="left", dx=10), "left": dict(align="right", dx=-10),
+                            "above": dict(align="left", dx=4, dy=-14), "below": dict(align="left", dx=4, dy=14)}.items():
+            layers.append(alt.Chart(arrows).transform_filter(alt.datum.label_side == side).mark_text(
+                color=POSITION_COLOR, fontSize=12, baseline="middle", **props).encode(x="x2:Q", y="y2:Q", text="label:N"))
+    padding = {"left": 5, "top": 5, "right": 20, "bottom": 5}  # room for the last tick label
+    return alt.layer(*layers, title=title).properties(width=size, height=size, padding=padding).interactive()
+
+
+def plane_summary(projection: Projection, n_vocab: int) -> str:
+    """What the plane's axes are, in words for a caption."""
+    if not projection.is_pca:
+        return f"All {n_vocab} words of the vocabulary, drawn at their {projection.dims} embedding numbers (no projection needed)."
+    kept = float(sum(projection.explained))
+    return (f"All {n_vocab} words, projected from {projection.dims} numbers onto the 2 directions where the vocabulary "
+            f"spreads most (PCA; together {kept:.0%} of the spread). Both ends of each arrow use the same projection.")

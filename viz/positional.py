@@ -1,8 +1,10 @@
 """Positional-encoding views: the lesson's squiggles, the encoding matrix, position similarity.
 
 Why continuous curves: the lesson draws each dimension as a sine or cosine "squiggle" and
-reads the encoding of a position off the curve where the word sits; drawing the curve on a
-fine grid with dots at the words' positions is that picture, with the real numbers.
+reads the encoding of a position off the curve where the word sits; drawing the formula on
+a fine grid, with dots at the words' positions (values from the trace's
+``hook_pos_embed``), is that picture with the real numbers. A model with a learned position
+table has no formula: its dots are joined by straight lines instead and say so.
 """
 
 from __future__ import annotations
@@ -12,6 +14,11 @@ import numpy as np
 import pandas as pd
 
 from .common import matrix_frame, to_numpy, token_labels
+from .embeddings import matrix_heatmap
+
+POSITION_COLOR = "#ff4b4b"
+NEUTRAL_TEXT = "#8a8fa0"  # Vega's default black text vanishes in the dark theme; this grey reads on both
+MAX_SQUIGGLES = 8  # small multiples stay readable on one screen up to about this many rows
 
 
 def squiggle(position: np.ndarray, dim: int, d_model: int) -> np.ndarray:
@@ -20,50 +27,150 @@ def squiggle(position: np.ndarray, dim: int, d_model: int) -> np.ndarray:
     return np.sin(angle) if dim % 2 == 0 else np.cos(angle)
 
 
-def dim_title(dim: int, d_model: int) -> str:
+def wavelength(dim: int, d_model: int) -> float:
+    """How many positions one full squiggle of this dimension spans: 2*pi*10000^(2i/d)."""
+    return float(2 * np.pi * 10000 ** (2 * (dim // 2) / d_model))
+
+
+def dim_title(dim: int, d_model: int, learned: bool = False) -> str:
+    if learned:
+        return f"dim {dim + 1}: learned"
     kind = "sin" if dim % 2 == 0 else "cos"
     return f"dim {dim + 1}: {kind}(pos / 10000^({2 * (dim // 2)}/{d_model}))"
 
 
-def curves_frame(d_model: int, n_positions: int, dims: list[int], step: float = 0.05) -> pd.DataFrame:
-    grid = np.arange(0, max(n_positions - 1, 1) + step, step)
+def default_dims(d_model: int) -> list[int]:
+    """Every dimension when there are few; else the sine/cosine pairs at 2i/d = 0, 1/8, 1/4 and 1/2:
+    from the quickest squiggle to ever wider ones, each about 3x wider than the one before."""
+    if d_model <= MAX_SQUIGGLES:
+        return list(range(d_model))
+    pairs = sorted({2 * round(d_model * f / 2) for f in (0, 1 / 8, 1 / 4, 1 / 2)})
+    return sorted({d for p in pairs for d in (p, p + 1) if d < d_model})[:MAX_SQUIGGLES]
+
+
+def curves_frame(d_model: int, n_positions: int, dims: list[int], step: float = 0.05, start: int = 0,
+                 max_points: int = 1500) -> pd.DataFrame:
+    """The formula on a fine grid from ``start`` to max(n_positions, start + 8): the continuous squiggles.
+
+    ``step`` grows when the range is long, so one curve never has more than ``max_points`` points.
+    """
+    stop = max(n_positions, start + 8)
+    step = max(step, (stop - start) / max_points)
+    grid = np.arange(start, stop + step / 2, step)
     return pd.concat([pd.DataFrame({"dim": d, "dimension": dim_title(d, d_model), "position": grid,
                                     "value": squiggle(grid, d, d_model)}) for d in dims], ignore_index=True)
 
 
-def points_frame(pe, tokens: list[str], dims: list[int], d_model: int) -> pd.DataFrame:
-    """Where the prompt's words sit on each squiggle (pe: [pos, d] from the trace)."""
+def learned_curves_frame(pe, dims: list[int], start: int = 0) -> pd.DataFrame:
+    """A learned table has no formula between positions: straight lines join its values."""
     m = to_numpy(pe)
+    positions = np.arange(start, m.shape[0])
+    return pd.concat([pd.DataFrame({"dim": d, "dimension": dim_title(d, m.shape[1], learned=True), "position": positions,
+                                    "value": m[start:, d]}) for d in dims], ignore_index=True)
+
+
+def points_frame(pe, tokens: list[str], dims: list[int], d_model: int, start: int = 0, stop: int | None = None,
+                 learned: bool = False) -> pd.DataFrame:
+    """Where the prompt's words sit on each squiggle (pe: [pos, d], e.g. the trace's hook_pos_embed)."""
+    m = to_numpy(pe)
+    stop = len(tokens) if stop is None else stop
     labels = token_labels(tokens)
-    rows = [{"dim": d, "dimension": dim_title(d, d_model), "position": p, "word": labels[p], "value": float(m[p, d])}
-            for d in dims for p in range(len(tokens))]
-    return pd.DataFrame(rows)
+    rows = [{"dim": d, "dimension": dim_title(d, d_model, learned), "position": p, "word": labels[p], "value": float(m[p, d])}
+            for d in dims for p in range(start, stop)]
+    return pd.DataFrame(rows, columns=["dim", "dimension", "position", "word", "value"])
 
 
-def squiggles_chart(curves: pd.DataFrame, points: pd.DataFrame, height_each: int = 80) -> alt.VConcatChart:
-    """One small chart per dimension, stacked: the lesson's squiggles one above the other."""
+def squiggles_chart(curves: pd.DataFrame, points: pd.DataFrame, height_each: int | None = None) -> alt.VConcatChart:
+    """One small chart per dimension, stacked: the lesson's squiggles one above the other.
+
+    Words and values are written next to the dots while they fit (few words, far enough
+    apart); the tooltip always has them.
+    """
     order = curves.drop_duplicates("dim").sort_values("dim")["dimension"].tolist()
-    tooltip = [alt.Tooltip("word:N"), alt.Tooltip("position:Q"), alt.Tooltip("value:Q", format=".6f")]
+    height_each = height_each or max(50, min(130, 330 // max(1, len(order))))  # about one screen's height in all
+    n_points = points["position"].nunique()
+    xs = np.concatenate([curves["position"].to_numpy(float), points["position"].to_numpy(float)])
+    x_domain = [float(xs.min()), float(xs.max())]
+    px_per_position = 600 / max(x_domain[1] - x_domain[0], 1)  # about the width of a chart in its column
+    # the formula's squiggles share one fixed scale; a learned table's numbers get a scale of their own
+    bounded = not curves["dimension"].str.endswith("learned").any()
+    y_scale = alt.Scale(domain=[-1.25, 1.25]) if bounded else alt.Scale(zero=False, nice=True)
+    tooltip = [alt.Tooltip("word:N", title="word (position)"), alt.Tooltip("dimension:N"), alt.Tooltip("value:Q", format=".6f")]
     charts = []
-    for title in order:
+    for i, title in enumerate(order):
         c = curves[curves["dimension"] == title]
         p = points[points["dimension"] == title]
-        x = alt.X("position:Q", title="position in the prompt" if title == order[-1] else None)
-        y = alt.Y("value:Q", title=None, scale=alt.Scale(domain=[-1.15, 1.15]))
-        line = alt.Chart(c).mark_line(color="#1f77b4").encode(x=x, y=y)
-        dots = alt.Chart(p).mark_circle(color="#ff4b4b", size=70).encode(x="position:Q", y="value:Q", tooltip=tooltip)
-        text = alt.Chart(p).mark_text(dy=-11, fontSize=11).encode(x="position:Q", y="value:Q", text=alt.Text("value:Q", format=".2f"))
-        words = alt.Chart(p).mark_text(dy=14, fontSize=10, color="#ff4b4b").encode(x="position:Q", y="value:Q", text="word:N")
-        charts.append(alt.layer(line, dots, text, words, title=alt.Title(title, anchor="start", fontSize=12)).properties(height=height_each))
-    return alt.vconcat(*charts, spacing=8)
+        last = i == len(order) - 1
+        x = alt.X("position:Q", scale=alt.Scale(domain=x_domain, nice=False),
+                  title="position in the prompt" if last else None,
+                  axis=alt.Axis(tickMinStep=1, format="d", labels=last or len(order) <= 2))
+        y = alt.Y("value:Q", title=None, scale=y_scale, axis=alt.Axis(tickCount=3))
+        layers = [alt.Chart(c).mark_line(strokeWidth=2, strokeDash=[4, 3] if "learned" in title else [1, 0]).encode(
+                      x=x, y=y, tooltip=[alt.Tooltip("position:Q", format=".2f"), alt.Tooltip("value:Q", format=".4f")]),
+                  alt.Chart(p).mark_circle(color=POSITION_COLOR, size=70, opacity=1).encode(x=x, y=y, tooltip=tooltip)]
+        if n_points <= 12 and px_per_position >= 30:
+            layers.append(alt.Chart(p).mark_text(dy=-11, fontSize=11, color=NEUTRAL_TEXT).encode(x=x, y=y, text=alt.Text("value:Q", format=".2f")))
+        if n_points <= 24 and px_per_position >= 45:
+            layers.append(alt.Chart(p).mark_text(dy=13, fontSize=11, color=POSITION_COLOR).encode(x=x, y=y, text="word:N"))
+        charts.append(alt.layer(*layers, title=alt.Title(title, anchor="start", fontSize=12)).properties(height=height_each))
+    return alt.vconcat(*charts, spacing=6)
 
 
-def encoding_matrix_frame(pe, tokens: list[str]) -> pd.DataFrame:
+def encoding_matrix_frame(pe, tokens: list[str], start: int = 0, stop: int | None = None) -> pd.DataFrame:
+    """The encoding added to each word: rows the prompt's positions [start, stop), columns "dim 1", "dim 2"..."""
     m = to_numpy(pe)
-    return matrix_frame(m, tokens, [f"dim {j + 1}" for j in range(m.shape[1])])
+    stop = len(tokens) if stop is None else stop
+    frame = matrix_frame(m[start:stop], tokens[start:stop], [f"dim {j + 1}" for j in range(m.shape[1])], row_start=start)
+    frame["col_label"] = frame["col_token"]
+    return frame
 
 
-def similarity_frame(pe, tokens: list[str]) -> pd.DataFrame:
-    """Dot product of every position's encoding with every other's: near positions are alike."""
+def encoding_heatmap(frame: pd.DataFrame, title: str, y_title: str = "word (position)") -> alt.LayerChart:
+    return matrix_heatmap(frame, title=title, x_title="embedding dimension", y_title=y_title)
+
+
+def similarity_frame(pe, tokens: list[str], start: int = 0, stop: int | None = None) -> pd.DataFrame:
+    """Dot product (``value``) and cosine of every position's encoding with every other's, positions [start, stop)."""
     m = to_numpy(pe)
-    return matrix_frame(m @ m.T, tokens, tokens)
+    stop = len(tokens) if stop is None else stop
+    w = m[start:stop]
+    dots = w @ w.T
+    norms = np.linalg.norm(w, axis=1)
+    cosine = dots / np.maximum(np.outer(norms, norms), 1e-12)
+    frame = matrix_frame(dots, tokens[start:stop], tokens[start:stop], row_start=start, col_start=start)
+    frame["cosine"] = cosine.reshape(-1)
+    return frame
+
+
+def similarity_heatmap(frame: pd.DataFrame) -> alt.LayerChart:
+    return matrix_heatmap(frame, title="Position similarity (dot product)", x_title="position", y_title="position",
+                          value_title="dot product", diverging=False, extra_tooltip=[alt.Tooltip("cosine:Q", format=".4f")])
+
+
+def wavelength_frame(d_model: int) -> pd.DataFrame:
+    """How many positions one squiggle spans, per dimension: later dimensions, wider squiggles."""
+    dims = np.arange(d_model)
+    return pd.DataFrame({"dim": dims + 1, "function": ["sin" if d % 2 == 0 else "cos" for d in dims],
+                         "positions per squiggle": [wavelength(int(d), d_model) for d in dims]})
+
+
+def wavelength_chart(frame: pd.DataFrame) -> alt.Chart:
+    return alt.Chart(frame, title="How wide each dimension's squiggle is").mark_line(point=True).encode(
+        x=alt.X("dim:Q", title="embedding dimension", axis=alt.Axis(tickMinStep=1, format="d")),
+        y=alt.Y("positions per squiggle:Q", scale=alt.Scale(type="log"), title="positions per full squiggle (log)"),
+        tooltip=[alt.Tooltip("dim:Q", title="dimension"), alt.Tooltip("function:N"),
+                 alt.Tooltip("positions per squiggle:Q", format=",.2f")],
+    ).properties(height=200)
+
+
+def formula_table(n_positions: int, d_model: int) -> np.ndarray:
+    """The formula's [pos, d] table for any size: the same numbers a sinusoidal model adds."""
+    positions = np.arange(n_positions, dtype=float)
+    return np.column_stack([squiggle(positions, d, d_model) for d in range(d_model)])
+
+
+def formula_matrix_frame(n_positions: int, d_model: int) -> pd.DataFrame:
+    """The formula's table as a heatmap frame, rows labelled by position number."""
+    frame = encoding_matrix_frame(formula_table(n_positions, d_model), [str(p) for p in range(n_positions)])
+    frame["row_label"] = frame["row_token"]
+    return frame

@@ -1,0 +1,70 @@
+"""The Positional-encoding page under AppTest: both lesson models, the prompt drives it, the URL restores the view."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from model.checkpoint import save_checkpoint
+from tests.model_factory import random_bundle
+
+APP = str(Path(__file__).parents[1] / "app.py")
+PAGE = "app_pages/positional.py"
+
+
+def open_page(**params) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def charts(at: AppTest) -> str:
+    return "\n".join(e.proto.spec + "".join(str(d.data) for d in e.proto.datasets) for e in at.get("vega_lite_chart"))
+
+
+@pytest.mark.parametrize("model, other", [("statquest-decoder", "statquest is what"), ("statquest-translator", "to go")])
+def test_page_shows_squiggles_matrices_and_the_formula(model, other):
+    at = open_page(model=model)
+    assert any("10000" in m.value for m in at.latex)
+    shown = charts(at)
+    assert "dim 1: sin(pos / 10000^(0/2))" in shown and "dim 2: cos(pos / 10000^(0/2))" in shown
+    assert "Position similarity" in shown and "The encoding added to each word" in shown
+    assert len(at.get("download_button")) == 5  # squiggles, matrix, similarity; explorer squiggles and matrix
+    at.text_input(key="prompt").input(other).run()
+    assert not at.exception, at.exception
+    assert charts(at) != shown
+
+
+def test_explorer_size_is_restored_from_the_url_and_changes_the_squiggles():
+    at = open_page(model="statquest-decoder", pe_d_model="16", pe_positions="40")
+    assert at.slider(key="pe_d_model").value == 16 and at.slider(key="pe_positions").value == 40
+    shown = charts(at)
+    assert "The formula: 40 positions x 16 dimensions" in shown and "10000^(4/16)" in shown
+    at.slider(key="pe_d_model").set_value(8).run()
+    assert not at.exception, at.exception
+    assert "x 8 dimensions" in charts(at)
+
+
+def test_translator_side_is_restored_from_the_url():
+    at = open_page(model="statquest-translator", prompt="let's go", side="output words (decoder)")
+    assert at.get("button_group")[0].value == "decoder"
+    assert "decoder.hook_pos_embed" in "\n".join(c.value for c in at.caption)
+    assert "0: <EOS>" in charts(at)
+
+
+def test_big_and_learned_models(tmp_path, monkeypatch):
+    save_checkpoint(random_bundle(d_model=16, max_len=128), str(tmp_path / "wide"))
+    save_checkpoint(random_bundle(d_model=8, max_len=32, positional="learned"), str(tmp_path / "learned"))
+    monkeypatch.setenv("ATTENTION_LAB_CHECKPOINT_ROOTS", str(tmp_path))
+    prompt = " ".join(["the cat sat on the mat"] * 12)
+    at = open_page(model="Checkpoint folder...", ckpt=str(tmp_path / "wide"), prompt=prompt, pe_dims=["dim 1", "dim 12"])
+    assert at.multiselect(key="pe_dims").value == [0, 11]  # the chosen squiggles, from the URL
+    assert "dim 12: cos(pos / 10000^(10/16))" in charts(at)
+    assert at.slider(key="pe_start").max > 0  # 73 positions: windowed
+    at = open_page(model="Checkpoint folder...", ckpt=str(tmp_path / "learned"), prompt="the cat sat")
+    assert any("learned its own position table" in i.value for i in at.info)
+    assert "dim 1: learned" in charts(at) and "learned position table" in charts(at)
