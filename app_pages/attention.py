@@ -1,4 +1,9 @@
-"""Attention: every layer and head as a heatmap, and one query's arithmetic with real numbers."""
+"""Attention: one head's heatmap beside one query word's arithmetic, then every layer and head.
+
+Thin on purpose: it reads the view (layer, head, query word, window) from widgets bound to the
+URL, asks viz.attention for frames and charts, and places them. Every number comes from the
+trace; the page computes none.
+"""
 
 from __future__ import annotations
 
@@ -6,75 +11,181 @@ import streamlit as st
 
 from app_pages import shared
 from app_pages.view_state import pick_head, pick_module, pick_query
-from viz.attention import attention_frame, attention_grid, attention_heatmap, attention_window, grid_frame, head_arithmetic, module_title
-from viz.common import fmt_vector
+from viz import attention as va
 
 st.header("Attention: which words each word looks at")
 shared.explain(
     "Each word makes a **query**, a **key** and a **value** with the same weights for every word. "
-    "How much a word (a row) looks at another word (a column) is the dot product of its query with that "
-    "word's key, divided by √d, turned into percentages by softmax. The word's new value is the "
-    "percentage-weighted sum of all the values, added back to the word's own numbers (the residual connection)."
+    "How much a word (a row) looks at another word (a column) is its query times that word's key (the dot product), "
+    "divided by √d and turned into percentages by softmax. The word's new numbers are the percentage-weighted "
+    "sum of all the values, added back to its own numbers (the residual connection). Pick a query word, or click a "
+    "row, to see every step with this model's real numbers."
 )
 
 ctx = shared.page_context()
 
 
+def chart_with_csv_clickable(chart, frame, file_name: str, key: str, on_select) -> None:
+    """shared.chart_with_csv, plus a click selection (st.altair_chart's on_select callback)."""
+    st.altair_chart(chart, width="content", key=key, on_select=on_select, selection_mode="pick")
+    st.download_button("Download CSV", frame.to_csv(index=False).encode("utf-8"), file_name=f"{file_name}.csv",
+                       mime="text/csv", key=f"csv-{key}", icon=":material/download:", on_click="ignore")
+
+
+def _picked(key: str) -> list[dict]:
+    state = st.session_state.get(key)
+    return list(state.selection.get("pick", [])) if state is not None else []
+
+
+def on_click_cell() -> None:
+    """A click on a heatmap cell chooses its row as the query word."""
+    if picked := _picked("att-heatmap"):
+        st.session_state["query"] = int(picked[0]["query_pos"])
+
+
+def on_click_panel() -> None:
+    """A click on a small multiple shows that layer and head above."""
+    if picked := _picked("att-grid"):
+        st.session_state["layer"], st.session_state["head"] = picked[0]["module"], int(picked[0]["head"])
+
+
+def follow_query(module: str, query: int, n_q: int, n_k: int) -> None:
+    """When the query word changes to one outside the window, move the window to hold its row."""
+    if st.session_state.get("_att_followed") == (module, query):
+        return
+    st.session_state["_att_followed"] = (module, query)
+    current = None
+    if isinstance(st.session_state.get("qstart"), int) and isinstance(st.session_state.get("kstart"), int):
+        current = va.window_at(n_q, n_k, st.session_state["qstart"], st.session_state["kstart"])
+    window = va.window_for_query(n_q, n_k, query, va.module_kind(module), current)
+    st.session_state["qstart"], st.session_state["kstart"] = window.q0, window.k0
+
+
+def pick_window(trace, module: str, query: int) -> va.Window | None:
+    """Sliders for the first row and column of the window, for matrices too big to draw whole."""
+    n_q, n_k = trace.pattern(module).shape[1:]
+    if not va.needs_window(n_q, n_k):
+        return None
+    if "qstart" in st.session_state:  # a window from the URL or another page: keep it until the query changes
+        st.session_state.setdefault("_att_followed", (module, query))
+    follow_query(module, query, n_q, n_k)
+    starts = []
+    for column, key, n, tokens, text in zip(
+        st.columns(2), ("qstart", "kstart"), (n_q, n_k), (trace.query_tokens(module), trace.key_tokens(module)),
+        ("Rows (query words) from", "Columns (key words) from"),
+    ):
+        options = list(range(0, n - min(va.WINDOW, n) + 1))
+        if st.session_state.get(key) not in options:
+            st.session_state[key] = options[-1]
+        names = va.labels(tokens)
+        with column:
+            starts.append(st.select_slider(text, options, format_func=lambda i, names=names: names[i], key=key,
+                                           bind="query-params", help=f"Long prompts are drawn {va.WINDOW} words at a time."))
+    return va.window_at(n_q, n_k, *starts)
+
+
+def heatmap_column(trace, module: str, head: int, query: int, title: str) -> None:
+    window = pick_window(trace, module, query)
+    frame = va.attention_frame(trace, module, head, window)
+    kind = va.module_kind(module)
+    key_title = "input word (key)" if kind == "cross" else "key (the word looked at)"
+    query_title = "output word (query)" if kind == "cross" else "query (the word looking)"
+    chart = va.attention_heatmap(frame, title, query=query, key_title=key_title, query_title=query_title, selectable=True,
+                                 scale="linear" if window is None else "sqrt")
+    chart_with_csv_clickable(chart, frame, f"attention-{module}-head{head + 1}", "att-heatmap", on_click_cell)
+    if window is None:
+        n_q, n_k = trace.pattern(module).shape[1:]
+        st.caption(f"Rows and columns: the {n_q if n_q == n_k else f'{n_q} x {n_k}'} tokens, in order. "
+                   "Hover a cell for the exact percentage; click it to pick its row's word.")
+    else:
+        n_q, n_k = trace.pattern(module).shape[1:]
+        overview = va.overview_frame(trace, module, head)
+        block = int(overview["block"].iloc[0])
+        st.caption(f"{n_q} x {n_k} words: too many cells to draw at once, so the heatmap shows rows {window.q0}–{window.q1 - 1} "
+                   f"and columns {window.k0}–{window.k1 - 1} (red box below). The overview shows the whole matrix; "
+                   f"each cell is the strongest attention in a block of {block} x {block} words.")
+        shared.chart_with_csv(va.overview_heatmap(overview, "The whole matrix (max in each block)", window), overview,
+                              f"attention-overview-{module}-head{head + 1}", "att-overview")
+
+
+def arithmetic_column(trace, module: str, head: int, query: int) -> None:
+    norm = ctx.bundle.config.norm
+    token = trace.query_tokens(module)[query]
+    d_head = int(trace[f"{module}.hook_q"].shape[-1])
+    st.markdown(f"##### Step by step for query word {query}: {shared.md_escape(token)}")
+    q = va.vectors_display(va.query_frame(trace, module, head, query, norm))
+    st.markdown(f"Input numbers `{q['vector'][0]}` → query (W_Q × input) **`{q['vector'][1]}`**")
+    if va.module_kind(module) == "cross":
+        st.caption("Encoder-decoder attention: the query comes from this output word; the keys and values come from the "
+                   "encoder's output, one per input word.")
+    table = va.arithmetic_table(trace, module, head, query)
+    st.dataframe(
+        va.arithmetic_display(table, d_head), hide_index=True,
+        column_config={
+            "key word": st.column_config.TextColumn(pinned=True),
+            "key vector": st.column_config.TextColumn(help="this word's key (hook_k)"),
+            "q·k": st.column_config.NumberColumn(format="%.3f", help="the query times this key: the similarity (hook_dots)"),
+            f"÷ √{d_head}": st.column_config.NumberColumn(format="%.3f", help=f"divided by √d_head = √{d_head} (hook_scaled)"),
+            "+ mask": st.column_config.TextColumn(help="0 = may look; -∞ = a later word, hidden by the causal mask (hook_mask)"),
+            "softmax %": st.column_config.ProgressColumn(format="%.1f%%", min_value=0, max_value=100, width=95,
+                                                         help="softmax of (÷√d + mask): the attention percentages (hook_pattern)"),
+            "value vector": st.column_config.TextColumn(help="this word's value (hook_v)"),
+            "% × value": st.column_config.TextColumn(help="softmax % times the value"),
+        },
+    )
+    z = trace[f"{module}.hook_z"][query, head]
+    st.markdown(f"**Sum of the % × value column** = `{va.fmt_vector(z)}`: this head's new numbers for the word (hook_z).")
+    residual = va.vectors_display(va.residual_frame(trace, module, query, norm))
+    st.markdown("**Residual connection**: the attention output is added back to the word's own numbers.")
+    st.dataframe(residual, hide_index=True)
+    notes = []
+    if ctx.bundle.config.n_heads > 1 or ctx.bundle.config.attn_out_proj:
+        notes.append("The attention output joins every head's new numbers (side by side) and mixes them with W_O.")
+    if norm == "pre":
+        notes.append("This model normalizes before attention (pre-norm): the input numbers above are the normalized stream.")
+    elif norm == "post":
+        notes.append("This model normalizes after each residual sum (post-norm), as in the original Transformer.")
+    if notes:
+        st.caption(" ".join(notes))
+    with st.expander("Exact numbers"):
+        exact = va.arithmetic_exact(table)
+        st.dataframe(exact, hide_index=True)
+        st.download_button("Download CSV", exact.to_csv(index=False).encode("utf-8"), on_click="ignore",
+                           file_name=f"arithmetic-{module}-head{head + 1}-query{query}.csv", key="csv-arithmetic",
+                           icon=":material/download:", mime="text/csv")
+
+
+def grid_section(trace, module: str, head: int) -> None:
+    modules = trace.attention_modules()
+    if sum(va.n_heads(trace, m) for m in modules) < 2:
+        return
+    st.subheader("Every layer and head")
+    grid = va.grid_frame(trace, selected=(module, head))
+    pooled = int(grid["block"].max()) > 1
+    st.caption("One small heatmap per attention head (rows: query words, columns: key words). Click one to show it above; "
+               "hover for the numbers." + (" Long prompts are drawn in blocks: each cell is the strongest attention in its block." if pooled else ""))
+    chart_with_csv_clickable(va.attention_grid(grid), grid, "attention-all-heads", "att-grid", on_click_panel)
+
+
 @st.fragment
 def attention_view(trace) -> None:
-    c1, c2, c3 = st.columns(3)
+    c1, c2, c3 = st.columns([3, 2, 3])
     with c1:
         module = pick_module(trace)
     with c2:
         head = pick_head(trace, module)
     with c3:
         query = pick_query(trace, module)
-
-    left, right = st.columns([4, 7], gap="medium")
+    n_q, n_k = trace.pattern(module).shape[1:]
+    shown = min(n_k, va.WINDOW) if va.needs_window(n_q, n_k) else n_k
+    title = f"{va.module_title(module)}, head {head + 1}"
+    width = max(va.cell_px(min(shown, n_q)) * shown + 130, 7 * len(title) + 10)  # the heatmap's width with labels and title
+    left, right = st.columns([width, max(920 - width, 480)], gap="small")
     with left:
-        rows, cols = attention_window(trace, module, query)
-        n_q, n_k = trace.pattern(module).shape[1:]
-        if (rows, cols) != ((0, n_q), (0, n_k)):
-            st.caption(f"{n_q} x {n_k} words: showing rows {rows[0]}-{rows[1] - 1} and columns {cols[0]}-{cols[1] - 1} "
-                       "around the query word. Pick another query word to move the window; the grid below shows the whole matrix.")
-        st.caption(f"Rows and columns: the {n_q if n_q == n_k else f'{n_q} x {n_k}'} tokens, in order. Hover a cell for the exact percentage.")
-        frame = attention_frame(trace, module, head, rows, cols)
-        title = f"{module_title(module)}, head {head + 1}"
-        key_title = "input word (key)" if ".cross_attn" in module else "key (the word looked at)"
-        shared.chart_with_csv(attention_heatmap(frame, title, query, key_title), frame, f"attention-{module}-head{head + 1}", "attention")
+        heatmap_column(trace, module, head, query, title)
     with right:
-        steps = head_arithmetic(trace, module, head, query)
-        st.markdown(f"#### Step by step for query word {query}: {shared.md_escape(repr(steps.query_token))}")
-        st.markdown(
-            f"Input numbers (`{steps.input_name}`): **{fmt_vector(steps.input_vector, 3)}** -> "
-            f"query = W_Q x input = **{fmt_vector(steps.query_vector, 3)}**"
-        )
-        st.dataframe(
-            steps.table,
-            hide_index=True,
-            column_config={
-                "query · key": st.column_config.NumberColumn(format="%.3f", help="dot product of the query with this key"),
-                steps.table.columns[3]: st.column_config.NumberColumn(format="%.3f", help=f"scaled by the square root of d_head = {steps.d_head}"),
-                "+ mask": st.column_config.NumberColumn(format="%.0f", help="0 = may look; -inf = a later word, hidden by the causal mask"),
-                "score": st.column_config.NumberColumn(format="%.3f"),
-                "softmax %": st.column_config.ProgressColumn(format="%.1f%%", min_value=0, max_value=100),
-            },
-        )
-        st.markdown(f"Sum of the % x value column (this head's output): **{fmt_vector(steps.weighted_sum, 3, 8)}**")
-        st.markdown("**Residual connection**: the attention output is added back to the word's own numbers.")
-        st.dataframe(steps.residual, hide_index=True)
-        norm = ctx.bundle.config.norm
-        if norm == "post":
-            st.caption("This model normalizes after each residual sum (post-norm), so the last row is the normalized sum.")
-        elif norm == "pre":
-            st.caption("This model normalizes each step's input (pre-norm): the query reads the normalized numbers, the sum does not.")
-        if ctx.bundle.config.n_heads > 1:
-            st.caption("With several heads, their outputs are concatenated and mixed by W_O before the residual sum.")
-
-    st.subheader("Every layer and head")
-    st.caption("One small heatmap per head (rows: queries, columns: keys). Long prompts are shown in blocks: each cell is the largest attention in its block. Hover for the numbers.")
-    grid = grid_frame(trace)
-    shared.chart_with_csv(attention_grid(grid), grid, "attention-all-heads", "grid")
+        arithmetic_column(trace, module, head, query)
+    grid_section(trace, module, head)
 
 
 if ctx:

@@ -1,68 +1,140 @@
-"""Causal mask: how adding -inf to the scores of later words stops a word from looking ahead."""
+"""Causal mask: how adding -∞ to the scores of later words stops a word from looking ahead.
+
+Thin on purpose: the four stages (mask, scores, scores + mask, softmax) come from the trace
+via viz.mask; "Show without the mask" asks for the same prompt under RunOptions(causal=False)
+through ctx.run, a cached trace of its own.
+"""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from app_pages import shared
-from app_pages.view_state import pick_head, pick_module
+from app_pages.view_state import pick_head, pick_module, pick_query
 from model.trace import RunOptions
-from viz.attention import attention_frame, attention_heatmap, module_title
-from viz.mask import mask_stage_chart, mask_stage_frames
+from viz import attention as va
+from viz import mask as vm
 
 st.header("Causal mask: a word may only look back")
 shared.explain(
-    "In masked self-attention a word looks only at itself and the words before it. The model adds a mask to "
-    "the scaled scores: 0 where a word may look, minus infinity (-∞) where it may not. Softmax turns -∞ into "
-    "exactly 0%. That is what lets a decoder generate one word at a time: while training, a word can't peek "
-    "at the answer it must predict."
+    "In masked self-attention a word looks only at itself and the words before it. In the video's sentence "
+    "\"The pizza came out of the oven and it tasted good!\", the word \"it\" may look at \"The pizza came out of the "
+    "oven and it\" but not at \"tasted good!\". The model adds a mask to the scaled scores: 0 where a word may look, "
+    "minus infinity (-∞) where it may not, and softmax turns -∞ into exactly 0%. That is what lets a decoder "
+    "learn from a whole sentence at once and still generate one word at a time: no word can peek at the words it must predict."
 )
 
 ctx = shared.page_context()
 
 
+def pick_window(trace, module: str, query: int) -> va.Window | None:
+    """One slider moving a square window along the diagonal, where the mask's edge runs; it
+    moves to the query word when that word is chosen outside it."""
+    n_q, n_k = trace.pattern(module).shape[1:]
+    if not va.needs_window(n_q, n_k):
+        return None
+    options = list(range(0, n_q - min(va.WINDOW, n_q) + 1))
+    start = st.session_state.get("qstart")
+    if start in options:  # a window from the URL or another page: keep it until the query changes
+        st.session_state.setdefault("_mask_followed", (module, query))
+    if st.session_state.get("_mask_followed") != (module, query) or start not in options:
+        st.session_state["_mask_followed"] = (module, query)
+        current = va.window_at(n_q, n_k, start, start) if start in options else None
+        st.session_state["qstart"] = va.window_for_query(n_q, n_k, query, "square", current).q0
+    names = va.labels(trace.query_tokens(module))
+    start = st.select_slider("Window from", options, format_func=lambda i: names[i], key="qstart", bind="query-params",
+                             help=f"Long prompts are drawn {va.WINDOW} words at a time.")
+    return va.window_at(n_q, n_k, start, start)
+
+
+def stage_grid(trace, module: str, head: int, query: int, window: va.Window | None) -> None:
+    frames = vm.mask_frames(trace, module, head, window)
+    n = max(frames["mask"]["query_pos"].nunique(), frames["mask"]["key_pos"].nunique())
+    per_row = 4 if n <= 6 else 2  # four in a row while they fit a 1400 px screen, else 2 x 2
+    labels_px = 110  # the query labels, drawn on the first panel of a row only
+    cell = min(40, (840 - labels_px - 4 * 30) // (4 * n) if per_row == 4 else (400 - labels_px) // n)
+    panel = max(n * cell + 30, 175)  # room for the title, the legend and the CSV button
+    widths = [labels_px + panel] + [panel] * (per_row - 1)
+    domain = vm.score_domain(frames["scores"])
+    row = widths + [max(1, 860 - sum(widths))]  # a spacer keeps small panels together on the left
+    columns = st.columns(row)[:per_row] if per_row == 4 else [*st.columns(row)[:2], *st.columns(row)[:2]]
+    for i, (column, (stage, frame)) in enumerate(zip(columns, frames.items())):
+        with column:
+            chart = vm.mask_heatmap(frame, stage, query=query, domain=domain, cell=cell, row_labels=i % per_row == 0,
+                                    scale="linear" if window is None else "sqrt")
+            shared.chart_with_csv(chart, vm.csv_frame(frame, stage), f"{stage}-{module}-head{head + 1}", f"mask-{stage}")
+
+
+def looks_at(trace, module: str, query: int) -> None:
+    visible, hidden = vm.visible_keys(trace, module, query)
+    token = shared.md_escape(trace.query_tokens(module)[query])
+    seen = f"words {vm.span(visible)}" if visible else "no word"
+    if hidden:
+        rest = f"; the -∞ on words {vm.span(hidden)}, after it, turn into 0%."
+    else:
+        rest = ". It is the last word, so nothing is hidden from it: pick an earlier word to see the -∞ hide the words after it."
+    st.caption(f"Query word {query} ({token}), outlined in red, may look at {seen}{rest}")
+
+
+def without_mask(ctx: shared.PageContext, module: str, head: int, window: va.Window | None) -> None:
+    st.subheader("The same prompt without the mask")
+    st.caption("Now every word also looks at the words after it: the upper-right triangle fills in. "
+               "Because each layer reads the one before, every later layer changes too. That is how a normal Transformer's "
+               "encoder reads its input, but a decoder that looked ahead could not learn to predict the next word.")
+    frames = vm.compare_frames(ctx.trace, ctx.run(RunOptions(causal=False)), module, head, window)
+    n = frames["with"]["query_pos"].nunique()
+    names = ["with", "without", "change"] if n <= 8 else ["without", "change"]  # long: panel 4 above is "with"
+    cell = min(40, (860 // len(names) - 140) // max(n, 1))
+    scale = "sqrt" if window is not None else "linear"
+    charts = {
+        "with": lambda: va.attention_heatmap(frames["with"], "With the mask (as trained)", cell=cell, scale=scale),
+        "without": lambda: va.attention_heatmap(frames["without"], "Without the mask", cell=cell, scale=scale),
+        "change": lambda: vm.change_heatmap(frames["change"], "Change (percentage points)", cell=cell),
+    }
+    for column, name in zip(st.columns(len(names)), names):
+        with column:
+            shared.chart_with_csv(charts[name](), frames[name], f"{name}-mask-{module}-head{head + 1}", f"nomask-{name}")
+
+
+def encoder_contrast(trace, module: str, head: int) -> None:
+    """A translator's encoder self-attention: no mask, every input word looks at every other."""
+    encoders = [m for m in trace.attention_modules() if va.module_kind(m) == "encoder"]
+    if not encoders:
+        st.info("This is a decoder-only model: every attention in it is masked. A normal Transformer's encoder is not "
+                "masked; switch on \"Show without the mask\" to see what this head would do unmasked.", icon=":material/info:")
+        return
+    layer = module.split(".")[-2]
+    encoder = next((m for m in encoders if m.split(".")[-2] == layer), encoders[0])
+    st.subheader("For contrast: the encoder is not masked")
+    st.caption("The encoder reads the whole input sentence at once, so every input word looks at every other one, "
+               "before and after it.")
+    n = trace.pattern(encoder).shape[1]
+    window = va.window_at(n, n, 0, 0) if va.needs_window(n, n) else None
+    frame = va.attention_frame(trace, encoder, min(head, va.n_heads(trace, encoder) - 1), window)
+    chart = va.attention_heatmap(frame, f"{va.module_title(encoder)}, head {min(head, va.n_heads(trace, encoder) - 1) + 1}")
+    shared.chart_with_csv(chart, frame, f"encoder-{encoder}", "mask-encoder")
+
+
 @st.fragment
 def mask_view(ctx: shared.PageContext) -> None:
     trace = ctx.trace
-    masked_modules = [m for m in trace.attention_modules() if not m.startswith("encoder.") and ".cross_attn" not in m]
-    c1, c2, c3 = st.columns([2, 1, 2])
+    masked = [m for m in trace.attention_modules() if va.module_kind(m) == "masked"]
+    c1, c2, c3, c4 = st.columns([4, 3, 3, 3], vertical_alignment="bottom")
     with c1:
-        module = pick_module(trace, masked_modules, label="Masked self-attention")
+        module = pick_module(trace, masked, label="Masked self-attention")
     with c2:
         head = pick_head(trace, module)
     with c3:
-        without = st.toggle("Show without the mask", key="nomask", bind="query-params",
-                            help="Run the same prompt with the causal mask removed, and compare.")
-
-    frames = mask_stage_frames(trace, module, head)
-    cols = st.columns(4)
-    titles = {"mask": "1. The mask", "scores": "2. Scores (q·k / √d)", "masked scores": "3. Scores + mask", "softmax": "4. Softmax %"}
-    for col, (name, frame) in zip(cols, frames.items()):
-        with col:
-            chart = mask_stage_chart(frame, titles[name], fmt=".0f" if name in ("softmax", "mask") else ".2f", percent=name == "softmax")
-            shared.chart_with_csv(chart, frame[["row", "col", "row_token", "col_token", "shown"]].rename(columns={"shown": name}),
-                                  f"{name.replace(' ', '-')}-{module}-head{head + 1}", f"mask-{name}", stretch=True)
-
-    if without:
-        st.subheader("The same prompt without the mask")
-        st.caption("Now every word also looks at the words after it: the upper-right triangle fills in, and every number "
-                   "after the first layer changes. A normal Transformer's encoder works like this; its decoder cannot.")
-        unmasked = ctx.run(RunOptions(causal=False))
-        left, right = st.columns(2)
-        with left:
-            f = attention_frame(trace, module, head)
-            st.altair_chart(attention_heatmap(f, f"With the mask: {module_title(module)}, head {head + 1}"), width="stretch")
-        with right:
-            g = attention_frame(unmasked, module, head)
-            shared.chart_with_csv(attention_heatmap(g, "Without the mask"), g, f"no-mask-{module}-head{head + 1}", "nomask", stretch=True)
-
-    encoder_modules = [m for m in trace.attention_modules() if m.startswith("encoder.")]
-    if encoder_modules:
-        st.subheader("For contrast: the encoder is not masked")
-        st.caption("The encoder reads the whole input sentence at once, so every input word looks at every other one.")
-        enc = encoder_modules[0]
-        e = attention_frame(trace, enc, min(head, trace.pattern(enc).shape[0] - 1))
-        shared.chart_with_csv(attention_heatmap(e, module_title(enc)), e, f"encoder-{enc}", "encoder")
+        query = pick_query(trace, module)
+    with c4:
+        show_without = st.toggle("Show without the mask", key="nomask", bind="query-params",
+                                 help="Run the same prompt with the causal mask removed, and compare.")
+    window = pick_window(trace, module, query)
+    stage_grid(trace, module, head, query, window)
+    looks_at(trace, module, query)
+    if show_without:
+        without_mask(ctx, module, head, window)
+    encoder_contrast(trace, module, head)
 
 
 if ctx:

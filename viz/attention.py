@@ -1,15 +1,20 @@
-"""Attention views: one head's heatmap, every head as small multiples, and one query's arithmetic.
+"""Attention views: one head's heatmap, an overview and every head as small multiples, and
+one query's arithmetic with the real numbers.
 
-Why the arithmetic table: the lessons compute attention by hand (query times each key,
-scale, softmax to percentages, weighted sum of values, add the residual). This view lays out
-those same steps with the real numbers of the trace, one row per key, so a learner can
-check every number against the video.
+Why the arithmetic table: the lessons compute attention by hand (query times each key, scale
+by the square root of d, add the mask, softmax to percentages, weighted sum of the values, add
+the residual). The table lays out those same steps, one row per key, with the numbers read
+from the trace, so a learner can check every number against the video.
+
+Why windows and pooling: Vega draws about 4,000 cells briskly; a 512-token prompt has 262,144
+per head. Long matrices are shown as a window of real cells plus a max-pooled overview, and
+the small multiples are pooled so that all of them together stay near that budget.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from typing import NamedTuple, Sequence
 
 import altair as alt
 import numpy as np
@@ -17,151 +22,404 @@ import pandas as pd
 
 from model.trace import Trace
 
-from .common import MAX_CELLS, fmt_vector, heatmap, matrix_frame, pool_matrix, to_numpy, window_bounds
+from .common import to_numpy
+from .common import token_labels as labels  # "i: token": tokens repeat, positions do not
+
+MAX_CELLS = 4000  # what Vega draws briskly in one chart
+WINDOW = 40  # tokens per side of the window shown for long prompts (fits beside the arithmetic)
+HIGHLIGHT = "#ff4b4b"  # Streamlit's primary red: the chosen query row, the chosen grid panel
+
+
+class Window(NamedTuple):
+    """Rows [q0, q1) and columns [k0, k1) of an attention matrix."""
+
+    q0: int
+    q1: int
+    k0: int
+    k1: int
+
+
+# --- names -----------------------------------------------------------------------------------
+
+
+def module_kind(module: str) -> str:
+    """"cross" (encoder-decoder), "encoder" (unmasked self-attention) or "masked" (decoder)."""
+    if module.endswith(".cross_attn"):
+        return "cross"
+    return "encoder" if module.startswith("encoder.") else "masked"
 
 
 def module_title(module: str) -> str:
-    """"decoder.blocks.0.cross_attn" -> "Encoder-decoder attention, layer 1"."""
-    parts = module.split(".")
-    layer = int(parts[-2]) + 1
-    if parts[-1] == "cross_attn":
-        return f"Encoder-decoder attention, layer {layer}"
-    if parts[0] == "encoder":
-        return f"Encoder self-attention, layer {layer}"
-    if parts[0] == "decoder":
-        return f"Decoder masked self-attention, layer {layer}"
-    return f"Masked self-attention, layer {layer}"
+    """"decoder.blocks.0.cross_attn" -> "Encoder-decoder attention (layer 1)"."""
+    layer = int(module.split(".")[-2]) + 1
+    kind = module_kind(module)
+    if kind == "cross":
+        return f"Encoder-decoder attention (layer {layer})"
+    if kind == "encoder":
+        return f"Encoder self-attention (layer {layer})"
+    if module.startswith("decoder."):
+        return f"Decoder masked self-attention (layer {layer})"
+    return f"Masked self-attention (layer {layer})"
 
 
 def n_heads(trace: Trace, module: str) -> int:
-    return trace.pattern(module).shape[0]
+    return int(trace.pattern(module).shape[0])
 
 
-def attention_frame(trace: Trace, module: str, head: int, rows: tuple[int, int] | None = None, cols: tuple[int, int] | None = None) -> pd.DataFrame:
-    """The head's pattern as a long table (query row, key column, weight), optionally a window."""
+# --- windows ---------------------------------------------------------------------------------
+
+
+def needs_window(n_q: int, n_k: int, max_cells: int = MAX_CELLS) -> bool:
+    return n_q * n_k > max_cells
+
+
+def window_at(n_q: int, n_k: int, q_start: int, k_start: int, size: int = WINDOW) -> Window:
+    """A window of at most size x size cells starting near (q_start, k_start), inside the matrix."""
+    q_size, k_size = min(size, n_q), min(size, n_k)
+    q0 = min(max(0, q_start), n_q - q_size)
+    k0 = min(max(0, k_start), n_k - k_size)
+    return Window(q0, q0 + q_size, k0, k0 + k_size)
+
+
+def window_for_query(n_q: int, n_k: int, query: int, kind: str, current: Window | None = None, size: int = WINDOW) -> Window:
+    """The window to show for a chosen query word: the current one if it already holds that row,
+    else one around it. kind "masked" ends the keys at the query (the words it may see); any
+    other kind gives a square on the diagonal."""
+    if current is not None and current.q0 <= query < current.q1:
+        return current
+    q0 = query - size // 2
+    k0 = query + 1 - size if kind == "masked" else q0
+    return window_at(n_q, n_k, q0, k0, size)
+
+
+def full_window(n_q: int, n_k: int) -> Window:
+    return Window(0, n_q, 0, n_k)
+
+
+# --- one head as a heatmap -------------------------------------------------------------------
+
+
+def long_frame(matrix, q_tokens: Sequence[str], k_tokens: Sequence[str], window: Window, value: str) -> pd.DataFrame:
+    """The window of a [query, key] matrix as one row per cell, in token order."""
+    m = to_numpy(matrix)[window.q0:window.q1, window.k0:window.k1]
+    n_rows, n_cols = m.shape
+    q_pos = np.repeat(np.arange(window.q0, window.q1), n_cols)
+    k_pos = np.tile(np.arange(window.k0, window.k1), n_rows)
+    q_tok, k_tok = np.asarray(q_tokens, dtype=object), np.asarray(k_tokens, dtype=object)
+    q_lab, k_lab = np.asarray(labels(q_tokens), dtype=object), np.asarray(labels(k_tokens), dtype=object)
+    return pd.DataFrame({
+        "query_pos": q_pos, "key_pos": k_pos,
+        "query_token": q_tok[q_pos], "key_token": k_tok[k_pos],
+        "query_label": q_lab[q_pos], "key_label": k_lab[k_pos],
+        value: m.reshape(-1),
+    })
+
+
+def attention_frame(trace: Trace, module: str, head: int, window: Window | None = None) -> pd.DataFrame:
+    """The head's softmax pattern (hook_pattern) as a tidy table: weight in 0..1 and percent."""
     pattern = trace.pattern(module)[head]
-    q_tokens, k_tokens = trace.query_tokens(module), trace.key_tokens(module)
-    r0, r1 = rows or (0, pattern.shape[0])
-    c0, c1 = cols or (0, pattern.shape[1])
-    frame = matrix_frame(pattern[r0:r1, c0:c1], q_tokens[r0:r1], k_tokens[c0:c1], row_start=r0, col_start=c0, value="weight")
+    window = window or full_window(*pattern.shape)
+    frame = long_frame(pattern, trace.query_tokens(module), trace.key_tokens(module), window, "weight")
     frame["percent"] = frame["weight"] * 100
     return frame
 
 
-def attention_window(trace: Trace, module: str, query: int, size: int | None = None) -> tuple[tuple[int, int], tuple[int, int]]:
-    """Rows and columns to draw so the heatmap stays under MAX_CELLS, centred on the query."""
-    n_q, n_k = trace.pattern(module).shape[1:]
-    side = size or int(math.sqrt(MAX_CELLS))
-    if n_q * n_k <= MAX_CELLS:
-        return (0, n_q), (0, n_k)
-    rows = window_bounds(n_q, query - side // 2, side)
-    if ".cross_attn" in module or module.startswith("encoder."):
-        cols = window_bounds(n_k, rows[0], side)
-    else:  # causal: the keys a query can see end at the query itself
-        cols = window_bounds(n_k, rows[1] - side, side)
-    return rows, cols
+def cell_px(n: int) -> int:
+    """Cell size for an n-wide matrix: big enough for printed numbers when small, compact when long."""
+    return 44 if n <= 8 else 30 if n <= 14 else 18 if n <= 24 else 9
 
 
-def _cell_size(n: int) -> int:
-    return 46 if n <= 8 else 30 if n <= 16 else 14 if n <= 40 else 8
+def axis(title: str, n: int, angle: int = 0) -> alt.Axis:
+    size = 11 if n <= 24 else 8
+    return alt.Axis(title=title, labelAngle=angle, labelLimit=110, labelFontSize=size, labelOverlap=False, ticks=False)
 
 
-def attention_heatmap(frame: pd.DataFrame, title: str, query: int | None = None, key_title: str = "key (the word looked at)") -> alt.LayerChart:
-    """Queries as rows, keys as columns, in token order; the chosen query's row outlined."""
-    return heatmap(frame, title=title, x_title=key_title, y_title="query (the word looking)", value="percent",
-                   value_title="attention %", fmt=".0f", domain=(0, 100), cell=_cell_size(frame["row"].nunique()),
-                   outline_row=query)
+def attention_heatmap(
+    frame: pd.DataFrame,
+    title: str,
+    query: int | None = None,
+    key_title: str = "key (the word looked at)",
+    query_title: str = "query (the word looking)",
+    value: str = "percent",
+    value_title: str = "attention %",
+    selectable: bool = False,
+    cell: int | None = None,
+    scale: str = "linear",
+) -> alt.LayerChart:
+    """Queries as rows, keys as columns, both in token order; exact numbers on hover.
+
+    scale="sqrt" spreads the small percentages of long prompts over more of the colour range.
+
+    The chosen query's row is outlined (its arithmetic is shown beside); with ``selectable`` a
+    click on a cell selects its query position (selection "pick", field query_pos).
+    """
+    rows = frame.drop_duplicates("query_pos").sort_values("query_pos")["query_label"].tolist()
+    cols = frame.drop_duplicates("key_pos").sort_values("key_pos")["key_label"].tolist()
+    cell = cell or min(cell_px(len(rows)), cell_px(len(cols)))
+    base = alt.Chart(frame).encode(
+        x=alt.X("key_label:N", sort=cols, axis=axis(key_title, len(cols), angle=-45)),
+        y=alt.Y("query_label:N", sort=rows, axis=axis(query_title, len(rows))),
+    )
+    tooltip = [alt.Tooltip("query_label:N", title="query"), alt.Tooltip("key_label:N", title="key"),
+               alt.Tooltip(f"{value}:Q", title=value_title, format=".3f"), alt.Tooltip("weight:Q", title="weight (exact)", format=".8f")]
+    rect = base.mark_rect(stroke="white", strokeWidth=0.5 if cell >= 18 else 0).encode(
+        color=alt.Color(f"{value}:Q", scale=alt.Scale(scheme="blues", domain=[0, 100], type=scale), title=value_title,
+                        legend=alt.Legend(orient="bottom", direction="horizontal", gradientLength=120)),
+        tooltip=tooltip,
+    )
+    if selectable:
+        rect = rect.add_params(alt.selection_point(name="pick", fields=["query_pos"], on="click", clear=False, empty=False))
+    layers = [rect]
+    if len(rows) * len(cols) <= 150 and len(cols) <= 14:  # small: print the percentages in the cells
+        layers.append(base.mark_text(fontSize=11).encode(
+            text=alt.Text(f"{value}:Q", format=".0f"),
+            color=alt.condition(alt.datum[value] > 55, alt.value("white"), alt.value("black")),
+            tooltip=tooltip,
+        ))
+    chosen = frame[frame["query_pos"] == query] if query is not None else frame.iloc[:0]
+    if not chosen.empty:
+        layers.append(alt.Chart(chosen).mark_rect(fill=None, stroke=HIGHLIGHT, strokeWidth=2.5).encode(
+            x=alt.X("key_label:N", sort=cols), y=alt.Y("query_label:N", sort=rows)))
+    return alt.layer(*layers, title=alt.Title(title, anchor="start", limit=600)).properties(
+        width=cell * len(cols), height=cell * len(rows), autosize=alt.AutoSizeParams(type="pad"))
 
 
-def grid_frame(trace: Trace, max_side: int = 24) -> pd.DataFrame:
-    """Every attention module x head, max-pooled to at most max_side^2 cells each (long prompts)."""
+# --- the whole matrix of a long prompt, pooled -----------------------------------------------
+
+
+def pool(matrix: np.ndarray, block: int, how: str = "max") -> np.ndarray:
+    """Blocks of block x block cells reduced to one (max keeps a sharp head visible)."""
+    if block == 1:
+        return matrix
+    n_q, n_k = matrix.shape
+    rows, cols = math.ceil(n_q / block), math.ceil(n_k / block)
+    padded = np.full((rows * block, cols * block), np.nan)
+    padded[:n_q, :n_k] = matrix
+    blocks = padded.reshape(rows, block, cols, block)
+    return np.nanmax(blocks, axis=(1, 3)) if how == "max" else np.nanmean(blocks, axis=(1, 3))
+
+
+def pooled_frame(matrix, block: int) -> pd.DataFrame:
+    """A [query, key] matrix in blocks: query_from/query_to, key_from/key_to (exclusive), max and mean %."""
+    m = to_numpy(matrix)
+    n_q, n_k = m.shape
+    top, mean = pool(m, block) * 100, pool(m, block, "mean") * 100
+    r, c = np.indices(top.shape)
+    q_from, k_from = r.ravel() * block, c.ravel() * block
+    return pd.DataFrame({
+        "query_from": q_from, "query_to": np.minimum(q_from + block, n_q),
+        "key_from": k_from, "key_to": np.minimum(k_from + block, n_k),
+        "max_percent": top.ravel(), "mean_percent": mean.ravel(),
+    })
+
+
+def overview_frame(trace: Trace, module: str, head: int, max_side: int = 60) -> pd.DataFrame:
+    """The head's whole pattern, max-pooled to at most max_side x max_side blocks."""
+    pattern = trace.pattern(module)[head]
+    block = max(1, math.ceil(max(pattern.shape) / max_side))
+    frame = pooled_frame(pattern, block)
+    frame["block"] = block
+    return frame
+
+
+def overview_heatmap(frame: pd.DataFrame, title: str, window: Window | None = None, px: int = 300) -> alt.LayerChart:
+    """Positions on both axes (row 0 at the top); the window drawn in the main heatmap outlined."""
+    n_q, n_k = int(frame["query_to"].max()), int(frame["key_to"].max())
+    x = alt.X("key_from:Q", scale=alt.Scale(domain=[0, n_k], nice=False, zero=True), title="key position")
+    y = alt.Y("query_from:Q", scale=alt.Scale(domain=[0, n_q], nice=False, reverse=True), title="query position")
+    rect = alt.Chart(frame).mark_rect().encode(
+        x=x, x2="key_to:Q", y=y, y2="query_to:Q",
+        color=alt.Color("max_percent:Q", scale=alt.Scale(scheme="blues", domain=[0, 100], type="sqrt"), title="max attention %"),
+        tooltip=[alt.Tooltip("query_from:Q", title="queries from"), alt.Tooltip("query_to:Q", title="queries to (excl.)"),
+                 alt.Tooltip("key_from:Q", title="keys from"), alt.Tooltip("key_to:Q", title="keys to (excl.)"),
+                 alt.Tooltip("max_percent:Q", title="max attention %", format=".3f"),
+                 alt.Tooltip("mean_percent:Q", title="mean attention %", format=".3f")],
+    )
+    layers = [rect]
+    if window is not None:
+        box = pd.DataFrame([window._asdict()])
+        layers.append(alt.Chart(box).mark_rect(fill=None, stroke=HIGHLIGHT, strokeWidth=2).encode(
+            x=alt.X("k0:Q", scale=alt.Scale(domain=[0, n_k], nice=False)), x2="k1:Q",
+            y=alt.Y("q0:Q", scale=alt.Scale(domain=[0, n_q], nice=False, reverse=True)), y2="q1:Q"))
+    height = max(60, round(px * n_q / max(n_k, 1)))
+    return alt.layer(*layers, title=alt.Title(title, anchor="start", limit=600)).properties(
+        width=px, height=min(height, 2 * px), autosize=alt.AutoSizeParams(type="pad"))
+
+
+# --- every layer and head as small multiples -------------------------------------------------
+
+
+def grid_frame(trace: Trace, max_cells: int = MAX_CELLS, selected: tuple[str, int] | None = None) -> pd.DataFrame:
+    """Every attention module x head, pooled so that all panels together stay near max_cells."""
+    modules = trace.attention_modules()
+    panels = sum(n_heads(trace, m) for m in modules)
+    side = max(8, int(math.sqrt(max_cells / max(panels, 1))))
     frames = []
-    for m_index, module in enumerate(trace.attention_modules()):
-        pattern = trace.pattern(module)
-        for head in range(pattern.shape[0]):
-            pooled, block = pool_matrix(pattern[head], max_side)
-            rows, cols = np.indices(pooled.shape)
-            frames.append(pd.DataFrame({
-                "module": module, "module_index": m_index, "module_title": module_title(module), "head": head,
-                "head_title": f"head {head + 1}", "row": rows.ravel() * block, "col": cols.ravel() * block,
-                "block": block, "percent": pooled.ravel() * 100,
-            }))
+    for index, module in enumerate(modules):
+        patterns = trace.pattern(module)
+        block = max(1, math.ceil(max(patterns.shape[1:]) / side))
+        q_labels, k_labels = labels(trace.query_tokens(module)), labels(trace.key_tokens(module))
+        for head in range(patterns.shape[0]):
+            f = pooled_frame(patterns[head], block)
+            f["query"] = [q_labels[a] if b - a == 1 else f"{a}–{b - 1}" for a, b in zip(f["query_from"], f["query_to"])]
+            f["key"] = [k_labels[a] if b - a == 1 else f"{a}–{b - 1}" for a, b in zip(f["key_from"], f["key_to"])]
+            f.insert(0, "module", module)
+            f.insert(1, "module_index", index)
+            f.insert(2, "module_title", module_title(module))
+            f.insert(3, "head", head)
+            f.insert(4, "head_title", f"head {head + 1}")
+            f["block"] = block
+            f["selected"] = selected == (module, head)
+            frames.append(f)
     return pd.concat(frames, ignore_index=True)
 
 
-def attention_grid(frame: pd.DataFrame, cell_px: int = 110) -> alt.FacetChart:
-    """Small multiples: one panel per layer (rows) and head (columns); hover for the numbers."""
-    module_order = frame.drop_duplicates("module").sort_values("module_index")["module_title"].tolist()
-    side = int(frame["row"].nunique())
-    return alt.Chart(frame).mark_rect().encode(
-        x=alt.X("col:O", axis=None),
-        y=alt.Y("row:O", axis=None),
-        color=alt.Color("percent:Q", scale=alt.Scale(scheme="blues", domain=[0, 100]), title="attention %"),
+def attention_grid(frame: pd.DataFrame, panel_px: int = 120) -> alt.FacetChart:
+    """Small multiples, one row per attention module and one column per head.
+
+    A click on a panel selects it (selection "pick", fields module and head); the selected
+    panel (frame column "selected") is outlined.
+    """
+    order = frame.drop_duplicates("module").sort_values("module_index")["module_title"].tolist()
+    n = int(max(frame["query_to"].max(), frame["key_to"].max()))
+    pick = alt.selection_point(name="pick", fields=["module", "head"], on="click", clear=False, empty=False)
+    x = alt.X("key_from:Q", axis=None, scale=alt.Scale(domain=[0, n], nice=False))
+    y = alt.Y("query_from:Q", axis=None, scale=alt.Scale(domain=[0, n], nice=False, reverse=True))
+    cells = alt.Chart().mark_rect().encode(
+        x=x, x2="key_to:Q", y=y, y2="query_to:Q",
+        color=alt.Color("max_percent:Q", scale=alt.Scale(scheme="blues", domain=[0, 100], type="sqrt" if frame["block"].max() > 1 else "linear"),
+                        title="attention %"),
         tooltip=[alt.Tooltip("module_title:N", title="attention"), alt.Tooltip("head_title:N", title="head"),
-                 alt.Tooltip("row:Q", title="query position"), alt.Tooltip("col:Q", title="key position"),
-                 alt.Tooltip("percent:Q", title="attention % (max in block)", format=".2f")],
-    ).properties(width=cell_px, height=cell_px if side else cell_px).facet(
-        row=alt.Row("module_title:N", sort=module_order, title=None, header=alt.Header(labelAngle=0, labelAlign="left", labelFontSize=12)),
+                 alt.Tooltip("query:N", title="query"), alt.Tooltip("key:N", title="key"),
+                 alt.Tooltip("max_percent:Q", title="attention % (max in block)", format=".3f")],
+    ).add_params(pick)
+    outline = alt.Chart().transform_filter(alt.datum.selected).transform_aggregate(
+        q0="min(query_from)", q1="max(query_to)", k0="min(key_from)", k1="max(key_to)", groupby=["module_title", "head_title"],
+    ).mark_rect(fill=None, stroke=HIGHLIGHT, strokeWidth=3).encode(
+        x=alt.X("k0:Q", axis=None, scale=alt.Scale(domain=[0, n], nice=False)), x2="k1:Q",
+        y=alt.Y("q0:Q", axis=None, scale=alt.Scale(domain=[0, n], nice=False, reverse=True)), y2="q1:Q")
+    return alt.layer(cells, outline, data=frame).properties(width=panel_px, height=panel_px).facet(
+        row=alt.Row("module_title:N", sort=order, title=None, header=alt.Header(labelAngle=0, labelAlign="left", labelFontSize=12)),
         column=alt.Column("head_title:N", title=None, header=alt.Header(labelFontSize=12)),
-        spacing=6,
+        spacing=8,
     )
 
 
-@dataclass
-class HeadArithmetic:
-    """Every step of one head for one query token, from the trace's own tensors."""
-
-    query_token: str
-    input_vector: np.ndarray  # what the attention reads for this token (normalized, with pre-norm)
-    query_vector: np.ndarray
-    table: pd.DataFrame  # one row per key
-    weighted_sum: np.ndarray  # = hook_z[query, head]
-    residual: pd.DataFrame  # residual input + attention output = block output
-    d_head: int
-    input_name: str
+# --- one query's arithmetic ------------------------------------------------------------------
 
 
-def _block_and_kind(module: str) -> tuple[str, str]:
-    block, kind = module.rsplit(".", 1)
-    return block, kind
+def arithmetic_table(trace: Trace, module: str, head: int, query_pos: int) -> pd.DataFrame:
+    """One row per key: key vector, q·k, ÷√d, + mask, score, softmax, value vector, % × value.
 
-
-def head_arithmetic(trace: Trace, module: str, head: int, query: int) -> HeadArithmetic:
-    block, kind = _block_and_kind(module)
-    q = to_numpy(trace[f"{module}.hook_q"][query, head])
+    Every number is read from the trace (hook_k, hook_dots, hook_scaled, hook_mask,
+    hook_attn_scores, hook_pattern, hook_v); only "% × value" is the product shown in the
+    lesson, and its column sums to the head's output, hook_z[query, head].
+    """
     k = to_numpy(trace[f"{module}.hook_k"][:, head])  # [key, d_head]
     v = to_numpy(trace[f"{module}.hook_v"][:, head])
-    dots = to_numpy(trace[f"{module}.hook_dots"][head, query])
-    scaled = to_numpy(trace[f"{module}.hook_scaled"][head, query])
-    mask = to_numpy(trace[f"{module}.hook_mask"][query])
-    scores = to_numpy(trace[f"{module}.hook_attn_scores"][head, query])
-    pattern = to_numpy(trace[f"{module}.hook_pattern"][head, query])
-    weighted = pattern[:, None] * v
-    key_tokens = trace.key_tokens(module)
-    table = pd.DataFrame({
-        "key word": [f"{i}: {t}" for i, t in enumerate(key_tokens)],
-        "key vector": [fmt_vector(r) for r in k],
-        "query · key": dots,
-        f"÷ √{k.shape[1]}": scaled,
-        "+ mask": mask,
-        "score": scores,
-        "softmax %": pattern * 100,
-        "value vector": [fmt_vector(r) for r in v],
-        "% × value": [fmt_vector(r, 3) for r in weighted],
+    pattern = to_numpy(trace[f"{module}.hook_pattern"][head, query_pos])
+    tokens = trace.key_tokens(module)
+    return pd.DataFrame({
+        "key_pos": np.arange(len(tokens)),
+        "key_token": tokens,
+        "key_label": labels(tokens),
+        "key": list(k),
+        "dot": to_numpy(trace[f"{module}.hook_dots"][head, query_pos]),
+        "scaled": to_numpy(trace[f"{module}.hook_scaled"][head, query_pos]),
+        "mask": to_numpy(trace[f"{module}.hook_mask"][query_pos]),
+        "score": to_numpy(trace[f"{module}.hook_attn_scores"][head, query_pos]),
+        "softmax": pattern,
+        "value": list(v),
+        "weighted": list(pattern[:, None] * v),
     })
-    ln = f"{block}.ln1.hook_normalized" if kind == "attn" else f"{block}.ln_cross.hook_normalized"
-    residual_in = f"{block}.hook_resid_pre" if kind == "attn" else f"{block}.hook_resid_mid"
-    out_name = f"{block}.hook_attn_out" if kind == "attn" else f"{block}.hook_cross_attn_out"
-    result_name = f"{block}.hook_resid_mid" if kind == "attn" else f"{block}.hook_resid_mid_cross"
-    input_name = ln if ln in trace else residual_in
-    stream = trace.query_tokens(module)
-    rows = [
-        ("residual stream in", residual_in, to_numpy(trace[residual_in][query])),
-        ("+ attention output (all heads)", out_name, to_numpy(trace[out_name][query])),
-        ("= sum", "", to_numpy(trace[residual_in][query] + trace[out_name][query])),
-        ("block's stream after this step", result_name, to_numpy(trace[result_name][query])),
-    ]
-    residual = pd.DataFrame({"step": [r[0] for r in rows], "trace name": [r[1] for r in rows],
-                             "vector": [fmt_vector(r[2], 3, 8) for r in rows]})
-    return HeadArithmetic(stream[query], to_numpy(trace[input_name][query]), q, table,
-                          to_numpy(trace[f"{module}.hook_z"][query, head]), residual, k.shape[1], input_name)
+
+
+def fmt_vector(values, digits: int = 3, limit: int = 6) -> str:
+    """[0.123, -3.400] (the first numbers and "…" when it is long)."""
+    v = np.asarray(values, dtype=float).reshape(-1)
+    shown = ", ".join(rounded(x, digits) for x in v[:limit])
+    return f"[{shown}{', …' if len(v) > limit else ''}]"
+
+
+def rounded(x: float, digits: int) -> str:
+    """x to ``digits`` decimals, without the "-0.000" of tiny negatives."""
+    return f"{(0.0 if round(float(x), digits) == 0 else float(x)):.{digits}f}"
+
+
+def fmt_mask(x: float) -> str:
+    return "-∞" if np.isneginf(x) else f"{x:g}"
+
+
+def arithmetic_display(table: pd.DataFrame, d_head: int, digits: int = 3, vector_digits: int = 2) -> pd.DataFrame:
+    """The table as the lesson writes it: rounded vectors, "-∞" for the mask, percentages.
+
+    Long vectors show their first 3 numbers (all of them are in arithmetic_exact); the masked
+    score (hook_attn_scores, ÷√d plus the mask) is there too.
+    """
+    limit = d_head if d_head <= 4 else 3
+    return pd.DataFrame({
+        "key word": table["key_label"],
+        "key vector": [fmt_vector(x, vector_digits, limit) for x in table["key"]],
+        "q·k": table["dot"],
+        f"÷ √{d_head}": table["scaled"],
+        "+ mask": [fmt_mask(x) for x in table["mask"]],
+        "softmax %": table["softmax"] * 100,
+        "value vector": [fmt_vector(x, vector_digits, limit) for x in table["value"]],
+        "% × value": [fmt_vector(x, digits, limit) for x in table["weighted"]],
+    })
+
+
+def _spread(name: str, vectors: Sequence[np.ndarray]) -> dict[str, np.ndarray]:
+    stacked = np.stack(vectors)
+    return {f"{name}[{i}]": stacked[:, i] for i in range(stacked.shape[1])}
+
+
+def arithmetic_exact(table: pd.DataFrame) -> pd.DataFrame:
+    """Every number at full precision, one column per vector component (the CSV download)."""
+    return pd.DataFrame({
+        "key_pos": table["key_pos"], "key_token": table["key_token"], **_spread("key", table["key"]),
+        "dot": table["dot"], "scaled": table["scaled"], "mask": table["mask"], "score": table["score"],
+        "softmax": table["softmax"], **_spread("value", table["value"]), **_spread("weighted", table["weighted"]),
+    })
+
+
+def attention_input_name(module: str, norm: str = "none") -> str:
+    """What the attention reads: with pre-norm the normalized stream, else the stream itself
+    (with post-norm the layer norm runs after the residual sum)."""
+    block, kind = module.rsplit(".", 1)
+    if norm == "pre":
+        return f"{block}.ln1.hook_normalized" if kind == "attn" else f"{block}.ln_cross.hook_normalized"
+    return f"{block}.hook_resid_pre" if kind == "attn" else f"{block}.hook_resid_mid"
+
+
+def query_frame(trace: Trace, module: str, head: int, query_pos: int, norm: str = "none") -> pd.DataFrame:
+    """The query word's input numbers and its query vector (= W_Q × input), from the trace."""
+    name = attention_input_name(module, norm)
+    return pd.DataFrame({
+        "step": ["input numbers", f"query (head {head + 1})"],
+        "trace name": [name, f"{module}.hook_q"],
+        "vector": [to_numpy(trace[name][query_pos]), to_numpy(trace[f"{module}.hook_q"][query_pos, head])],
+    })
+
+
+def residual_frame(trace: Trace, module: str, query_pos: int, norm: str = "none") -> pd.DataFrame:
+    """The residual connection for one word: stream in + attention output = stream out.
+
+    With norm == "post" the trace's stream out is the normalized sum, so the plain sum gets
+    its own row before it.
+    """
+    block, kind = module.rsplit(".", 1)
+    stream_in = f"{block}.hook_resid_pre" if kind == "attn" else f"{block}.hook_resid_mid"
+    out = f"{block}.hook_attn_out" if kind == "attn" else f"{block}.hook_cross_attn_out"
+    stream_out = f"{block}.hook_resid_mid" if kind == "attn" else f"{block}.hook_resid_mid_cross"
+    a, b = to_numpy(trace[stream_in][query_pos]), to_numpy(trace[out][query_pos])
+    rows = [("residual stream in", stream_in, a), ("+ attention output (all heads)", out, b)]
+    if norm == "post":
+        rows += [("= sum", "", a + b), ("→ layer norm (post-norm)", stream_out, to_numpy(trace[stream_out][query_pos]))]
+    else:
+        rows += [("= stream out", stream_out, to_numpy(trace[stream_out][query_pos]))]
+    return pd.DataFrame({"step": [r[0] for r in rows], "trace name": [r[1] for r in rows], "vector": [r[2] for r in rows]})
+
+
+def vectors_display(frame: pd.DataFrame, digits: int = 3, limit: int = 8) -> pd.DataFrame:
+    return frame.assign(vector=[fmt_vector(v, digits, limit) for v in frame["vector"]])

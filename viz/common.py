@@ -8,7 +8,6 @@ positional encodings, and the same table is the CSV a user downloads.
 
 from __future__ import annotations
 
-import math
 from typing import Sequence
 
 import altair as alt
@@ -125,22 +124,3 @@ def heatmap(
     # Streamlit fits the whole chart (axes and legend included) into width x height, so leave room
     # for the token labels around the cells.
     return alt.layer(*layers, title=title).properties(width=cell * len(cols) + 190, height=cell * len(rows) + 130)
-
-
-def pool_matrix(matrix: torch.Tensor | np.ndarray, max_side: int) -> tuple[np.ndarray, int]:
-    """Max-pool a square-ish matrix into at most max_side x max_side blocks (for overviews)."""
-    m = to_numpy(matrix)
-    block = max(1, math.ceil(max(m.shape) / max_side))
-    if block == 1:
-        return m, 1
-    rows, cols = math.ceil(m.shape[0] / block), math.ceil(m.shape[1] / block)
-    padded = np.full((rows * block, cols * block), np.nan)
-    padded[: m.shape[0], : m.shape[1]] = m
-    return np.nanmax(padded.reshape(rows, block, cols, block), axis=(1, 3)), block
-
-
-def fmt_vector(values, digits: int = 2, limit: int = 6) -> str:
-    """A short, readable vector: [0.12, -3.40] (first numbers only when it is long)."""
-    v = to_numpy(values).reshape(-1)
-    shown = ", ".join(f"{x:.{digits}f}" for x in v[:limit])
-    return f"[{shown}{', ...' if len(v) > limit else ''}]"

@@ -1,0 +1,104 @@
+"""Attention page under AppTest: heatmap beside one query's arithmetic, for both lesson models,
+following the prompt, restored from the URL, and windowed for long prompts."""
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from model.checkpoint import save_checkpoint
+from tests.model_factory import random_bundle
+
+APP = str(Path(__file__).parents[1] / "app.py")
+
+
+def open_attention(**params) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    at.switch_page("app_pages/attention.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def charts(at: AppTest) -> list[dict]:
+    return [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+
+
+def arithmetic(at: AppTest):
+    return next(d.value for d in at.dataframe if "softmax %" in d.value.columns)
+
+
+def shown(at: AppTest) -> str:
+    parts = [str(e.value) for kind in ("markdown", "caption") for e in getattr(at, kind)]
+    parts += [d.value.to_csv() for d in at.dataframe]
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize("model, modules, words", [
+    ("statquest-decoder", ["blocks.0.attn"], ["0: what", "1: is", "2: statquest", "3: <EOS>"]),
+    ("statquest-translator", ["encoder.blocks.0.attn", "decoder.blocks.0.attn", "decoder.blocks.0.cross_attn"],
+     ["0: let's", "1: go", "2: <EOS>"]),
+])
+def test_heatmap_and_arithmetic_for_the_lesson_models(model, modules, words):
+    at = open_attention(model=model)
+    assert at.selectbox(key="layer").options == [
+        {"blocks.0.attn": "Masked self-attention (layer 1)", "encoder.blocks.0.attn": "Encoder self-attention (layer 1)",
+         "decoder.blocks.0.attn": "Decoder masked self-attention (layer 1)",
+         "decoder.blocks.0.cross_attn": "Encoder-decoder attention (layer 1)"}[m] for m in modules]
+    heatmap = charts(at)[0]
+    assert heatmap["layer"][0]["encoding"]["y"]["sort"] == words
+    table = arithmetic(at)
+    assert table["key word"].tolist() == words
+    assert table["softmax %"].sum() == pytest.approx(100, abs=1e-3)
+    assert f"Step by step for query word {len(words) - 1}" in shown(at)  # the last word by default
+    assert "hook_resid_mid" in shown(at)
+    if model == "statquest-translator":  # three attention cells: every one in the grid of small multiples
+        assert any("facet" in c for c in charts(at))
+
+
+def test_the_page_follows_the_prompt():
+    at = open_attention(model="statquest-decoder")
+    before = arithmetic(at)["key word"].tolist()
+    at.text_input(key="prompt").input("statquest is what").run()
+    assert not at.exception
+    assert arithmetic(at)["key word"].tolist() != before
+    assert arithmetic(at)["key word"].tolist()[0] == "0: statquest"
+
+
+def test_the_first_word_only_looks_at_itself():
+    at = open_attention(model="statquest-decoder")
+    at.selectbox(key="query").select(0).run()
+    table = arithmetic(at)
+    assert table["softmax %"].tolist()[0] == pytest.approx(100.0)
+    assert table["+ mask"].tolist() == ["0", "-∞", "-∞", "-∞"]
+
+
+def test_view_is_restored_from_the_url():
+    at = open_attention(model="statquest-translator", layer="Encoder-decoder attention (layer 1)", query="0: <EOS>")
+    assert at.selectbox(key="layer").value == "decoder.blocks.0.cross_attn"
+    assert at.selectbox(key="query").value == 0
+    table = arithmetic(at)
+    assert table["key word"].tolist() == ["0: let's", "1: go", "2: <EOS>"]  # keys: the input sentence
+    assert "Step by step for query word 0" in shown(at)
+    assert "hook_cross_attn_out" in shown(at)
+
+
+def test_long_prompt_is_windowed_with_an_overview(tmp_path, monkeypatch):
+    save_checkpoint(random_bundle(max_len=128, n_layers=2, n_heads=4), tmp_path / "long")
+    monkeypatch.setenv("ATTENTION_LAB_CHECKPOINT_ROOTS", str(tmp_path))
+    prompt = " ".join(["the cat sat on the mat and it was happy"] * 10)
+    at = open_attention(model="Checkpoint folder...", ckpt=str(tmp_path / "long"), prompt=prompt, head="head 3", qstart="50: the")
+    assert at.selectbox(key="head").value == 2
+    assert at.select_slider(key="qstart").value == 50  # the window from the URL
+    specs = charts(at)
+    window = specs[0]
+    assert len(window["layer"][0]["encoding"]["y"]["sort"]) == 40 and window["layer"][0]["encoding"]["y"]["sort"][0] == "50: the"
+    assert any("whole matrix" in json.dumps(s.get("title", "")) for s in specs)  # the pooled overview
+    assert len(arithmetic(at)) == 100  # every key of the last word
+    assert any("too many cells" in c.value for c in at.caption)
+    at.selectbox(key="query").select(10).run()  # a word outside the window: the window moves to it
+    assert not at.exception
+    assert at.select_slider(key="qstart").value <= 10 < at.select_slider(key="qstart").value + 40

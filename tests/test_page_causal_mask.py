@@ -1,0 +1,83 @@
+"""Causal-mask page under AppTest: the four stages for both lesson models, the run without the
+mask, the encoder shown for contrast, and the view restored from the URL."""
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
+from streamlit.testing.v1 import AppTest
+
+from model.checkpoint import save_checkpoint
+from tests.model_factory import random_bundle
+
+APP = str(Path(__file__).parents[1] / "app.py")
+
+
+def open_mask(**params) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    at.switch_page("app_pages/causal_mask.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def titles(at: AppTest) -> list[str]:
+    out = []
+    for chart in at.get("vega_lite_chart"):
+        title = json.loads(chart.proto.spec).get("title", {})
+        out.append(title.get("text", "") if isinstance(title, dict) else str(title))
+    return out
+
+
+def text(at: AppTest) -> str:
+    return "\n".join(str(e.value) for kind in ("markdown", "caption", "subheader", "info") for e in getattr(at, kind))
+
+
+@pytest.mark.parametrize("model", ["statquest-decoder", "statquest-translator"])
+def test_four_stages_and_the_lesson(model):
+    at = open_mask(model=model)
+    assert titles(at)[:4] == ["1. The mask (0 or -∞)", "2. Scores: q·k ÷ √d", "3. Scores + mask", "4. Softmax %"]
+    assert "pizza" in text(at)
+    if model == "statquest-translator":
+        assert at.selectbox(key="layer").options == ["Decoder masked self-attention (layer 1)"]  # only masked attention
+        assert "the encoder is not masked" in text(at)
+        assert "Encoder self-attention (layer 1), head 1" in titles(at)
+    else:
+        assert "normal Transformer's encoder is not masked" in text(at)
+
+
+def test_the_mask_page_follows_the_prompt():
+    at = open_mask(model="statquest-decoder")
+    before = [c.proto.spec for c in at.get("vega_lite_chart")]
+    at.text_input(key="prompt").input("what is").run()
+    assert not at.exception
+    assert [c.proto.spec for c in at.get("vega_lite_chart")] != before
+
+
+def test_show_without_the_mask_runs_the_prompt_unmasked():
+    at = open_mask(model="statquest-decoder", nomask="true", query="1: is")
+    assert at.toggle(key="nomask").value is True
+    assert at.selectbox(key="query").value == 1
+    assert {"With the mask (as trained)", "Without the mask", "Change (percentage points)"} <= set(titles(at))
+    assert "words 2–3, after it" in text(at)
+    without = next(c for c, t in zip(at.get("vega_lite_chart"), titles(at)) if t == "Without the mask")
+    cells = convert_arrow_bytes_to_pandas_df(without.proto.datasets[0].data.data)
+    ahead = cells[cells["key_pos"] > cells["query_pos"]]
+    assert len(ahead) == 6 and (ahead["weight"] > 0).all()  # words now look ahead
+    at.toggle(key="nomask").set_value(False).run()
+    assert "Without the mask" not in titles(at)
+
+
+def test_long_prompt_stages_are_windowed(tmp_path, monkeypatch):
+    save_checkpoint(random_bundle(max_len=128, n_layers=1, n_heads=2), tmp_path / "long")
+    monkeypatch.setenv("ATTENTION_LAB_CHECKPOINT_ROOTS", str(tmp_path))
+    prompt = " ".join(["the cat sat on the mat and it was happy"] * 10)
+    at = open_mask(model="Checkpoint folder...", ckpt=str(tmp_path / "long"), prompt=prompt, qstart="20: the", nomask="true")
+    assert at.select_slider(key="qstart").value == 20
+    stages = [c for c, t in zip(at.get("vega_lite_chart"), titles(at)) if t == "3. Scores + mask"]
+    cells = convert_arrow_bytes_to_pandas_df(stages[0].proto.datasets[0].data.data)
+    assert cells["query_pos"].min() == 20 and cells["query_pos"].max() == 59
+    assert "Without the mask" in titles(at) and "With the mask (as trained)" not in titles(at)  # long: panel 4 is "with"

@@ -1,0 +1,178 @@
+"""viz.attention: the frames behind the attention charts hold the trace's numbers, in token order,
+and the arithmetic table reproduces the head's softmax and output from the trace."""
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from model.checkpoint import load_checkpoint
+from tests.model_factory import random_bundle
+from viz import attention as va
+
+PROMPT = "the cat sat on the mat"  # "the" twice: labels must keep both
+
+
+@pytest.fixture(scope="module")
+def trace():
+    return random_bundle().run(PROMPT)
+
+
+@pytest.fixture(scope="module")
+def translation():
+    return random_bundle(architecture="encoder-decoder").run("the cat sat", continuation=[5, 6])
+
+
+def spec(chart) -> dict:
+    out = chart.to_dict()  # validates against the Vega-Lite schema
+    json.dumps(out, allow_nan=False)  # and is plain JSON (no NaN or infinity)
+    return out
+
+
+def test_attention_frame_holds_the_pattern_in_token_order(trace):
+    frame = va.attention_frame(trace, "blocks.1.attn", 2)
+    pattern = trace.pattern("blocks.1.attn")[2].numpy()
+    n = len(trace.tokens)
+    assert len(frame) == n * n
+    np.testing.assert_allclose(frame["weight"].to_numpy().reshape(n, n), pattern)
+    np.testing.assert_allclose(frame["percent"], frame["weight"] * 100)
+    assert frame["query_token"].tolist()[::n] == trace.tokens
+    assert frame["key_label"].tolist()[:n] == [f"{i}: {t}" for i, t in enumerate(trace.tokens)]
+    assert frame["key_label"].nunique() == n  # "0: the" and "4: the" stay apart
+
+
+def test_heatmap_axes_follow_the_tokens_and_the_tooltip_has_exact_numbers(trace):
+    frame = va.attention_frame(trace, "blocks.0.attn", 0)
+    out = spec(va.attention_heatmap(frame, "t", query=3, selectable=True))
+    rect = out["layer"][0]
+    labels = [f"{i}: {t}" for i, t in enumerate(trace.tokens)]
+    assert rect["encoding"]["y"]["sort"] == labels and rect["encoding"]["x"]["sort"] == labels
+    assert {t["field"] for t in rect["encoding"]["tooltip"]} >= {"query_label", "key_label", "percent", "weight"}
+    assert out["params"][0]["name"] == "pick" and out["params"][0]["select"]["fields"] == ["query_pos"]  # a click picks a row
+    assert any(layer["mark"]["type"] == "text" for layer in out["layer"])  # small: numbers printed in cells
+    outline = out["layer"][-1]
+    assert outline["mark"]["stroke"] == va.HIGHLIGHT
+    assert {r["query_pos"] for r in out["datasets"][outline["data"]["name"]]} == {3}
+
+
+def test_arithmetic_table_reproduces_softmax_and_output(trace):
+    """The lesson's table: its softmax column is hook_pattern's row, its % x value column sums to hook_z."""
+    for module in trace.attention_modules():
+        for head in (0, 3):
+            for query in range(len(trace.tokens)):
+                table = va.arithmetic_table(trace, module, head, query)
+                np.testing.assert_allclose(table["softmax"], trace[f"{module}.hook_pattern"][head, query].numpy(), atol=1e-7)
+                np.testing.assert_allclose(np.stack(table["weighted"]).sum(0), trace[f"{module}.hook_z"][query, head].numpy(), atol=1e-5)
+                q, k = trace[f"{module}.hook_q"][query, head].numpy(), trace[f"{module}.hook_k"][:, head].numpy()
+                np.testing.assert_allclose(table["dot"], k @ q, atol=1e-5)
+                np.testing.assert_allclose(table["scaled"], k @ q / math.sqrt(q.shape[0]), atol=1e-5)
+                assert (np.isneginf(table["mask"]) == (table["key_pos"] > query)).all()  # causal: later words hidden
+                np.testing.assert_allclose(table["score"], table["scaled"] + table["mask"])
+                assert np.stack(table["key"]).shape == (len(trace.tokens), q.shape[0])
+
+
+def test_arithmetic_display_and_exact_numbers(trace):
+    table = va.arithmetic_table(trace, "blocks.0.attn", 1, 2)
+    shown = va.arithmetic_display(table, d_head=4)
+    assert shown.columns.tolist() == ["key word", "key vector", "q·k", "÷ √4", "+ mask", "softmax %", "value vector", "% × value"]
+    assert shown["+ mask"].tolist() == ["0", "0", "0", "-∞", "-∞", "-∞"]
+    assert shown["softmax %"].sum() == pytest.approx(100, abs=1e-4)
+    assert shown["key vector"][0].count(",") == 3 and va.rounded(-1e-5, 3) == "0.000"
+    exact = va.arithmetic_exact(table)
+    assert [c for c in exact.columns if c.startswith("value[")] == ["value[0]", "value[1]", "value[2]", "value[3]"]
+    np.testing.assert_array_equal(exact["softmax"], table["softmax"])
+
+
+def test_query_and_residual_rows_come_from_the_trace(trace):
+    q = va.query_frame(trace, "blocks.1.attn", 2, 4, norm="pre")
+    assert q["trace name"].tolist() == ["blocks.1.ln1.hook_normalized", "blocks.1.attn.hook_q"]
+    np.testing.assert_array_equal(q["vector"][1], trace["blocks.1.attn.hook_q"][4, 2].numpy())
+    r = va.residual_frame(trace, "blocks.1.attn", 4, norm="pre")
+    assert r["trace name"].tolist() == ["blocks.1.hook_resid_pre", "blocks.1.hook_attn_out", "blocks.1.hook_resid_mid"]
+    np.testing.assert_allclose(r["vector"][0] + r["vector"][1], r["vector"][2], atol=1e-5)  # resid_pre + attn_out = resid_mid
+    assert va.vectors_display(r, limit=2)["vector"][0].endswith(", …]")
+
+
+def test_post_norm_residual_shows_the_sum_and_the_normalized_stream():
+    trace = random_bundle(norm="post").run(PROMPT)
+    r = va.residual_frame(trace, "blocks.0.attn", 2, norm="post")
+    assert r["step"].tolist()[-1].startswith("→ layer norm")
+    np.testing.assert_allclose(r["vector"][2], r["vector"][0] + r["vector"][1])
+    assert va.query_frame(trace, "blocks.0.attn", 0, 2, norm="post")["trace name"][0] == "blocks.0.hook_resid_pre"
+
+
+def test_translator_modules_have_friendly_names_and_both_languages(translation):
+    titles = {m: va.module_title(m) for m in translation.attention_modules()}
+    assert titles["encoder.blocks.0.attn"] == "Encoder self-attention (layer 1)"
+    assert titles["decoder.blocks.0.attn"] == "Decoder masked self-attention (layer 1)"
+    assert titles["decoder.blocks.1.cross_attn"] == "Encoder-decoder attention (layer 2)"
+    assert va.module_title("blocks.2.attn") == "Masked self-attention (layer 3)"
+    cross = "decoder.blocks.0.cross_attn"
+    frame = va.attention_frame(translation, cross, 1)
+    assert frame["query_token"].unique().tolist() == translation.tokens  # rows: output words
+    assert frame["key_token"].unique().tolist() == translation.src_tokens  # columns: input words
+    table = va.arithmetic_table(translation, cross, 1, 2)
+    assert table["key_token"].tolist() == translation.src_tokens and not np.isneginf(table["mask"]).any()
+    np.testing.assert_allclose(np.stack(table["weighted"]).sum(0), translation[f"{cross}.hook_z"][2, 1].numpy(), atol=1e-5)
+    r = va.residual_frame(translation, cross, 2)
+    assert r["trace name"].tolist() == ["decoder.blocks.0.hook_resid_mid", "decoder.blocks.0.hook_cross_attn_out", "decoder.blocks.0.hook_resid_mid_cross"]
+    assert va.module_kind(cross) == "cross" and va.module_kind("encoder.blocks.0.attn") == "encoder"
+
+
+def test_statquest_toy_arithmetic_matches_its_trace():
+    trace = load_checkpoint("sample_checkpoints/statquest-decoder").run("what is statquest")
+    table = va.arithmetic_table(trace, "blocks.0.attn", 0, 3)
+    np.testing.assert_allclose(table["softmax"], trace.pattern("blocks.0.attn")[0, 3].numpy(), atol=1e-7)
+    np.testing.assert_allclose(np.stack(table["weighted"]).sum(0), trace["blocks.0.attn.hook_z"][3, 0].numpy(), atol=1e-5)
+    assert va.arithmetic_display(table, 2).columns[3] == "÷ √2"
+
+
+def test_windows_stay_inside_the_matrix():
+    assert not va.needs_window(63, 63) and va.needs_window(64, 64)
+    assert va.window_at(500, 500, 490, -5) == va.Window(460, 500, 0, 40)
+    assert va.window_at(10, 300, 3, 100) == va.Window(0, 10, 100, 140)
+
+
+def test_long_prompts_are_windowed_overviewed_and_pooled():
+    trace = random_bundle(max_len=320).run(" ".join([PROMPT] * 50))
+    n = len(trace.tokens)
+    assert n == 300
+    window = va.window_at(n, n, 200, 170)
+    frame = va.attention_frame(trace, "blocks.1.attn", 3, window)
+    assert len(frame) == va.WINDOW ** 2 <= va.MAX_CELLS
+    assert frame["query_pos"].min() == 200 and frame["key_pos"].max() == 209
+    np.testing.assert_allclose(frame["weight"].to_numpy().reshape(40, 40), trace.pattern("blocks.1.attn")[3, 200:240, 170:210].numpy())
+    assert not any(layer["mark"]["type"] == "text" for layer in spec(va.attention_heatmap(frame, "t", scale="sqrt"))["layer"])
+
+    overview = va.overview_frame(trace, "blocks.1.attn", 3, max_side=60)
+    block = int(overview["block"][0])
+    assert block == 5 and len(overview) == 60 * 60
+    first = overview.iloc[0]
+    assert first["max_percent"] == pytest.approx(trace.pattern("blocks.1.attn")[3, :5, :5].max().item() * 100)
+    assert overview["query_to"].max() == n
+    spec(va.overview_heatmap(overview, "o", window))
+
+    grid = va.grid_frame(trace, selected=("blocks.1.attn", 2))
+    assert len(grid) <= va.MAX_CELLS and grid["block"].max() > 1
+    assert grid.groupby(["module", "head"]).size().nunique() == 1
+    assert grid.loc[grid["selected"], ["module", "head"]].drop_duplicates().values.tolist() == [["blocks.1.attn", 2]]
+    out = spec(va.attention_grid(grid))
+    assert out["params"][0]["select"]["fields"] == ["module", "head"]  # a click picks a panel
+    assert out["spec"]["layer"][1]["mark"]["stroke"] == va.HIGHLIGHT  # the panel shown above is outlined
+
+
+def test_grid_of_a_short_prompt_keeps_every_cell_with_its_tokens(trace):
+    grid = va.grid_frame(trace)
+    assert len(grid) == 2 * 4 * len(trace.tokens) ** 2  # 2 layers x 4 heads, nothing pooled
+    cell = grid[(grid["module"] == "blocks.0.attn") & (grid["head"] == 1)].iloc[len(trace.tokens) + 4]
+    assert (cell["query"], cell["key"]) == ("1: cat", "4: the")
+    assert cell["max_percent"] == pytest.approx(trace.pattern("blocks.0.attn")[1, 1, 4].item() * 100)
+
+
+def test_the_window_follows_the_chosen_query_only_when_it_leaves_the_window():
+    current = va.Window(100, 140, 100, 140)
+    assert va.window_for_query(500, 500, 120, "masked", current) == current  # already shown: stays put
+    assert va.window_for_query(500, 500, 300, "masked", current) == va.Window(280, 320, 261, 301)  # keys end at the query
+    assert va.window_for_query(500, 500, 300, "encoder", current) == va.Window(280, 320, 280, 320)
+    assert va.window_for_query(500, 500, 3, "masked") == va.Window(0, 40, 0, 40)

@@ -1,0 +1,95 @@
+"""viz.mask: the four stages of masked attention come straight from the trace, -∞ is drawn as
+its own colour, and removing the mask (RunOptions(causal=False)) fills the upper triangle."""
+
+import json
+
+import numpy as np
+import pytest
+
+from model.trace import RunOptions
+from tests.model_factory import random_bundle
+from viz import mask as vm
+from viz.attention import window_at
+
+PROMPT = "the cat sat on the mat"
+
+
+@pytest.fixture(scope="module")
+def bundle():
+    return random_bundle()
+
+
+@pytest.fixture(scope="module")
+def trace(bundle):
+    return bundle.run(PROMPT)
+
+
+def spec(chart) -> dict:
+    out = chart.to_dict()
+    json.dumps(out, allow_nan=False)  # -inf never reaches the browser as a number
+    return out
+
+
+def test_the_four_stages_are_the_trace(trace):
+    module, head, n = "blocks.1.attn", 2, len(trace.tokens)
+    frames = vm.mask_frames(trace, module, head)
+    assert list(frames) == ["mask", "scores", "masked", "softmax"]
+    expected = {
+        "mask": trace[f"{module}.hook_mask"], "scores": trace[f"{module}.hook_scaled"][head],
+        "masked": trace[f"{module}.hook_attn_scores"][head], "softmax": trace[f"{module}.hook_pattern"][head] * 100,
+    }
+    for stage, frame in frames.items():
+        np.testing.assert_allclose(frame["value"].to_numpy().reshape(n, n), expected[stage].numpy())
+        assert frame["query_label"].tolist()[::n] == [f"{i}: {t}" for i, t in enumerate(trace.tokens)]
+    mask = frames["mask"]
+    later = mask["key_pos"] > mask["query_pos"]
+    assert (mask.loc[later, "shown"] == "-∞").all() and (mask.loc[~later, "shown"] == "0").all()
+    assert (frames["masked"]["hidden"] == later).all() and not frames["scores"]["hidden"].any()
+    assert (frames["softmax"].loc[later, "value"] == 0).all()  # -∞ became exactly 0%
+
+
+def test_stage_charts_validate_and_draw_minus_infinity_grey(trace):
+    frames = vm.mask_frames(trace, "blocks.0.attn", 0)
+    domain = vm.score_domain(frames["scores"])
+    assert domain[0] == -domain[1] > -np.inf
+    for i, (stage, frame) in enumerate(frames.items()):
+        out = spec(vm.mask_heatmap(frame, stage, query=2, domain=domain, row_labels=i == 0))
+        assert out["title"]["text"] == vm.stage_title(stage)
+        if stage == "masked":
+            grey = [layer for layer in out["layer"] if layer["mark"].get("color") == vm.HIDDEN]
+            assert len(out["datasets"][grey[0]["data"]["name"]]) == frame["hidden"].sum()
+        if stage == "mask":
+            assert out["layer"][0]["encoding"]["color"]["scale"]["range"] == [vm.VISIBLE, vm.HIDDEN]
+        assert ("axis" in out["layer"][0]["encoding"]["y"]) and (out["layer"][0]["encoding"]["y"]["axis"] is None) == (i > 0)
+    csv = vm.csv_frame(frames["mask"], "mask")
+    assert csv.columns.tolist() == ["query_pos", "key_pos", "query_token", "key_token", "mask"]
+    assert np.isneginf(csv["mask"]).sum() == frames["mask"]["hidden"].sum()
+
+
+def test_without_the_mask_the_upper_triangle_fills_in(bundle, trace):
+    unmasked = bundle.run(PROMPT, options=RunOptions(causal=False))
+    assert not np.isneginf(unmasked["blocks.0.attn.hook_mask"].numpy()).any()
+    frames = vm.compare_frames(trace, unmasked, "blocks.0.attn", 1)
+    change = frames["change"]
+    later = change["key_pos"] > change["query_pos"]
+    assert (change.loc[later, "with_mask"] == 0).all() and (change.loc[later, "without_mask"] > 0).all()
+    np.testing.assert_allclose(change["change"], change["without_mask"] - change["with_mask"])
+    np.testing.assert_allclose(change.groupby("query_pos")["change"].sum(), 0, atol=1e-4)  # each row still sums to 100%
+    spec(vm.change_heatmap(change, "change"))
+
+
+def test_visible_keys_and_spans(trace):
+    assert vm.visible_keys(trace, "blocks.0.attn", 2) == ([0, 1, 2], [3, 4, 5])
+    assert vm.visible_keys(trace, "blocks.0.attn", 5) == ([0, 1, 2, 3, 4, 5], [])
+    assert vm.span([0, 1, 2, 5, 7, 8]) == "0–2, 5, 7–8" and vm.span([]) == ""
+
+
+def test_long_prompt_stages_are_windowed():
+    trace = random_bundle(max_len=200).run(" ".join([PROMPT] * 30))
+    window = window_at(180, 180, 100, 100)
+    frames = vm.mask_frames(trace, "blocks.0.attn", 0, window)
+    assert all(len(f) == 40 * 40 for f in frames.values())
+    assert frames["mask"]["query_pos"].min() == 100 and frames["mask"]["key_pos"].max() == 139
+    out = spec(vm.mask_heatmap(frames["softmax"], "softmax", scale="sqrt"))
+    assert out["layer"][0]["encoding"]["color"]["scale"]["type"] == "sqrt"
+    assert not any(layer["mark"]["type"] == "text" for layer in out["layer"])
