@@ -28,7 +28,7 @@ def test_head_table_scores_come_from_the_trace():
     assert len(table) == 8 and list(table["layer"].unique()) == [1, 2]
     pattern = trace.pattern("blocks.0.attn")[1]
     expected_prev = float(torch.diagonal(pattern, offset=-1).mean())
-    assert abs(table.loc[(table.layer == 1) & (table.head == 2), "previous_token"].item() - expected_prev) < 1e-6
+    assert abs(table.loc[(table["layer"] == 1) & (table["head"] == 2), "previous_token"].item() - expected_prev) < 1e-6
     assert "induction" in table.loc[0, "does"]
     head_score_chart(table).to_dict()
 
