@@ -23,7 +23,7 @@ from .train import Example, train
 from .transformer import build_model
 
 STORIES_CONFIG = dict(d_model=64, n_heads=4, n_layers=4, d_ff=256, norm="pre", qkv_bias=True, attn_out_proj=True,
-                      positional="learned", max_len=128)
+                      positional="sinusoidal", max_len=128)  # sinusoidal: "the word before" is easy to find
 TRANSLATOR_CONFIG = dict(d_model=64, n_heads=4, n_layers=2, n_encoder_layers=2, d_ff=256, norm="pre", qkv_bias=True,
                          attn_out_proj=True, positional="sinusoidal", max_len=32)
 
@@ -42,16 +42,20 @@ def repeated_sequences(tokenizer: Tokenizer, n: int, seed: int) -> list[list[int
     words = [i for i, w in enumerate(tokenizer.vocab) if not w.startswith("<")]
     out = []
     for _ in range(n):
-        half = [rng.choice(words) for _ in range(rng.randint(8, 30))]
+        half = [rng.choice(words) for _ in range(rng.randint(6, 24))]
         out.append(half + half)
     return out
 
 
-def stories_examples(tokenizer: Tokenizer, n_stories: int, n_repeats: int, seed: int) -> list[Example]:
-    """Next-word prediction on stories (ending with <EOS>) and on repeated random sequences."""
+def stories_examples(tokenizer: Tokenizer, n_stories: int, n_repeats: int, seed: int, n_ioi: int = 0) -> list[Example]:
+    """Next-word prediction on stories (ending with <EOS>), on repeated random sequences, and on
+    single indirect-object sentences completed with the right name."""
     examples = []
     for text in stories.generate_stories(n_stories, seed):
         ids = _ids(tokenizer, text) + [tokenizer.eos_id]
+        examples.append(Example(ids[:-1], ids[1:]))
+    for ex in stories.ioi_examples(n_ioi, seed, "train") if n_ioi else []:
+        ids = _ids(tokenizer, f"{ex.prompt} {ex.answer}.") + [tokenizer.eos_id]
         examples.append(Example(ids[:-1], ids[1:]))
     for ids in repeated_sequences(tokenizer, n_repeats, seed):
         examples.append(Example(ids[:-1], ids[1:]))
@@ -64,8 +68,8 @@ def tiny_stories(seed: int = 0, progress: bool = True) -> Trained:
     config = ModelConfig(vocab_size=len(tokenizer), **STORIES_CONFIG)
     torch.manual_seed(seed)
     model = build_model(config)
-    examples = stories_examples(tokenizer, n_stories=24_000, n_repeats=6_000, seed=seed)
-    log = train(model, examples, epochs=3, lr=3e-3, batch_size=32, pad_id=tokenizer.pad_id, seed=seed,
+    examples = stories_examples(tokenizer, n_stories=12_000, n_repeats=24_000, seed=seed, n_ioi=12_000)
+    log = train(model, examples, epochs=4, lr=3e-3, batch_size=32, pad_id=tokenizer.pad_id, seed=seed,
                 weight_decay=0.01, warmup_steps=200, progress=progress)
     bundle = ModelBundle(config, model, tokenizer, name="tiny-stories",
                          extra={"example_prompts": [STORIES_PROMPTS[0]]})
@@ -94,14 +98,14 @@ pronouns that refer back, repeated phrases, and indirect-object sentences such a
 "When Mary and John went to the store, John gave a drink to" -> "Mary".
 
 - {bundle.config.n_layers} layers x {bundle.config.n_heads} heads, d_model {bundle.config.d_model}, feed-forward {bundle.config.d_ff},
-  pre-norm (layer norm before each step), learned positions, maximum length {bundle.config.max_len} tokens.
+  pre-norm (layer norm before each step), sinusoidal positions, maximum length {bundle.config.max_len} tokens.
 - Vocabulary: {len(bundle.tokenizer)} words (every word the grammar can produce, plus `<EOS>`, `<pad>`, `<unk>`).
 - Parameters: {bundle.n_parameters:,}.
 
 ## Training
 `python -m model train tiny-stories --out sample_checkpoints/tiny-stories` (seed {seed}).
-24,000 stories plus 6,000 sequences of random words repeated twice (they reward induction
-heads), 3 epochs, batch 32, AdamW (lr 3e-3, weight decay 0.01, 200 warm-up steps, cosine decay),
+12,000 stories, 12,000 single indirect-object sentences completed with the right name, and
+24,000 sequences of random words repeated twice (they reward induction heads), 4 epochs, batch 32, AdamW (lr 3e-3, weight decay 0.01, 200 warm-up steps, cosine decay),
 {log.steps:,} steps in {log.seconds / 60:.1f} min on {_machine()}. Final mean loss {log.losses[-1]:.3f}.
 
 ## Evaluation (held-out: another seed, and name pairs training never saw together)
