@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages import shared
+from app_pages.view_state import pick_side
 from viz.embeddings import (
     embedding_heatmap, embedding_plane_chart, is_wide, plane_summary, position_arrows_frame, position_window,
     prompt_embedding_frame, prompt_embedding_table, side_title, side_tokens, stack_prefix, vocabulary_frame,
@@ -24,14 +25,6 @@ shared.explain(
 ctx = shared.page_context()
 
 
-def pick_side(bundle) -> str:
-    """A translator has two vocabularies: the input language's (encoder) and the output language's (decoder)."""
-    if not bundle.is_translator:
-        return "decoder"
-    return st.segmented_control("Show", ["encoder", "decoder"], default="encoder", key="side", bind="query-params",
-                                format_func=side_title, required=True) or "encoder"
-
-
 def pick_window(n: int, d: int) -> tuple[int, int]:
     """Positions to draw: all of them, or a window the user slides when the prompt is long."""
     lo, hi = position_window(n, d, 0, max_rows=MAX_ARROWS)
@@ -47,7 +40,7 @@ def pick_window(n: int, d: int) -> tuple[int, int]:
 @st.fragment
 def embeddings_view(ctx: shared.PageContext) -> None:
     bundle, trace = ctx.bundle, ctx.trace
-    side = pick_side(bundle)
+    side = pick_side(bundle, side_title)
     prefix, tokens = stack_prefix(bundle, side), side_tokens(trace, side)
     d = bundle.config.d_model
     lo, hi = pick_window(len(tokens), d)

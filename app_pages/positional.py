@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages import shared
+from app_pages.view_state import pick_side
 from viz.embeddings import is_wide, position_window, side_title, side_tokens, stack_prefix
 from viz.positional import (
     MAX_SQUIGGLES, curves_frame, default_dims, encoding_heatmap, encoding_matrix_frame, formula_matrix_frame, formula_table,
@@ -25,14 +26,6 @@ st.latex(r"PE_{(pos,\,2i)} = \sin\!\left(\frac{pos}{10000^{2i/d}}\right) \qquad 
          r"PE_{(pos,\,2i+1)} = \cos\!\left(\frac{pos}{10000^{2i/d}}\right)")
 
 ctx = shared.page_context()
-
-
-def pick_side(bundle) -> str:
-    """A translator has two stacks, each with its own positions: the input words and the output words."""
-    if not bundle.is_translator:
-        return "decoder"
-    return st.segmented_control("Show", ["encoder", "decoder"], default="encoder", key="side", bind="query-params",
-                                format_func=side_title, required=True) or "encoder"
 
 
 def clamp_state(key: str, lo: int, hi: int) -> None:
@@ -70,7 +63,7 @@ def pick_window(n: int, d: int) -> tuple[int, int]:
 @st.fragment
 def positional_view(ctx: shared.PageContext) -> None:
     bundle, trace = ctx.bundle, ctx.trace
-    side = pick_side(bundle)
+    side = pick_side(bundle, side_title)
     prefix, tokens = stack_prefix(bundle, side), side_tokens(trace, side)
     pe = trace[f"{prefix}hook_pos_embed"]
     d_model = pe.shape[1]

@@ -45,3 +45,11 @@ def pick_query(trace: Trace, module: str) -> int:
     choice = st.selectbox("Query word", options, format_func=lambda i: f"the last word ({labels[-1]})" if i == LAST else labels[i],
                           key="query", bind="query-params", help="The word whose attention is worked out step by step.")
     return len(tokens) - 1 if choice == LAST else choice
+
+
+def pick_side(bundle, side_title) -> str:
+    """A translator has two stacks, each with its own words and positions: input (encoder) and output (decoder)."""
+    if not bundle.is_translator:
+        return "decoder"
+    return st.segmented_control("Show", ["encoder", "decoder"], default="encoder", key="side", bind="query-params",
+                                format_func=side_title, required=True) or "encoder"

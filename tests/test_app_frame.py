@@ -7,15 +7,13 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-APP = str(Path(__file__).parents[1] / "app.py")
+from tests.app_runner import open_app
+
 CHECKPOINTS = Path(__file__).parents[1] / "sample_checkpoints"
 
 
 def app(**params) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    for key, value in params.items():
-        at.query_params[key] = value
-    return at.run()
+    return open_app(**params)
 
 
 def page_text(at: AppTest) -> str:

@@ -2,23 +2,19 @@
 following the prompt, restored from the URL, and windowed for long prompts."""
 
 import json
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.app_runner import open_app
+
 from model.checkpoint import save_checkpoint
 from tests.model_factory import random_bundle
 
-APP = str(Path(__file__).parents[1] / "app.py")
 
 
 def open_attention(**params) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    at.switch_page("app_pages/attention.py").run()
+    at = open_app("attention", **params)
     assert not at.exception, at.exception
     return at
 

@@ -2,24 +2,20 @@
 mask, the encoder shown for contrast, and the view restored from the URL."""
 
 import json
-from pathlib import Path
 
 import pytest
 from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 from streamlit.testing.v1 import AppTest
 
+from tests.app_runner import open_app
+
 from model.checkpoint import save_checkpoint
 from tests.model_factory import random_bundle
 
-APP = str(Path(__file__).parents[1] / "app.py")
 
 
 def open_mask(**params) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    at.switch_page("app_pages/causal_mask.py").run()
+    at = open_app("causal_mask", **params)
     assert not at.exception, at.exception
     return at
 

@@ -1,24 +1,20 @@
 """The Embeddings page under AppTest: both lesson models, the prompt drives it, the URL restores the view."""
 
 import json
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.app_runner import open_app
+
 from model.checkpoint import save_checkpoint
 from tests.model_factory import random_bundle
 
-APP = str(Path(__file__).parents[1] / "app.py")
 PAGE = "app_pages/embeddings.py"
 
 
 def open_page(**params) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    at.switch_page(PAGE).run()
+    at = open_app("embeddings", **params)
     assert not at.exception, at.exception
     return at
 

@@ -1,23 +1,19 @@
 """Next-token page under AppTest: live sampling controls, step-by-step generation that every page sees."""
 
-from pathlib import Path
 
 import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.app_runner import open_app
+
 from model.checkpoint import save_checkpoint
 from tests.model_factory import random_bundle
 
-APP = str(Path(__file__).parents[1] / "app.py")
 
 
 def open_next(**params) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    at.switch_page("app_pages/next_token.py").run()
+    at = open_app("next_token", **params)
     assert not at.exception, at.exception
     return at
 

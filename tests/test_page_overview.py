@@ -1,19 +1,15 @@
 """Overview page under AppTest: the diagram, tokens and answer follow the model and the prompt."""
 
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-APP = str(Path(__file__).parents[1] / "app.py")
+from tests.app_runner import open_app
+
 
 
 def open_overview(**params) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    at.switch_page("app_pages/overview.py").run()
+    at = open_app("overview", **params)
     assert not at.exception, at.exception
     return at
 

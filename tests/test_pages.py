@@ -1,25 +1,19 @@
 """Every page under Streamlit's AppTest, for every bundled model: runs, follows the prompt, restores from the URL."""
 
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from app_pages.shared import bundled_models
+from tests.app_runner import open_app
 
-APP = str(Path(__file__).parents[1] / "app.py")
 PAGES = ["overview", "embeddings", "positional", "attention", "causal_mask", "next_token", "heads"]
 MODELS = list(bundled_models())
 OTHER_PROMPT = {"statquest-decoder": "statquest is what", "statquest-translator": "to go"}
 
 
 def open_page(page: str, **params) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    at.switch_page(f"app_pages/{page}.py").run()
-    return at
+    return open_app(page, **params)
 
 
 def shown(at: AppTest) -> str:

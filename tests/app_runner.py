@@ -1,0 +1,18 @@
+"""Opening the app under Streamlit's AppTest, as every page test does."""
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).parents[1] / "app.py")
+
+
+def open_app(page: str | None = None, **params) -> AppTest:
+    """Run app.py with these URL query parameters, then switch to ``app_pages/<page>.py``."""
+    at = AppTest.from_file(APP, default_timeout=120)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    if page is not None:
+        at.switch_page(f"app_pages/{page}.py").run()
+    return at
