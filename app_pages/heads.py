@@ -33,15 +33,13 @@ def heads_view(ctx: shared.PageContext) -> None:
     if not bundle.is_translator:
         ids = [bundle.tokenizer.id_of(t) for t in trace.tokens]
         table = head_table(trace, ids, cached_induction(ctx.path, ctx.mtime))
-        left, right = st.columns([3, 2], gap="large")
-        with left:
-            shared.chart_with_csv(head_score_chart(table), table, "head-scores", "head-scores")
-            st.caption("Previous-token, first-token and duplicate-token scores are measured on your prompt; induction on "
-                       "random words repeated twice. A label is given at a score of 0.4 or more (0 = never, 1 = always).")
-        with right:
-            st.dataframe(table.drop(columns=["module"]), hide_index=True, column_config={
-                k: st.column_config.NumberColumn(format="%.3f") for k in ("previous_token", "first_token", "duplicate_token", "induction")})
-
+        shared.chart_with_csv(head_score_chart(table), table, "head-scores", "head-scores")
+        st.caption("Previous-token, first-token and duplicate-token scores are measured on your prompt; induction on "
+                   "random words repeated twice. A label is given at a score of 0.4 or more (0 = never, 1 = always).")
+        with st.expander("Every head's scores as a table"):
+            names = {"previous_token": "previous-token", "first_token": "first-token", "duplicate_token": "duplicate-token"}
+            st.dataframe(table.drop(columns=["module"]).rename(columns=names), hide_index=True, column_config={
+                k: st.column_config.NumberColumn(format="%.3f") for k in ("previous-token", "first-token", "duplicate-token", "induction")})
     else:
         st.caption("Head labels are computed for decoder-only models. In this translator you can still switch heads off "
                    "and watch the next Spanish word change. The decoder is reading:")
