@@ -117,7 +117,8 @@ def arithmetic_column(trace, module: str, head: int, query: int) -> None:
     st.markdown(f"Input numbers `{q['vector'][0]}` → query (W_Q × input) **`{q['vector'][1]}`**")
     if va.module_kind(module) == "cross":
         st.caption("Encoder-decoder attention: the query comes from this output word; the keys and values come from the "
-                   "encoder's output, one per input word.")
+                   "encoder's output, one per input word. Each row is the output word just written, looking for the "
+                   "input word it needs to write the next one: that is where word order changes show.")
     table = va.arithmetic_table(trace, module, head, query)
     st.dataframe(
         va.arithmetic_display(table, d_head), hide_index=True,
