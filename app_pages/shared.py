@@ -72,7 +72,7 @@ def folder_mtime(path: Path) -> float:
     return max((p.stat().st_mtime for p in path.iterdir()), default=0.0)
 
 
-@st.cache_resource(max_entries=32, show_spinner=False)  # a 512-token 4x4 trace is ~70 MB
+@st.cache_resource(max_entries=16, show_spinner=False)  # a 512-token 4x4 trace is ~70 MB
 def compute_trace(path: str, mtime: float, prompt: str, continuation: tuple[int, ...] | None, options: RunOptions) -> Trace:
     return load_bundle(path, mtime).run(prompt, None if continuation is None else list(continuation), options)
 

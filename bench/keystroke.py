@@ -21,7 +21,7 @@ from tests.browser.harness import launch_chromium, streamlit_server, wait_for_ap
 
 FLOOR_APP = '''
 import streamlit as st
-prompt = st.text_input("Prompt", key="prompt", live="0ms")
+prompt = st.text_input("Prompt", key="prompt", live="0ms", bind="query-params")
 st.text(f"length {len(prompt)}")
 '''
 
