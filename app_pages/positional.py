@@ -141,4 +141,6 @@ def explore(tokens: list[str], model_d: int) -> None:
 
 if ctx:
     positional_view(ctx)
-    explore(ctx.trace.src_tokens or ctx.trace.tokens, ctx.bundle.config.d_model)
+    # Off by default: drawn only on request, so typing in the prompt stays quick on this page.
+    if st.toggle("Explore the squiggles for any number of dimensions", key="pe_explore", bind="query-params"):
+        explore(ctx.trace.src_tokens or ctx.trace.tokens, ctx.bundle.config.d_model)

@@ -29,14 +29,16 @@ def test_page_shows_squiggles_matrices_and_the_formula(model, other):
     shown = charts(at)
     assert "dim 1: sin(pos / 10000^(0/2))" in shown and "dim 2: cos(pos / 10000^(0/2))" in shown
     assert "Position similarity" in shown and "The encoding added to each word" in shown
-    assert len(at.get("download_button")) == 5  # squiggles, matrix, similarity; explorer squiggles and matrix
+    assert len(at.get("download_button")) == 3  # squiggles, matrix, similarity (the explorer is off until asked for)
+    at.toggle(key="pe_explore").set_value(True).run()
+    assert len(at.get("download_button")) == 5  # + explorer squiggles and matrix
     at.text_input(key="prompt").input(other).run()
     assert not at.exception, at.exception
     assert charts(at) != shown
 
 
 def test_explorer_size_is_restored_from_the_url_and_changes_the_squiggles():
-    at = open_page(model="statquest-decoder", pe_d_model="16", pe_positions="40")
+    at = open_page(model="statquest-decoder", pe_explore="true", pe_d_model="16", pe_positions="40")
     assert at.slider(key="pe_d_model").value == 16 and at.slider(key="pe_positions").value == 40
     shown = charts(at)
     assert "The formula: 40 positions x 16 dimensions" in shown and "10000^(4/16)" in shown
