@@ -7,7 +7,7 @@ from tests.browser.harness import wait_for_app_idle
 
 pytestmark = pytest.mark.browser
 
-PAGES = ["", "embeddings", "positional", "attention", "mask", "next"]
+PAGES = ["", "embeddings", "positional", "attention", "mask", "next", "heads"]
 
 
 def prompt_box(page):
