@@ -5,9 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages import shared
-from app_pages.view_state import pick_side
+from app_pages.view_state import pick_position_window, pick_side
 from viz.embeddings import (
-    embedding_heatmap, embedding_plane_chart, is_wide, plane_summary, position_arrows_frame, position_window,
+    embedding_heatmap, embedding_plane_chart, is_wide, plane_summary, position_arrows_frame,
     prompt_embedding_frame, prompt_embedding_table, side_title, side_tokens, stack_prefix, vocabulary_frame,
 )
 
@@ -25,25 +25,13 @@ shared.explain(
 ctx = shared.page_context()
 
 
-def pick_window(n: int, d: int) -> tuple[int, int]:
-    """Positions to draw: all of them, or a window the user slides when the prompt is long."""
-    lo, hi = position_window(n, d, 0, max_rows=MAX_ARROWS)
-    if hi - lo >= n:
-        return 0, n
-    size = hi - lo
-    if st.session_state.get("emb_start", 0) > n - size:
-        st.session_state["emb_start"] = n - size  # a shorter prompt than the remembered window
-    start = st.slider(f"First position shown ({size} at a time)", 0, n - size, key="emb_start")
-    return position_window(n, d, start, max_rows=MAX_ARROWS)
-
-
 @st.fragment
 def embeddings_view(ctx: shared.PageContext) -> None:
     bundle, trace = ctx.bundle, ctx.trace
     side = pick_side(bundle, side_title)
     prefix, tokens = stack_prefix(bundle, side), side_tokens(trace, side)
     d = bundle.config.d_model
-    lo, hi = pick_window(len(tokens), d)
+    lo, hi = pick_position_window(len(tokens), d, "emb_start", MAX_ARROWS)
     left, right = st.columns([2, 3], gap="large")
     with left:
         frame = prompt_embedding_frame(trace, prefix, tokens, lo, hi)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages import shared
-from app_pages.view_state import pick_side
-from viz.embeddings import is_wide, position_window, side_title, side_tokens, stack_prefix
+from app_pages.view_state import clamp_state, pick_position_window, pick_side
+from viz.embeddings import is_wide, side_title, side_tokens, stack_prefix
 from viz.positional import (
     MAX_SQUIGGLES, curves_frame, default_dims, encoding_heatmap, encoding_matrix_frame, formula_matrix_frame, formula_table,
     learned_curves_frame, points_frame, similarity_frame, similarity_heatmap, squiggles_chart, wavelength_chart,
@@ -28,12 +28,6 @@ st.latex(r"PE_{(pos,\,2i)} = \sin\!\left(\frac{pos}{10000^{2i/d}}\right) \qquad 
 ctx = shared.page_context()
 
 
-def clamp_state(key: str, lo: int, hi: int) -> None:
-    """A remembered value outside the current range (another model, a shorter prompt) is brought back inside."""
-    if key in st.session_state and not lo <= st.session_state[key] <= hi:
-        st.session_state[key] = min(max(st.session_state[key], lo), hi)
-
-
 def pick_dims(d_model: int, key: str) -> list[int]:
     """Every dimension for small models; a choice of up to 8 (quick and wide squiggles first) otherwise."""
     if d_model <= MAX_SQUIGGLES:
@@ -48,16 +42,6 @@ def pick_dims(d_model: int, key: str) -> list[int]:
     chosen = st.multiselect("Dimensions to draw", list(range(d_model)), format_func=lambda j: f"dim {j + 1}", key=key,
                             max_selections=MAX_SQUIGGLES, bind="query-params", **kwargs)
     return sorted(chosen) or default_dims(d_model)[:2]
-
-
-def pick_window(n: int, d: int) -> tuple[int, int]:
-    lo, hi = position_window(n, d, 0, max_rows=MAX_WINDOW)
-    if hi - lo >= n:
-        return 0, n
-    size = hi - lo
-    clamp_state("pe_start", 0, n - size)
-    start = st.slider(f"First position shown ({size} at a time)", 0, n - size, key="pe_start")
-    return position_window(n, d, start, max_rows=MAX_WINDOW)
 
 
 @st.fragment
@@ -78,7 +62,7 @@ def positional_view(ctx: shared.PageContext) -> None:
         with controls[0]:
             dims = pick_dims(d_model, "pe_dims")
         with controls[1]:
-            lo, hi = pick_window(len(tokens), d_model)
+            lo, hi = pick_position_window(len(tokens), d_model, "pe_start", MAX_WINDOW)
         if learned:
             curves = learned_curves_frame(pe[:hi], dims, lo)
         else:

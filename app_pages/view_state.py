@@ -11,6 +11,7 @@ import streamlit as st
 from model.trace import Trace
 from viz.attention import module_title, n_heads
 from viz.common import token_labels
+from viz.embeddings import position_window
 
 
 def _valid(key: str, options: list) -> None:
@@ -53,3 +54,20 @@ def pick_side(bundle, side_title) -> str:
         return "decoder"
     return st.segmented_control("Show", ["encoder", "decoder"], default="encoder", key="side", bind="query-params",
                                 format_func=side_title, required=True) or "encoder"
+
+
+def clamp_state(key: str, lo: int, hi: int) -> None:
+    """A remembered value outside the current range (another model, a shorter prompt) is brought back inside."""
+    if key in st.session_state and not lo <= st.session_state[key] <= hi:
+        st.session_state[key] = min(max(st.session_state[key], lo), hi)
+
+
+def pick_position_window(n: int, d: int, key: str, max_rows: int) -> tuple[int, int]:
+    """Positions to draw: all of them, or a window the user slides when the prompt is long."""
+    lo, hi = position_window(n, d, 0, max_rows=max_rows)
+    if hi - lo >= n:
+        return 0, n
+    size = hi - lo
+    clamp_state(key, 0, n - size)
+    start = st.slider(f"First position shown ({size} at a time)", 0, n - size, key=key)
+    return position_window(n, d, start, max_rows=max_rows)
