@@ -16,3 +16,8 @@ def open_app(page: str | None = None, **params) -> AppTest:
     if page is not None:
         at.switch_page(f"app_pages/{page}.py").run()
     return at
+
+
+def chart_text(at: AppTest) -> str:
+    """Every chart on the page, spec and data, as one text (to see whether a view changed)."""
+    return "\n".join(e.proto.spec + "".join(str(d.data) for d in e.proto.datasets) for e in at.get("vega_lite_chart"))

@@ -5,6 +5,7 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.app_runner import chart_text as charts
 from tests.app_runner import open_app
 
 from model.checkpoint import save_checkpoint
@@ -17,11 +18,6 @@ def open_page(**params) -> AppTest:
     at = open_app("embeddings", **params)
     assert not at.exception, at.exception
     return at
-
-
-def charts(at: AppTest) -> str:
-    """The charts' specs and data, as text."""
-    return "\n".join(e.proto.spec + "".join(str(d.data) for d in e.proto.datasets) for e in at.get("vega_lite_chart"))
 
 
 def captions(at: AppTest) -> str:

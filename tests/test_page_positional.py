@@ -4,6 +4,7 @@
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.app_runner import chart_text as charts
 from tests.app_runner import open_app
 
 from model.checkpoint import save_checkpoint
@@ -16,10 +17,6 @@ def open_page(**params) -> AppTest:
     at = open_app("positional", **params)
     assert not at.exception, at.exception
     return at
-
-
-def charts(at: AppTest) -> str:
-    return "\n".join(e.proto.spec + "".join(str(d.data) for d in e.proto.datasets) for e in at.get("vega_lite_chart"))
 
 
 @pytest.mark.parametrize("model, other", [("statquest-decoder", "statquest is what"), ("statquest-translator", "to go")])
