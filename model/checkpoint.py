@@ -159,9 +159,3 @@ def _read_weights(path: Path, expected: dict[str, torch.Tensor]) -> dict[str, to
         raise
     except (SafetensorError, OSError, ValueError, RuntimeError) as err:
         raise CheckpointError(path, f"not a readable safetensors file (truncated or corrupt?): {err}") from None
-
-
-def describe_size(path: Path) -> str:
-    size = sum(p.stat().st_size for p in Path(path).iterdir() if p.is_file())
-    return f"{size / 1024:.1f} KiB" if size < 2**20 else f"{size / 2**20:.2f} MiB"
-
