@@ -25,13 +25,6 @@ shared.explain(
 ctx = shared.page_context()
 
 
-def chart_with_csv_clickable(chart, frame, file_name: str, key: str, on_select) -> None:
-    """shared.chart_with_csv, plus a click selection (st.altair_chart's on_select callback)."""
-    st.altair_chart(chart, width="content", key=key, on_select=on_select, selection_mode="pick")
-    st.download_button("Download CSV", frame.to_csv(index=False).encode("utf-8"), file_name=f"{file_name}.csv",
-                       mime="text/csv", key=f"csv-{key}", icon=":material/download:", on_click="ignore")
-
-
 def _picked(key: str) -> list[dict]:
     state = st.session_state.get(key)
     return list(state.selection.get("pick", [])) if state is not None else []
@@ -92,7 +85,7 @@ def heatmap_column(trace, module: str, head: int, query: int, title: str) -> Non
     query_title = "output word (query)" if kind == "cross" else "query (the word looking)"
     chart = va.attention_heatmap(frame, title, query=query, key_title=key_title, query_title=query_title, selectable=True,
                                  scale="linear" if window is None else "sqrt")
-    chart_with_csv_clickable(chart, frame, f"attention-{module}-head{head + 1}", "att-heatmap", on_click_cell)
+    shared.chart_with_csv(chart, frame, f"attention-{module}-head{head + 1}", "att-heatmap", on_click=on_click_cell)
     if window is None:
         n_q, n_k = trace.pattern(module).shape[1:]
         st.caption(f"Rows and columns: the {n_q if n_q == n_k else f'{n_q} x {n_k}'} tokens, in order. "
@@ -165,7 +158,7 @@ def grid_section(trace, module: str, head: int) -> None:
     pooled = int(grid["block"].max()) > 1
     st.caption("One small heatmap per attention head (rows: query words, columns: key words). Click one to show it above; "
                "hover for the numbers." + (" Long prompts are drawn in blocks: each cell is the strongest attention in its block." if pooled else ""))
-    chart_with_csv_clickable(va.attention_grid(grid), grid, "attention-all-heads", "att-grid", on_click_panel)
+    shared.chart_with_csv(va.attention_grid(grid), grid, "attention-all-heads", "att-grid", on_click=on_click_panel)
 
 
 @st.fragment

@@ -22,6 +22,7 @@ import streamlit as st
 from model.bundle import EmptyPromptError, ModelBundle
 from model.checkpoint import CheckpointError, load_checkpoint
 from model.trace import RunOptions, Trace
+from viz.common import SpecChart
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_CHECKPOINTS = ROOT / "sample_checkpoints"
@@ -144,10 +145,32 @@ def explain(text: str) -> None:
     st.markdown(f":gray[{text}]")
 
 
-def chart_with_csv(chart: alt.TopLevelMixin, frame: pd.DataFrame, file_name: str, key: str, stretch: bool = False) -> None:
-    """Every chart keeps Altair's PNG/SVG export (its ... menu); every matrix gets a CSV button."""
-    st.altair_chart(chart, width="stretch" if stretch else "content")
+def draw_chart(chart: alt.TopLevelMixin | SpecChart, width: str = "content", **selection) -> None:
+    """An Altair chart, or a SpecChart (a cached spec plus new data: no Altair work per rerun).
+
+    ``selection``: st.vega_lite_chart's key, on_select and selection_mode, for clickable charts.
+    """
+    if isinstance(chart, SpecChart):
+        st.vega_lite_chart(spec=chart.streamlit_spec(), width=width, **selection)
+    else:
+        st.altair_chart(chart, width=width, **selection)
+
+
+def csv_button(frame: pd.DataFrame, file_name: str, key: str) -> None:
+    """The CSV is written when the button is clicked, not on every keystroke."""
     st.download_button(
-        "Download CSV", frame.to_csv(index=False).encode("utf-8"), file_name=f"{file_name}.csv",
+        "Download CSV", lambda: frame.to_csv(index=False).encode("utf-8"), file_name=f"{file_name}.csv",
         mime="text/csv", key=f"csv-{key}", icon=":material/download:", on_click="ignore",
     )
+
+
+def chart_with_csv(chart: alt.TopLevelMixin | SpecChart, frame: pd.DataFrame, file_name: str, key: str,
+                   stretch: bool = False, on_click=None) -> None:
+    """Every chart keeps Vega's PNG/SVG export (its ... menu); every matrix gets a CSV button.
+
+    ``on_click``: a callback for a click on a mark; the chart's selection "pick" is then read
+    from ``st.session_state[key]``.
+    """
+    selection = {"key": key, "on_select": on_click, "selection_mode": "pick"} if on_click else {}
+    draw_chart(chart, "stretch" if stretch else "content", **selection)
+    csv_button(frame, file_name, key)

@@ -21,3 +21,16 @@ def open_app(page: str | None = None, **params) -> AppTest:
 def chart_text(at: AppTest) -> str:
     """Every chart on the page, spec and data, as one text (to see whether a view changed)."""
     return "\n".join(e.proto.spec + "".join(str(d.data) for d in e.proto.datasets) for e in at.get("vega_lite_chart"))
+
+
+def chart_data(element, index: int = 0):
+    """A chart's dataset (Streamlit sends named datasets as Arrow) as a DataFrame."""
+    from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
+
+    return convert_arrow_bytes_to_pandas_df(element.proto.datasets[index].data.data)
+
+
+def heatmap_rows(element) -> list[str]:
+    """A heatmap's row labels from top to bottom (rows are sorted by query position)."""
+    cells = chart_data(element)
+    return cells.drop_duplicates("query_pos").sort_values("query_pos")["query_label"].tolist()

@@ -6,7 +6,7 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.app_runner import open_app
+from tests.app_runner import heatmap_rows, open_app
 
 from model.checkpoint import save_checkpoint
 from tests.model_factory import random_bundle
@@ -45,7 +45,8 @@ def test_heatmap_and_arithmetic_for_the_lesson_models(model, modules, words):
          "decoder.blocks.0.attn": "Decoder masked self-attention (layer 1)",
          "decoder.blocks.0.cross_attn": "Encoder-decoder attention (layer 1)"}[m] for m in modules]
     heatmap = charts(at)[0]
-    assert heatmap["layer"][0]["encoding"]["y"]["sort"] == words
+    assert heatmap["layer"][0]["encoding"]["y"]["sort"] == {"field": "query_pos", "op": "min"}
+    assert heatmap_rows(at.get("vega_lite_chart")[0]) == words
     table = arithmetic(at)
     assert table["key word"].tolist() == words
     assert table["softmax %"].sum() == pytest.approx(100, abs=1e-3)
@@ -90,8 +91,8 @@ def test_long_prompt_is_windowed_with_an_overview(tmp_path, monkeypatch):
     assert at.selectbox(key="head").value == 2
     assert at.select_slider(key="qstart").value == 50  # the window from the URL
     specs = charts(at)
-    window = specs[0]
-    assert len(window["layer"][0]["encoding"]["y"]["sort"]) == 40 and window["layer"][0]["encoding"]["y"]["sort"][0] == "50: the"
+    rows = heatmap_rows(at.get("vega_lite_chart")[0])
+    assert len(rows) == 40 and rows[0] == "50: the"
     assert any("whole matrix" in json.dumps(s.get("title", "")) for s in specs)  # the pooled overview
     assert len(arithmetic(at)) == 100  # every key of the last word
     assert any("too many cells" in c.value for c in at.caption)

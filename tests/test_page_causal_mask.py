@@ -4,10 +4,9 @@ mask, the encoder shown for contrast, and the view restored from the URL."""
 import json
 
 import pytest
-from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 from streamlit.testing.v1 import AppTest
 
-from tests.app_runner import open_app
+from tests.app_runner import chart_data, open_app
 
 from model.checkpoint import save_checkpoint
 from tests.model_factory import random_bundle
@@ -60,7 +59,7 @@ def test_show_without_the_mask_runs_the_prompt_unmasked():
     assert {"With the mask (as trained)", "Without the mask", "Change (percentage points)"} <= set(titles(at))
     assert "words 2–3, after it" in text(at)
     without = next(c for c, t in zip(at.get("vega_lite_chart"), titles(at)) if t == "Without the mask")
-    cells = convert_arrow_bytes_to_pandas_df(without.proto.datasets[0].data.data)
+    cells = chart_data(without)
     ahead = cells[cells["key_pos"] > cells["query_pos"]]
     assert len(ahead) == 6 and (ahead["weight"] > 0).all()  # words now look ahead
     at.toggle(key="nomask").set_value(False).run()
@@ -74,6 +73,6 @@ def test_long_prompt_stages_are_windowed(tmp_path, monkeypatch):
     at = open_mask(model="Checkpoint folder...", ckpt=str(tmp_path / "long"), prompt=prompt, qstart="20: the", nomask="true")
     assert at.select_slider(key="qstart").value == 20
     stages = [c for c, t in zip(at.get("vega_lite_chart"), titles(at)) if t == "3. Scores + mask"]
-    cells = convert_arrow_bytes_to_pandas_df(stages[0].proto.datasets[0].data.data)
+    cells = chart_data(stages[0])
     assert cells["query_pos"].min() == 20 and cells["query_pos"].max() == 59
     assert "Without the mask" in titles(at) and "With the mask (as trained)" not in titles(at)  # long: panel 4 is "with"

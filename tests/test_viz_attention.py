@@ -47,13 +47,17 @@ def test_heatmap_axes_follow_the_tokens_and_the_tooltip_has_exact_numbers(trace)
     out = spec(va.attention_heatmap(frame, "t", query=3, selectable=True))
     rect = out["layer"][0]
     labels = [f"{i}: {t}" for i, t in enumerate(trace.tokens)]
-    assert rect["encoding"]["y"]["sort"] == labels and rect["encoding"]["x"]["sort"] == labels
+    cells = out["datasets"][out["data"]["name"]]
+    # rows and columns sorted by position, and each position carries its token's label
+    assert rect["encoding"]["y"]["sort"] == {"field": "query_pos", "op": "min"}
+    assert rect["encoding"]["x"]["sort"] == {"field": "key_pos", "op": "min"}
+    assert sorted({(c["key_pos"], c["key_label"]) for c in cells}) == list(enumerate(labels))
     assert {t["field"] for t in rect["encoding"]["tooltip"]} >= {"query_label", "key_label", "percent", "weight"}
     assert out["params"][0]["name"] == "pick" and out["params"][0]["select"]["fields"] == ["query_pos"]  # a click picks a row
     assert any(layer["mark"]["type"] == "text" for layer in out["layer"])  # small: numbers printed in cells
     outline = out["layer"][-1]
-    assert outline["mark"]["stroke"] == va.HIGHLIGHT
-    assert {r["query_pos"] for r in out["datasets"][outline["data"]["name"]]} == {3}
+    assert outline["mark"]["stroke"] == va.HIGHLIGHT and outline["transform"] == [{"filter": "datum.chosen"}]
+    assert {c["query_pos"] for c in cells if c["chosen"]} == {3}
 
 
 def test_arithmetic_table_reproduces_softmax_and_output(trace):

@@ -22,7 +22,7 @@ import pandas as pd
 
 from model.trace import Trace
 
-from .common import to_numpy
+from .common import SpecChart, spec_template, to_numpy
 from .common import token_labels as labels  # "i: token": tokens repeat, positions do not
 
 MAX_CELLS = 4000  # what Vega draws briskly in one chart
@@ -129,9 +129,13 @@ def cell_px(n: int) -> int:
     return 44 if n <= 8 else 30 if n <= 14 else 18 if n <= 24 else 9
 
 
-def axis(title: str, n: int, angle: int = 0) -> alt.Axis:
-    size = 11 if n <= 24 else 8
-    return alt.Axis(title=title, labelAngle=angle, labelLimit=110, labelFontSize=size, labelOverlap=False, ticks=False)
+def label_font(n: int) -> int:
+    """Token labels shrink on long axes so that every one still shows."""
+    return 11 if n <= 24 else 8
+
+
+def axis(title: str, font_size: int, angle: int = 0) -> alt.Axis:
+    return alt.Axis(title=title, labelAngle=angle, labelLimit=110, labelFontSize=font_size, labelOverlap=False, ticks=False)
 
 
 def attention_heatmap(
@@ -145,7 +149,7 @@ def attention_heatmap(
     selectable: bool = False,
     cell: int | None = None,
     scale: str = "linear",
-) -> alt.LayerChart:
+) -> SpecChart:
     """Queries as rows, keys as columns, both in token order; exact numbers on hover.
 
     scale="sqrt" spreads the small percentages of long prompts over more of the colour range.
@@ -153,12 +157,22 @@ def attention_heatmap(
     The chosen query's row is outlined (its arithmetic is shown beside); with ``selectable`` a
     click on a cell selects its query position (selection "pick", field query_pos).
     """
-    rows = frame.drop_duplicates("query_pos").sort_values("query_pos")["query_label"].tolist()
-    cols = frame.drop_duplicates("key_pos").sort_values("key_pos")["key_label"].tolist()
-    cell = cell or min(cell_px(len(rows)), cell_px(len(cols)))
-    base = alt.Chart(frame).encode(
-        x=alt.X("key_label:N", sort=cols, axis=axis(key_title, len(cols), angle=-45)),
-        y=alt.Y("query_label:N", sort=rows, axis=axis(query_title, len(rows))),
+    n_rows, n_cols = frame["query_pos"].nunique(), frame["key_pos"].nunique()
+    cell = cell or min(cell_px(n_rows), cell_px(n_cols))
+    printed = n_rows * n_cols <= 150 and n_cols <= 14  # small: print the percentages in the cells
+    spec = _heatmap_spec(title, key_title, query_title, value, value_title, selectable, cell, scale, printed,
+                         label_font(n_rows), label_font(n_cols))
+    return SpecChart(spec, {"cells": frame.assign(chosen=frame["query_pos"] == query)})
+
+
+@spec_template
+def _heatmap_spec(title: str, key_title: str, query_title: str, value: str, value_title: str, selectable: bool,
+                  cell: int, scale: str, printed: bool, row_font: int, col_font: int) -> alt.LayerChart:
+    """The heatmap's spec for one shape; the cells come as the dataset "cells" (see SpecChart)."""
+    by_position = {"key_label": alt.EncodingSortField("key_pos", op="min"), "query_label": alt.EncodingSortField("query_pos", op="min")}
+    base = alt.Chart().encode(
+        x=alt.X("key_label:N", sort=by_position["key_label"], axis=axis(key_title, col_font, angle=-45)),
+        y=alt.Y("query_label:N", sort=by_position["query_label"], axis=axis(query_title, row_font)),
     )
     tooltip = [alt.Tooltip("query_label:N", title="query"), alt.Tooltip("key_label:N", title="key"),
                alt.Tooltip(f"{value}:Q", title=value_title, format=".3f"), alt.Tooltip("weight:Q", title="weight (exact)", format=".8f")]
@@ -170,40 +184,37 @@ def attention_heatmap(
     if selectable:
         rect = rect.add_params(alt.selection_point(name="pick", fields=["query_pos"], on="click", clear=False, empty=False))
     layers = [rect]
-    if len(rows) * len(cols) <= 150 and len(cols) <= 14:  # small: print the percentages in the cells
+    if printed:
         layers.append(base.mark_text(fontSize=11).encode(
             text=alt.Text(f"{value}:Q", format=".0f"),
             color=alt.condition(alt.datum[value] > 55, alt.value("white"), alt.value("black")),
             tooltip=tooltip,
         ))
-    chosen = frame[frame["query_pos"] == query] if query is not None else frame.iloc[:0]
-    if not chosen.empty:
-        layers.append(alt.Chart(chosen).mark_rect(fill=None, stroke=HIGHLIGHT, strokeWidth=2.5).encode(
-            x=alt.X("key_label:N", sort=cols), y=alt.Y("query_label:N", sort=rows)))
-    return alt.layer(*layers, title=alt.Title(title, anchor="start", limit=600)).properties(
-        width=cell * len(cols), height=cell * len(rows), autosize=alt.AutoSizeParams(type="pad"))
+    layers.append(base.transform_filter(alt.datum.chosen).mark_rect(fill=None, stroke=HIGHLIGHT, strokeWidth=2.5))
+    return alt.layer(*layers, data=alt.NamedData(name="cells"), title=alt.Title(title, anchor="start", limit=600)).properties(
+        width=alt.Step(cell), height=alt.Step(cell), autosize=alt.AutoSizeParams(type="pad"))
 
 
 # --- the whole matrix of a long prompt, pooled -----------------------------------------------
 
 
-def pool(matrix: np.ndarray, block: int, how: str = "max") -> np.ndarray:
-    """Blocks of block x block cells reduced to one (max keeps a sharp head visible)."""
+def pool_heads(patterns: np.ndarray, block: int) -> tuple[np.ndarray, np.ndarray]:
+    """[heads, query, key] in blocks of block x block cells: (max, mean) per block, [heads, rows, cols]."""
     if block == 1:
-        return matrix
-    n_q, n_k = matrix.shape
+        return patterns, patterns
+    n_h, n_q, n_k = patterns.shape
     rows, cols = math.ceil(n_q / block), math.ceil(n_k / block)
-    padded = np.full((rows * block, cols * block), np.nan)
-    padded[:n_q, :n_k] = matrix
-    blocks = padded.reshape(rows, block, cols, block)
-    return np.nanmax(blocks, axis=(1, 3)) if how == "max" else np.nanmean(blocks, axis=(1, 3))
+    padded = np.full((n_h, rows * block, cols * block), np.nan)
+    padded[:, :n_q, :n_k] = patterns
+    blocks = padded.reshape(n_h, rows, block, cols, block)
+    return np.nanmax(blocks, axis=(2, 4)), np.nanmean(blocks, axis=(2, 4))
 
 
 def pooled_frame(matrix, block: int) -> pd.DataFrame:
     """A [query, key] matrix in blocks: query_from/query_to, key_from/key_to (exclusive), max and mean %."""
     m = to_numpy(matrix)
     n_q, n_k = m.shape
-    top, mean = pool(m, block) * 100, pool(m, block, "mean") * 100
+    top, mean = (pooled[0] * 100 for pooled in pool_heads(m[None], block))
     r, c = np.indices(top.shape)
     q_from, k_from = r.ravel() * block, c.ravel() * block
     return pd.DataFrame({
@@ -222,12 +233,20 @@ def overview_frame(trace: Trace, module: str, head: int, max_side: int = 60) -> 
     return frame
 
 
-def overview_heatmap(frame: pd.DataFrame, title: str, window: Window | None = None, px: int = 300) -> alt.LayerChart:
+def overview_heatmap(frame: pd.DataFrame, title: str, window: Window | None = None, px: int = 300) -> SpecChart:
     """Positions on both axes (row 0 at the top); the window drawn in the main heatmap outlined."""
     n_q, n_k = int(frame["query_to"].max()), int(frame["key_to"].max())
-    x = alt.X("key_from:Q", scale=alt.Scale(domain=[0, n_k], nice=False, zero=True), title="key position")
-    y = alt.Y("query_from:Q", scale=alt.Scale(domain=[0, n_q], nice=False, reverse=True), title="query position")
-    rect = alt.Chart(frame).mark_rect().encode(
+    height = min(max(60, round(px * n_q / max(n_k, 1))), 2 * px)
+    box = pd.DataFrame([window._asdict()] if window is not None else [], columns=list(Window._fields))
+    return SpecChart(_overview_spec(title, px, height), {"blocks": frame, "window": box})
+
+
+@spec_template
+def _overview_spec(title: str, width: int, height: int) -> alt.LayerChart:
+    """The axes run from 0 to the prompt's length, read from the data (no length in the spec)."""
+    x = alt.X("key_from:Q", scale=alt.Scale(nice=False, zero=True), title="key position")
+    y = alt.Y("query_from:Q", scale=alt.Scale(nice=False, zero=True, reverse=True), title="query position")
+    rect = alt.Chart(alt.NamedData(name="blocks")).mark_rect().encode(
         x=x, x2="key_to:Q", y=y, y2="query_to:Q",
         color=alt.Color("max_percent:Q", scale=alt.Scale(scheme="blues", domain=[0, 100], type="sqrt"), title="max attention %"),
         tooltip=[alt.Tooltip("query_from:Q", title="queries from"), alt.Tooltip("query_to:Q", title="queries to (excl.)"),
@@ -235,18 +254,19 @@ def overview_heatmap(frame: pd.DataFrame, title: str, window: Window | None = No
                  alt.Tooltip("max_percent:Q", title="max attention %", format=".3f"),
                  alt.Tooltip("mean_percent:Q", title="mean attention %", format=".3f")],
     )
-    layers = [rect]
-    if window is not None:
-        box = pd.DataFrame([window._asdict()])
-        layers.append(alt.Chart(box).mark_rect(fill=None, stroke=HIGHLIGHT, strokeWidth=2).encode(
-            x=alt.X("k0:Q", scale=alt.Scale(domain=[0, n_k], nice=False)), x2="k1:Q",
-            y=alt.Y("q0:Q", scale=alt.Scale(domain=[0, n_q], nice=False, reverse=True)), y2="q1:Q"))
-    height = max(60, round(px * n_q / max(n_k, 1)))
-    return alt.layer(*layers, title=alt.Title(title, anchor="start", limit=600)).properties(
-        width=px, height=min(height, 2 * px), autosize=alt.AutoSizeParams(type="pad"))
+    box = alt.Chart(alt.NamedData(name="window")).mark_rect(fill=None, stroke=HIGHLIGHT, strokeWidth=2).encode(
+        x=alt.X("k0:Q"), x2="k1:Q", y=alt.Y("q0:Q"), y2="q1:Q")
+    return alt.layer(rect, box, title=alt.Title(title, anchor="start", limit=600)).properties(
+        width=width, height=height, autosize=alt.AutoSizeParams(type="pad"))
 
 
 # --- every layer and head as small multiples -------------------------------------------------
+
+
+def _block_names(names: Sequence[str], n: int, block: int) -> np.ndarray:
+    """One name per block: the token's label for single positions, "a–b" for a range."""
+    starts = range(0, n, block)
+    return np.asarray([names[a] if min(a + block, n) - a == 1 else f"{a}–{min(a + block, n) - 1}" for a in starts], dtype=object)
 
 
 def grid_frame(trace: Trace, max_cells: int = MAX_CELLS, selected: tuple[str, int] | None = None) -> pd.DataFrame:
@@ -256,50 +276,58 @@ def grid_frame(trace: Trace, max_cells: int = MAX_CELLS, selected: tuple[str, in
     side = max(8, int(math.sqrt(max_cells / max(panels, 1))))
     frames = []
     for index, module in enumerate(modules):
-        patterns = trace.pattern(module)
-        block = max(1, math.ceil(max(patterns.shape[1:]) / side))
-        q_labels, k_labels = labels(trace.query_tokens(module)), labels(trace.key_tokens(module))
-        for head in range(patterns.shape[0]):
-            f = pooled_frame(patterns[head], block)
-            f["query"] = [q_labels[a] if b - a == 1 else f"{a}–{b - 1}" for a, b in zip(f["query_from"], f["query_to"])]
-            f["key"] = [k_labels[a] if b - a == 1 else f"{a}–{b - 1}" for a, b in zip(f["key_from"], f["key_to"])]
-            f.insert(0, "module", module)
-            f.insert(1, "module_index", index)
-            f.insert(2, "module_title", module_title(module))
-            f.insert(3, "head", head)
-            f.insert(4, "head_title", f"head {head + 1}")
-            f["block"] = block
-            f["selected"] = selected == (module, head)
-            frames.append(f)
+        patterns = to_numpy(trace.pattern(module))  # [head, query, key]
+        n_h, n_q, n_k = patterns.shape
+        block = max(1, math.ceil(max(n_q, n_k) / side))
+        top, mean = pool_heads(patterns, block)
+        rows, cols = top.shape[1:]
+        head = np.repeat(np.arange(n_h), rows * cols)
+        r = np.tile(np.repeat(np.arange(rows), cols), n_h)
+        c = np.tile(np.arange(cols), n_h * rows)
+        q_from, k_from = r * block, c * block
+        frames.append(pd.DataFrame({
+            "module": module, "module_index": index, "module_title": module_title(module),
+            "head": head, "head_title": np.asarray([f"head {h + 1}" for h in range(n_h)], dtype=object)[head],
+            "query_from": q_from, "query_to": np.minimum(q_from + block, n_q),
+            "key_from": k_from, "key_to": np.minimum(k_from + block, n_k),
+            "max_percent": top.reshape(-1) * 100, "mean_percent": mean.reshape(-1) * 100,
+            "query": _block_names(labels(trace.query_tokens(module)), n_q, block)[r],
+            "key": _block_names(labels(trace.key_tokens(module)), n_k, block)[c],
+            "block": block,
+            "selected": (module == selected[0]) & (head == selected[1]) if selected else False,
+        }))
     return pd.concat(frames, ignore_index=True)
 
 
-def attention_grid(frame: pd.DataFrame, panel_px: int = 120) -> alt.FacetChart:
+def attention_grid(frame: pd.DataFrame, panel_px: int = 120) -> SpecChart:
     """Small multiples, one row per attention module and one column per head.
 
     A click on a panel selects it (selection "pick", fields module and head); the selected
     panel (frame column "selected") is outlined.
     """
-    order = frame.drop_duplicates("module").sort_values("module_index")["module_title"].tolist()
-    n = int(max(frame["query_to"].max(), frame["key_to"].max()))
+    order = tuple(frame.drop_duplicates("module").sort_values("module_index")["module_title"])
+    return SpecChart(_grid_spec(order, bool(frame["block"].max() > 1), panel_px), {"panels": frame})
+
+
+@spec_template
+def _grid_spec(order: tuple[str, ...], pooled: bool, panel_px: int) -> alt.FacetChart:
+    """Every panel shares the axes 0..prompt length, read from the data."""
     pick = alt.selection_point(name="pick", fields=["module", "head"], on="click", clear=False, empty=False)
-    x = alt.X("key_from:Q", axis=None, scale=alt.Scale(domain=[0, n], nice=False))
-    y = alt.Y("query_from:Q", axis=None, scale=alt.Scale(domain=[0, n], nice=False, reverse=True))
+    x = alt.X("key_from:Q", axis=None, scale=alt.Scale(nice=False, zero=True))
+    y = alt.Y("query_from:Q", axis=None, scale=alt.Scale(nice=False, zero=True, reverse=True))
     cells = alt.Chart().mark_rect().encode(
         x=x, x2="key_to:Q", y=y, y2="query_to:Q",
-        color=alt.Color("max_percent:Q", scale=alt.Scale(scheme="blues", domain=[0, 100], type="sqrt" if frame["block"].max() > 1 else "linear"),
+        color=alt.Color("max_percent:Q", scale=alt.Scale(scheme="blues", domain=[0, 100], type="sqrt" if pooled else "linear"),
                         title="attention %"),
         tooltip=[alt.Tooltip("module_title:N", title="attention"), alt.Tooltip("head_title:N", title="head"),
                  alt.Tooltip("query:N", title="query"), alt.Tooltip("key:N", title="key"),
-                 alt.Tooltip("max_percent:Q", title="attention % (max in block)", format=".3f")],
+                 alt.Tooltip("max_percent:Q", title="attention % (max in block)" if pooled else "attention %", format=".3f")],
     ).add_params(pick)
     outline = alt.Chart().transform_filter(alt.datum.selected).transform_aggregate(
         q0="min(query_from)", q1="max(query_to)", k0="min(key_from)", k1="max(key_to)", groupby=["module_title", "head_title"],
-    ).mark_rect(fill=None, stroke=HIGHLIGHT, strokeWidth=3).encode(
-        x=alt.X("k0:Q", axis=None, scale=alt.Scale(domain=[0, n], nice=False)), x2="k1:Q",
-        y=alt.Y("q0:Q", axis=None, scale=alt.Scale(domain=[0, n], nice=False, reverse=True)), y2="q1:Q")
-    return alt.layer(cells, outline, data=frame).properties(width=panel_px, height=panel_px).facet(
-        row=alt.Row("module_title:N", sort=order, title=None, header=alt.Header(labelAngle=0, labelAlign="left", labelFontSize=12)),
+    ).mark_rect(fill=None, stroke=HIGHLIGHT, strokeWidth=3).encode(x=alt.X("k0:Q"), x2="k1:Q", y=alt.Y("q0:Q"), y2="q1:Q")
+    return alt.layer(cells, outline, data=alt.NamedData(name="panels")).properties(width=panel_px, height=panel_px).facet(
+        row=alt.Row("module_title:N", sort=list(order), title=None, header=alt.Header(labelAngle=0, labelAlign="left", labelFontSize=12)),
         column=alt.Column("head_title:N", title=None, header=alt.Header(labelFontSize=12)),
         spacing=8,
     )

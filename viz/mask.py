@@ -17,7 +17,7 @@ import pandas as pd
 
 from model.trace import Trace
 
-from .attention import HIGHLIGHT, Window, attention_frame, axis, cell_px, full_window, long_frame, rounded
+from .attention import HIGHLIGHT, Window, attention_frame, axis, cell_px, full_window, label_font, long_frame, rounded
 
 HIDDEN = "#6e6e6e"  # -∞ cells: a neutral grey that reads in light and dark themes
 VISIBLE = "#c6dbef"  # mask 0 cells: the light end of the blues used for attention
@@ -70,8 +70,8 @@ def mask_heatmap(frame: pd.DataFrame, stage: str, title: str | None = None, quer
     rows = frame.drop_duplicates("query_pos").sort_values("query_pos")["query_label"].tolist()
     cols = frame.drop_duplicates("key_pos").sort_values("key_pos")["key_label"].tolist()
     cell = cell or min(cell_px(len(rows)), cell_px(len(cols)))
-    x = alt.X("key_label:N", sort=cols, axis=axis("key", len(cols), angle=-45))
-    y = alt.Y("query_label:N", sort=rows, axis=axis("query", len(rows)) if row_labels else None)
+    x = alt.X("key_label:N", sort=cols, axis=axis("key", label_font(len(cols)), angle=-45))
+    y = alt.Y("query_label:N", sort=rows, axis=axis("query", label_font(len(rows))) if row_labels else None)
     data = frame.assign(value=frame["value"].where(~frame["hidden"]))  # -inf is not JSON: draw it apart
     tooltip = [alt.Tooltip("query_label:N", title="query"), alt.Tooltip("key_label:N", title="key"),
                alt.Tooltip("shown:N", title="value (rounded)"), alt.Tooltip("value:Q", title="value (exact)", format=".6f")]
@@ -141,8 +141,8 @@ def change_heatmap(frame: pd.DataFrame, title: str, cell: int | None = None) -> 
     cols = frame.drop_duplicates("key_pos").sort_values("key_pos")["key_label"].tolist()
     cell = cell or min(cell_px(len(rows)), cell_px(len(cols)))
     bound = max(float(frame["change"].abs().max()), 1e-6)
-    base = alt.Chart(frame).encode(x=alt.X("key_label:N", sort=cols, axis=axis("key (the word looked at)", len(cols), angle=-45)),
-                                   y=alt.Y("query_label:N", sort=rows, axis=axis("query (the word looking)", len(rows))))
+    base = alt.Chart(frame).encode(x=alt.X("key_label:N", sort=cols, axis=axis("key (the word looked at)", label_font(len(cols)), angle=-45)),
+                                   y=alt.Y("query_label:N", sort=rows, axis=axis("query (the word looking)", label_font(len(rows)))))
     tooltip = [alt.Tooltip("query_label:N", title="query"), alt.Tooltip("key_label:N", title="key"),
                alt.Tooltip("with_mask:Q", title="with the mask %", format=".3f"),
                alt.Tooltip("without_mask:Q", title="without the mask %", format=".3f"),
