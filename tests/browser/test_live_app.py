@@ -60,3 +60,26 @@ def test_a_copied_link_reopens_the_same_view(page, app_url):
     wait_for_app_idle(page, 60_000)
     assert prompt_box(page).input_value() == "to go"
     assert "statquest-translator" in page.locator("[data-testid='stSidebar']").inner_text()
+
+
+def test_attention_heatmap_draws_the_tokens_and_its_csv_downloads(page, app_url):
+    """The cached chart spec gets this prompt's data: the axes show its words in order, and the
+    CSV (written only when the button is clicked) holds the same weights."""
+    page.goto(f"{app_url}/attention?model=statquest-decoder&prompt=statquest+is+what")
+    wait_for_app_idle(page, 60_000)
+    heatmap = page.get_by_test_id("stVegaLiteChart").first
+    labels = heatmap.locator("svg text").all_text_contents()
+    assert [t for t in labels if t in ("0: statquest", "1: is", "2: what", "3: <EOS>")][:4] == ["0: statquest", "1: is", "2: what", "3: <EOS>"]
+    box = prompt_box(page)
+    box.press("End")
+    box.press_sequentially(" is", delay=40)
+    page.wait_for_function("() => [...document.querySelectorAll('[data-testid=\"stVegaLiteChart\"] svg text')]"
+                           ".some(t => t.textContent === '4: <EOS>')", timeout=15_000)
+    wait_for_app_idle(page, 60_000)
+    with page.expect_download() as download:
+        page.get_by_test_id("stDownloadButton").first.get_by_role("button").click()
+    csv = open(download.value.path(), encoding="utf-8").read().splitlines()
+    assert csv[0].startswith("query_pos,key_pos,query_token,key_token")
+    assert len(csv) == 1 + 5 * 5  # one row per cell of "statquest is what is <EOS>"
+    assert csv[-1].startswith("4,4,<EOS>,<EOS>")
+    assert not page.errors, page.errors
