@@ -6,7 +6,7 @@
 Opens URL, waits until the app is idle (script finished), optionally clears the first text
 input labelled "Prompt" and types TEXT into it key by key (no Enter, as a person would),
 waits again, and saves the screenshot. Start the app first, e.g.
-`.venv/bin/streamlit run app.py` then `... scripts/screenshot.py http://localhost:8501/attention a.png`.
+`.venv/bin/streamlit run serve.py` then `... scripts/screenshot.py http://localhost:8501/attention a.png`.
 """
 
 from __future__ import annotations

@@ -6,9 +6,9 @@ These fixtures start real ``streamlit run`` servers on free local ports and a re
 launched by path because Playwright's browser download cannot work here (see harness.py).
 
 Fixtures
-    start_streamlit(app_path=ROOT/"app.py", env=None) -> base URL   (session; one server per
+    start_streamlit(app_path=ROOT/"serve.py", env=None) -> base URL   (session; one server per
         distinct app and env, started on first use, stopped at the end of the session)
-    app_server -> base URL of this repo's app.py   (``app_url`` is the same, older name)
+    app_server -> base URL of the app as the README starts it, serve.py (``app_url`` is the same)
     browser    -> playwright Browser (session)
     page       -> a fresh 1400x900 tab in its own context; ``page.dialogs`` (messages of any
         alert/confirm/prompt, each dismissed), ``page.errors`` (uncaught page errors) and
@@ -35,7 +35,7 @@ def start_streamlit():
     """Factory: ``start_streamlit(app_path, env=None)`` starts (once) and returns a base URL."""
     servers: dict = {}
     with ExitStack() as stack:
-        def start(app_path: Path | str = ROOT / "app.py", env: dict | None = None) -> str:
+        def start(app_path: Path | str = ROOT / "serve.py", env: dict | None = None) -> str:
             key = (str(Path(app_path).resolve()), tuple(sorted((env or {}).items())))
             if key not in servers:
                 servers[key] = stack.enter_context(streamlit_server(app_path, env=env))
@@ -46,8 +46,8 @@ def start_streamlit():
 
 @pytest.fixture(scope="session")
 def app_server(start_streamlit) -> str:
-    """Base URL (http://127.0.0.1:PORT) of this repo's app.py, shared by the whole session."""
-    return start_streamlit(ROOT / "app.py")
+    """Base URL (http://127.0.0.1:PORT) of the app started as the README says (serve.py), shared by the whole session."""
+    return start_streamlit(ROOT / "serve.py")
 
 
 @pytest.fixture(scope="session")

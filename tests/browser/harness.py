@@ -77,7 +77,7 @@ def _tail(path: Path, lines: int = 60) -> str:
 
 
 @contextmanager
-def streamlit_server(app: Path | str = ROOT / "app.py", env: dict | None = None, timeout: float = 60,
+def streamlit_server(app: Path | str = ROOT / "serve.py", env: dict | None = None, timeout: float = 60,
                      cwd: Path | str = ROOT) -> Iterator[str]:
     """Run ``python -m streamlit run APP`` on a free port; yield its base URL; stop it.
 

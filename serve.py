@@ -1,0 +1,53 @@
+"""Start Attention Lab: ``streamlit run serve.py`` (the README's start command).
+
+Why a second file beside app.py: on a fresh server the first visitor used to wait, after the
+browser connected, for Python to import torch, pandas and Altair and for torch's first forward
+pass (about 2.5 of the 6 seconds of a cold start on 2 cores). ``st.App``'s lifespan hook runs
+when the server starts, so those imports happen on a background thread while the server comes
+up and the browser loads the page. app.py stays the Streamlit script: ``streamlit run app.py``
+still works, only without the head start.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from pathlib import Path
+
+import streamlit as st
+
+ROOT = Path(__file__).resolve().parent
+_LOG = logging.getLogger("attention_lab")
+
+
+def warm_up() -> None:
+    """Import what the pages import and run one forward pass of the first bundled model."""
+    import app_pages.shared as shared
+    import viz.architecture  # noqa: F401  (the first page's views)
+    import viz.attention  # noqa: F401
+    import viz.embeddings  # noqa: F401
+    import viz.next_token  # noqa: F401
+    import viz.positional  # noqa: F401
+    from model.checkpoint import load_checkpoint
+
+    first = next(iter(shared.bundled_models().values()), None)
+    if first is not None:
+        bundle = load_checkpoint(first)
+        bundle.run(shared.default_prompt(bundle))
+
+
+def _warm_up_quietly() -> None:
+    try:
+        warm_up()
+    except Exception:  # a head start only: the app itself reports any real problem
+        _LOG.exception("warm-up failed")
+
+
+@contextlib.asynccontextmanager
+async def lifespan(_app):
+    threading.Thread(target=_warm_up_quietly, name="attention-lab-warm-up", daemon=True).start()
+    yield
+
+
+app = st.App(ROOT / "app.py", lifespan=lifespan)
