@@ -43,7 +43,7 @@ def pick_query(trace: Trace, module: str) -> int:
     labels = token_labels(tokens)
     options = [LAST, *range(len(tokens))]
     _valid("query", options)
-    choice = st.selectbox("Query word", options, format_func=lambda i: f"the last word ({labels[-1]})" if i == LAST else labels[i],
+    choice = st.selectbox("Query word", options, format_func=lambda i: f"the last word, {labels[-1]}" if i == LAST else labels[i],
                           key="query", bind="query-params", help="The word whose attention is worked out step by step.")
     return len(tokens) - 1 if choice == LAST else choice
 

@@ -41,9 +41,9 @@ def shown(at: AppTest) -> str:
 def test_heatmap_and_arithmetic_for_the_lesson_models(model, modules, words):
     at = open_attention(model=model)
     assert at.selectbox(key="layer").options == [
-        {"blocks.0.attn": "Masked self-attention (layer 1)", "encoder.blocks.0.attn": "Encoder self-attention (layer 1)",
-         "decoder.blocks.0.attn": "Decoder masked self-attention (layer 1)",
-         "decoder.blocks.0.cross_attn": "Encoder-decoder attention (layer 1)"}[m] for m in modules]
+        {"blocks.0.attn": "Masked self-attention, layer 1", "encoder.blocks.0.attn": "Encoder self-attention, layer 1",
+         "decoder.blocks.0.attn": "Decoder masked self-attention, layer 1",
+         "decoder.blocks.0.cross_attn": "Encoder-decoder attention, layer 1"}[m] for m in modules]
     heatmap = charts(at)[0]
     assert heatmap["layer"][0]["encoding"]["y"]["sort"] == {"field": "query_pos", "op": "min"}
     assert heatmap_rows(at.get("vega_lite_chart")[0]) == words
@@ -74,7 +74,7 @@ def test_the_first_word_only_looks_at_itself():
 
 
 def test_view_is_restored_from_the_url():
-    at = open_attention(model="statquest-translator", layer="Encoder-decoder attention (layer 1)", query="0: <EOS>")
+    at = open_attention(model="statquest-translator", layer="Encoder-decoder attention, layer 1", query="0: <EOS>")
     assert at.selectbox(key="layer").value == "decoder.blocks.0.cross_attn"
     assert at.selectbox(key="query").value == 0
     table = arithmetic(at)

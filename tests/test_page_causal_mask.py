@@ -37,9 +37,9 @@ def test_four_stages_and_the_lesson(model):
     assert titles(at)[:4] == ["1. The mask (0 or -∞)", "2. Scores: q·k ÷ √d", "3. Scores + mask", "4. Softmax %"]
     assert "pizza" in text(at)
     if model == "statquest-translator":
-        assert at.selectbox(key="layer").options == ["Decoder masked self-attention (layer 1)"]  # only masked attention
+        assert at.selectbox(key="layer").options == ["Decoder masked self-attention, layer 1"]  # only masked attention
         assert "the encoder is not masked" in text(at)
-        assert "Encoder self-attention (layer 1), head 1" in titles(at)
+        assert "Encoder self-attention, layer 1, head 1" in titles(at)
     else:
         assert "normal Transformer's encoder is not masked" in text(at)
 

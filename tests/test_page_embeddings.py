@@ -48,7 +48,7 @@ def test_translator_side_is_restored_from_the_url():
     at = open_page(model="statquest-translator", prompt="let's go")
     assert at.get("button_group")[0].value == "encoder"
     assert at.dataframe[0].value.index.tolist() == ["0: let's", "1: go", "2: <EOS>"]
-    at = open_page(model="statquest-translator", prompt="let's go", side="output words (decoder)")
+    at = open_page(model="statquest-translator", prompt="let's go", side="decoder: output words")
     assert at.get("button_group")[0].value == "decoder"
     assert at.dataframe[0].value.index.tolist()[0] == "0: <EOS>"
     assert "decoder.hook_embed" in captions(at)

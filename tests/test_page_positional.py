@@ -45,7 +45,7 @@ def test_explorer_size_is_restored_from_the_url_and_changes_the_squiggles():
 
 
 def test_translator_side_is_restored_from_the_url():
-    at = open_page(model="statquest-translator", prompt="let's go", side="output words (decoder)")
+    at = open_page(model="statquest-translator", prompt="let's go", side="decoder: output words")
     assert at.get("button_group")[0].value == "decoder"
     assert "decoder.hook_pos_embed" in "\n".join(c.value for c in at.caption)
     assert "0: <EOS>" in charts(at)

@@ -49,7 +49,7 @@ def test_empty_prompt_gives_a_hint_on_every_page(page):
 
 
 def test_attention_view_is_restored_from_the_url():
-    at = open_page("attention", model="statquest-translator", prompt="to go", layer="Encoder-decoder attention (layer 1)", query="1: ir")
+    at = open_page("attention", model="statquest-translator", prompt="to go", layer="Encoder-decoder attention, layer 1", query="1: ir")
     assert not at.exception
     assert at.selectbox(key="layer").value == "decoder.blocks.0.cross_attn"
     assert at.selectbox(key="query").value == 1

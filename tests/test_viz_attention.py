@@ -108,10 +108,13 @@ def test_post_norm_residual_shows_the_sum_and_the_normalized_stream():
 
 def test_translator_modules_have_friendly_names_and_both_languages(translation):
     titles = {m: va.module_title(m) for m in translation.attention_modules()}
-    assert titles["encoder.blocks.0.attn"] == "Encoder self-attention (layer 1)"
-    assert titles["decoder.blocks.0.attn"] == "Decoder masked self-attention (layer 1)"
-    assert titles["decoder.blocks.1.cross_attn"] == "Encoder-decoder attention (layer 2)"
-    assert va.module_title("blocks.2.attn") == "Masked self-attention (layer 3)"
+    assert titles["encoder.blocks.0.attn"] == "Encoder self-attention, layer 1"
+    assert titles["decoder.blocks.0.attn"] == "Decoder masked self-attention, layer 1"
+    assert titles["decoder.blocks.1.cross_attn"] == "Encoder-decoder attention, layer 2"
+    assert va.module_title("blocks.2.attn") == "Masked self-attention, layer 3"
+    # link values: a ")" in the page address breaks Vega's url(address#gradient) legend fill
+    from viz.embeddings import side_title
+    assert not any(c in "()" for t in [*titles.values(), side_title("encoder"), side_title("decoder")] for c in t)
     cross = "decoder.blocks.0.cross_attn"
     frame = va.attention_frame(translation, cross, 1)
     assert frame["query_token"].unique().tolist() == translation.tokens  # rows: output words

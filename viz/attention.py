@@ -50,16 +50,16 @@ def module_kind(module: str) -> str:
 
 
 def module_title(module: str) -> str:
-    """"decoder.blocks.0.cross_attn" -> "Encoder-decoder attention (layer 1)"."""
+    """"decoder.blocks.0.cross_attn" -> "Encoder-decoder attention, layer 1"."""
     layer = int(module.split(".")[-2]) + 1
     kind = module_kind(module)
     if kind == "cross":
-        return f"Encoder-decoder attention (layer {layer})"
+        return f"Encoder-decoder attention, layer {layer}"
     if kind == "encoder":
-        return f"Encoder self-attention (layer {layer})"
+        return f"Encoder self-attention, layer {layer}"
     if module.startswith("decoder."):
-        return f"Decoder masked self-attention (layer {layer})"
-    return f"Masked self-attention (layer {layer})"
+        return f"Decoder masked self-attention, layer {layer}"
+    return f"Masked self-attention, layer {layer}"
 
 
 def n_heads(trace: Trace, module: str) -> int:

@@ -44,8 +44,9 @@ def side_tokens(trace: Trace, side: str) -> list[str]:
 
 
 def side_title(side: str) -> str:
-    """The label of a translator's side, also its value in a copied link (?side=...)."""
-    return "input words (encoder)" if side == "encoder" else "output words (decoder)"
+    """The label of a translator's side, also its value in a copied link (?side=...): no parentheses,
+    see viz.attention.module_title."""
+    return "encoder: input words" if side == "encoder" else "decoder: output words"
 
 
 def position_window(n_positions: int, n_columns: int, start: int = 0, max_cells: int = MAX_CELLS,
