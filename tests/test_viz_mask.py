@@ -57,7 +57,12 @@ def test_stage_charts_validate_and_draw_minus_infinity_grey(trace):
         assert out["title"]["text"] == vm.stage_title(stage)
         if stage == "masked":
             grey = [layer for layer in out["layer"] if layer["mark"].get("color") == vm.HIDDEN]
-            assert len(out["datasets"][grey[0]["data"]["name"]]) == frame["hidden"].sum()
+            assert grey[0]["transform"] == [{"filter": "datum.hidden"}]
+            cells = out["datasets"][out["data"]["name"]]
+            assert sum(c["hidden"] for c in cells) == frame["hidden"].sum() > 0
+            assert all(c["value"] is None for c in cells if c["hidden"])  # -inf is not JSON
+        if stage in ("scores", "masked"):  # a diverging scale around 0, as wide as the largest score
+            assert out["params"] == [{"name": "bound", "value": domain[1]}]
         if stage == "mask":
             assert out["layer"][0]["encoding"]["color"]["scale"]["range"] == [vm.VISIBLE, vm.HIDDEN]
         assert ("axis" in out["layer"][0]["encoding"]["y"]) and (out["layer"][0]["encoding"]["y"]["axis"] is None) == (i > 0)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Mapping, Sequence
 
 import altair as alt
@@ -34,14 +34,22 @@ class SpecChart:
 
     spec_json: str
     datasets: Mapping[str, pd.DataFrame]
+    values: Mapping[str, float] = field(default_factory=dict)  # of the spec's top-level params (e.g. a colour bound)
+
+    def _spec(self) -> dict:
+        spec = json.loads(self.spec_json)
+        for param in spec.get("params", []):
+            if param["name"] in self.values:
+                param["value"] = self.values[param["name"]]
+        return spec
 
     def streamlit_spec(self) -> dict:
         """A fresh spec with the frames as named datasets (Streamlit sends them as Arrow)."""
-        return {**json.loads(self.spec_json), "datasets": dict(self.datasets)}
+        return {**self._spec(), "datasets": dict(self.datasets)}
 
     def to_dict(self) -> dict:
         """The complete spec with its data inline as JSON records (tests, exports)."""
-        return {**json.loads(self.spec_json),
+        return {**self._spec(),
                 "datasets": {name: json.loads(frame.to_json(orient="records")) for name, frame in self.datasets.items()}}
 
 

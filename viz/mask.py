@@ -17,6 +17,7 @@ import pandas as pd
 
 from model.trace import Trace
 
+from .common import SpecChart, spec_template
 from .attention import HIGHLIGHT, Window, attention_frame, axis, cell_px, full_window, label_font, long_frame, rounded
 
 HIDDEN = "#6e6e6e"  # -∞ cells: a neutral grey that reads in light and dark themes
@@ -61,57 +62,62 @@ def score_domain(frame: pd.DataFrame) -> tuple[float, float]:
 
 
 def mask_heatmap(frame: pd.DataFrame, stage: str, title: str | None = None, query: int | None = None,
-                 domain: tuple[float, float] | None = None, cell: int | None = None, row_labels: bool = True, scale: str = "linear") -> alt.LayerChart:
+                 domain: tuple[float, float] | None = None, cell: int | None = None, row_labels: bool = True, scale: str = "linear") -> SpecChart:
     """One stage: mask cells in two colours, scores on a diverging scale, softmax in blues; -∞ grey.
 
     row_labels=False drops the query labels, for a panel placed right of one that has them;
     scale="sqrt" spreads the small percentages of long prompts over the softmax colours.
     """
-    rows = frame.drop_duplicates("query_pos").sort_values("query_pos")["query_label"].tolist()
-    cols = frame.drop_duplicates("key_pos").sort_values("key_pos")["key_label"].tolist()
-    cell = cell or min(cell_px(len(rows)), cell_px(len(cols)))
-    x = alt.X("key_label:N", sort=cols, axis=axis("key", label_font(len(cols)), angle=-45))
-    y = alt.Y("query_label:N", sort=rows, axis=axis("query", label_font(len(rows))) if row_labels else None)
-    data = frame.assign(value=frame["value"].where(~frame["hidden"]))  # -inf is not JSON: draw it apart
+    n_rows, n_cols = frame["query_pos"].nunique(), frame["key_pos"].nunique()
+    cell = cell or min(cell_px(n_rows), cell_px(n_cols))
+    printed = n_rows * n_cols <= 150 and n_cols <= 14
+    data = frame.assign(value=frame["value"].where(~frame["hidden"]),  # -inf is not JSON: drawn apart, in grey
+                        chosen=frame["query_pos"] == query)
+    spec = _mask_spec(stage, title or stage_title(stage), cell, row_labels, scale, printed, label_font(n_rows), label_font(n_cols))
+    return SpecChart(spec, {"cells": data}, {"bound": (domain or score_domain(frame))[1]})
+
+
+@spec_template
+def _mask_spec(stage: str, title: str, cell: int, row_labels: bool, scale: str, printed: bool, row_font: int,
+               col_font: int) -> alt.LayerChart:
+    """The scores' colours run from -bound to +bound, a parameter set from the data (SpecChart.values)."""
+    x = alt.X("key_label:N", sort=alt.EncodingSortField("key_pos", op="min"), axis=axis("key", col_font, angle=-45))
+    y = alt.Y("query_label:N", sort=alt.EncodingSortField("query_pos", op="min"), axis=axis("query", row_font) if row_labels else None)
     tooltip = [alt.Tooltip("query_label:N", title="query"), alt.Tooltip("key_label:N", title="key"),
                alt.Tooltip("shown:N", title="value (rounded)"), alt.Tooltip("value:Q", title="value (exact)", format=".6f")]
     stroke = {"stroke": "white", "strokeWidth": 0.5} if cell >= 18 else {}
-    layers = _cells(data, stage, x, y, tooltip, stroke, domain or score_domain(frame), scale)
-    if len(rows) * len(cols) <= 150 and len(cols) <= 14:
-        layers.append(alt.Chart(data).mark_text(fontSize=11 if cell >= 36 else 9).encode(
-            x=x, y=y, text="shown:N", tooltip=tooltip, color=_text_color(stage, domain or score_domain(frame))))
-    chosen = frame[frame["query_pos"] == query] if query is not None else frame.iloc[:0]
-    if not chosen.empty:
-        layers.append(alt.Chart(chosen[["query_label", "key_label"]]).mark_rect(fill=None, stroke=HIGHLIGHT, strokeWidth=2).encode(x=x, y=y))
-    return alt.layer(*layers, title=alt.Title(title or stage_title(stage), anchor="start", limit=600)).properties(
-        width=cell * len(cols), height=cell * len(rows), autosize=alt.AutoSizeParams(type="pad"))
+    base = alt.Chart().encode(x=x, y=y)
+    layers = _cells(base, stage, tooltip, stroke, scale)
+    if printed:
+        layers.append(base.mark_text(fontSize=11 if cell >= 36 else 9).encode(text="shown:N", tooltip=tooltip, color=_text_color(stage)))
+    layers.append(base.transform_filter(alt.datum.chosen).mark_rect(fill=None, stroke=HIGHLIGHT, strokeWidth=2))
+    return alt.layer(*layers, data=alt.NamedData(name="cells"), title=alt.Title(title, anchor="start", limit=600)).add_params(
+        alt.param(name="bound", value=1.0)).properties(width=alt.Step(cell), height=alt.Step(cell), autosize=alt.AutoSizeParams(type="pad"))
 
 
-def _cells(data: pd.DataFrame, stage: str, x, y, tooltip, stroke: dict, domain: tuple[float, float], scale: str) -> list[alt.Chart]:
+def _cells(base: alt.Chart, stage: str, tooltip, stroke: dict, scale: str) -> list[alt.Chart]:
     """The coloured cells of one stage; -∞ cells (no place on a colour scale) drawn apart in grey."""
     legend = alt.Legend(orient="bottom", direction="horizontal", gradientLength=110)
     if stage == "mask":
         color = alt.Color("shown:N", scale=alt.Scale(domain=["0", "-∞"], range=[VISIBLE, HIDDEN]), title="mask", legend=legend)
-        return [alt.Chart(data).mark_rect(**stroke).encode(x=x, y=y, color=color, tooltip=tooltip)]
+        return [base.mark_rect(**stroke).encode(color=color, tooltip=tooltip)]
     if stage == "softmax":
         color = alt.Color("value:Q", scale=alt.Scale(scheme="blues", domain=[0, 100], type=scale), title="attention %", legend=legend)
     else:
-        color = alt.Color("value:Q", scale=alt.Scale(scheme="redblue", domain=list(domain), reverse=True), title="score", legend=legend)
-    layers = [alt.Chart(data[~data["hidden"]]).mark_rect(**stroke).encode(x=x, y=y, color=color, tooltip=tooltip)]
-    hidden = data[data["hidden"]]
-    if not hidden.empty:
-        layers.append(alt.Chart(hidden).mark_rect(color=HIDDEN, **stroke).encode(x=x, y=y, tooltip=tooltip[:3]))
-    return layers
+        color = alt.Color("value:Q", scale=alt.Scale(scheme="redblue", domain=[alt.ExprRef("-bound"), alt.ExprRef("bound")], reverse=True),
+                          title="score", legend=legend)
+    return [base.transform_filter(~alt.datum.hidden).mark_rect(**stroke).encode(color=color, tooltip=tooltip),
+            base.transform_filter(alt.datum.hidden).mark_rect(color=HIDDEN, **stroke).encode(tooltip=tooltip[:3])]
 
 
-def _text_color(stage: str, domain: tuple[float, float]) -> alt.condition:
+def _text_color(stage: str) -> alt.condition:
     """White on dark cells (-∞, strong scores, high percentages), black on light ones."""
     if stage == "mask":
         dark = alt.datum.hidden
     elif stage == "softmax":
         dark = alt.datum.hidden | (alt.datum.value > 55)
     else:
-        dark = alt.datum.hidden | (abs(alt.datum.value) > 0.6 * domain[1])
+        dark = "datum.hidden || abs(datum.value) > 0.6 * bound"
     return alt.condition(dark, alt.value("white"), alt.value("black"))
 
 
@@ -135,27 +141,34 @@ def compare_frames(masked: Trace, unmasked: Trace, module: str, head: int, windo
     return {"with": with_mask, "without": without, "change": diff}
 
 
-def change_heatmap(frame: pd.DataFrame, title: str, cell: int | None = None) -> alt.LayerChart:
+def change_heatmap(frame: pd.DataFrame, title: str, cell: int | None = None) -> SpecChart:
     """Without minus with the mask, in percentage points: blue gained, red lost."""
-    rows = frame.drop_duplicates("query_pos").sort_values("query_pos")["query_label"].tolist()
-    cols = frame.drop_duplicates("key_pos").sort_values("key_pos")["key_label"].tolist()
-    cell = cell or min(cell_px(len(rows)), cell_px(len(cols)))
-    bound = max(float(frame["change"].abs().max()), 1e-6)
-    base = alt.Chart(frame).encode(x=alt.X("key_label:N", sort=cols, axis=axis("key (the word looked at)", label_font(len(cols)), angle=-45)),
-                                   y=alt.Y("query_label:N", sort=rows, axis=axis("query (the word looking)", label_font(len(rows)))))
+    n_rows, n_cols = frame["query_pos"].nunique(), frame["key_pos"].nunique()
+    cell = cell or min(cell_px(n_rows), cell_px(n_cols))
+    printed = n_rows * n_cols <= 150 and n_cols <= 14  # print changes of at least half a point
+    spec = _change_spec(title, cell, printed, label_font(n_rows), label_font(n_cols))
+    return SpecChart(spec, {"cells": frame}, {"bound": max(float(frame["change"].abs().max()), 1e-6)})
+
+
+@spec_template
+def _change_spec(title: str, cell: int, printed: bool, row_font: int, col_font: int) -> alt.LayerChart:
+    base = alt.Chart().encode(
+        x=alt.X("key_label:N", sort=alt.EncodingSortField("key_pos", op="min"), axis=axis("key (the word looked at)", col_font, angle=-45)),
+        y=alt.Y("query_label:N", sort=alt.EncodingSortField("query_pos", op="min"), axis=axis("query (the word looking)", row_font)))
     tooltip = [alt.Tooltip("query_label:N", title="query"), alt.Tooltip("key_label:N", title="key"),
                alt.Tooltip("with_mask:Q", title="with the mask %", format=".3f"),
                alt.Tooltip("without_mask:Q", title="without the mask %", format=".3f"),
                alt.Tooltip("change:Q", title="change (points)", format="+.3f")]
     layers = [base.mark_rect(stroke="white", strokeWidth=0.5 if cell >= 18 else 0).encode(
-        color=alt.Color("change:Q", scale=alt.Scale(scheme="redblue", domain=[-bound, bound]), title="change (points)"),
+        color=alt.Color("change:Q", scale=alt.Scale(scheme="redblue", domain=[alt.ExprRef("-bound"), alt.ExprRef("bound")]),
+                        title="change (points)"),
         tooltip=tooltip)]
-    if len(rows) * len(cols) <= 150 and len(cols) <= 14:  # print changes of at least half a point
+    if printed:
         layers.append(base.transform_filter(abs(alt.datum.change) >= 0.5).mark_text(fontSize=11).encode(
             text=alt.Text("change:Q", format="+.0f"), tooltip=tooltip,
-            color=alt.condition(abs(alt.datum.change) > 0.6 * bound, alt.value("white"), alt.value("black"))))
-    return alt.layer(*layers, title=alt.Title(title, anchor="start", limit=600)).properties(
-        width=cell * len(cols), height=cell * len(rows), autosize=alt.AutoSizeParams(type="pad"))
+            color=alt.condition("abs(datum.change) > 0.6 * bound", alt.value("white"), alt.value("black"))))
+    return alt.layer(*layers, data=alt.NamedData(name="cells"), title=alt.Title(title, anchor="start", limit=600)).add_params(
+        alt.param(name="bound", value=1.0)).properties(width=alt.Step(cell), height=alt.Step(cell), autosize=alt.AutoSizeParams(type="pad"))
 
 
 def visible_keys(trace: Trace, module: str, query_pos: int) -> tuple[list[int], list[int]]:
