@@ -18,7 +18,7 @@ from app_pages import shared
 from model.checkpoint import CheckpointError
 from model.upload import extract_upload
 
-torch.set_num_threads(min(2, torch.get_num_threads()))  # one small model, one 2-core server
+torch.set_num_threads(1)  # small matrices: a second thread costs more in hand-offs than it saves (docs/benchmarks.md)
 
 st.set_page_config(page_title="Attention Lab", page_icon=":material/visibility:", layout="wide")
 

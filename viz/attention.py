@@ -330,7 +330,7 @@ def _grid_spec(order: tuple[str, ...], pooled: bool, panel_px: int) -> alt.Facet
         row=alt.Row("module_title:N", sort=list(order), title=None, header=alt.Header(labelAngle=0, labelAlign="left", labelFontSize=12)),
         column=alt.Column("head_title:N", title=None, header=alt.Header(labelFontSize=12)),
         spacing=8,
-    )
+    ).properties(usermeta={"embedOptions": {"renderer": "canvas"}})  # thousands of cells: canvas draws them faster than SVG
 
 
 # --- one query's arithmetic ------------------------------------------------------------------
