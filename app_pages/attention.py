@@ -154,11 +154,13 @@ def grid_section(trace, module: str, head: int) -> None:
     if sum(va.n_heads(trace, m) for m in modules) < 2:
         return
     st.subheader("Every layer and head")
-    grid = va.grid_frame(trace, selected=(module, head))
-    pooled = int(grid["block"].max()) > 1
-    st.caption("One small heatmap per attention head (rows: query words, columns: key words). Click one to show it above; "
-               "hover for the numbers." + (" Long prompts are drawn in blocks: each cell is the strongest attention in its block." if pooled else ""))
-    shared.chart_with_csv(va.attention_grid(grid), grid, "attention-all-heads", "att-grid", on_click=on_click_panel)
+    images = va.grid_images(trace, selected=(module, head))
+    pooled = int(images["block"].max()) > 1
+    st.caption("One small heatmap per attention head: rows are the query words top to bottom, columns the key words left "
+               "to right, darker blue is more attention. Click one to show it above, with the exact numbers."
+               + (" Long prompts are drawn in blocks: each pixel is the strongest attention in its block." if pooled else ""))
+    shared.chart_with_csv(va.attention_grid(images), lambda: va.grid_frame(trace), "attention-all-heads", "att-grid",
+                          on_click=on_click_panel)
 
 
 @st.fragment

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import Callable
 from pathlib import Path
 
 import altair as alt
@@ -156,15 +157,17 @@ def draw_chart(chart: alt.TopLevelMixin | SpecChart, width: str = "content", **s
         st.altair_chart(chart, width=width, **selection)
 
 
-def csv_button(frame: pd.DataFrame, file_name: str, key: str) -> None:
-    """The CSV is written when the button is clicked, not on every keystroke."""
+def csv_button(frame: pd.DataFrame | Callable[[], pd.DataFrame], file_name: str, key: str) -> None:
+    """The CSV is written when the button is clicked, not on every keystroke (``frame`` may be a
+    function that makes the table then)."""
+    make = frame if callable(frame) else lambda: frame
     st.download_button(
-        "Download CSV", lambda: frame.to_csv(index=False).encode("utf-8"), file_name=f"{file_name}.csv",
+        "Download CSV", lambda: make().to_csv(index=False).encode("utf-8"), file_name=f"{file_name}.csv",
         mime="text/csv", key=f"csv-{key}", icon=":material/download:", on_click="ignore",
     )
 
 
-def chart_with_csv(chart: alt.TopLevelMixin | SpecChart, frame: pd.DataFrame, file_name: str, key: str,
+def chart_with_csv(chart: alt.TopLevelMixin | SpecChart, frame: pd.DataFrame | Callable[[], pd.DataFrame], file_name: str, key: str,
                    stretch: bool = False, on_click=None) -> None:
     """Every chart keeps Vega's PNG/SVG export (its ... menu); every matrix gets a CSV button.
 

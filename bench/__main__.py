@@ -58,7 +58,7 @@ def main() -> None:
     parser.add_argument("--load-seconds", type=float, default=60)
     parser.add_argument("--json", default=str(ROOT / "bench-output" / "bench.json"))
     args = parser.parse_args()
-    torch.set_num_threads(min(2, torch.get_num_threads()))
+    torch.set_num_threads(1)  # as the app runs (app.py)
 
     from bench.forward import forward_rows, long_context_bundle
     from bench.pages import page_rows

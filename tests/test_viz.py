@@ -43,3 +43,14 @@ def test_ablation_frame_compares_two_runs():
     assert abs(frame["with all heads"].iloc[0] - p.max().item()) < 1e-6
     assert np.allclose(frame["change"], frame["heads switched off"] - frame["with all heads"])
     ablation_chart(frame, "t").to_dict()
+
+
+def test_raster_colours_match_the_vega_blues_at_both_ends():
+    import numpy as np
+
+    from viz.raster import BLUES, colorize
+
+    rgb = colorize(np.array([[0.0, 1.0, 0.5, np.nan]]))
+    hexes = ["#%02x%02x%02x" % tuple(c) for c in rgb[0]]
+    assert hexes[0] == BLUES[0] and hexes[1] == BLUES[-1] and hexes[3] == BLUES[0]  # NaN drawn as 0
+    assert rgb[0, 1].sum() < rgb[0, 2].sum() < rgb[0, 0].sum()  # darker means more

@@ -164,9 +164,42 @@ def test_long_prompts_are_windowed_overviewed_and_pooled():
     assert len(grid) <= va.MAX_CELLS and grid["block"].max() > 1
     assert grid.groupby(["module", "head"]).size().nunique() == 1
     assert grid.loc[grid["selected"], ["module", "head"]].drop_duplicates().values.tolist() == [["blocks.1.attn", 2]]
-    out = spec(va.attention_grid(grid))
+
+    images = va.grid_images(trace, selected=("blocks.1.attn", 2), max_side=60)
+    assert len(images) == 2 * 4 and images["block"].eq(5).all()  # 300 tokens in blocks of 5: 60 x 60 pixels
+    assert images.loc[images["selected"], ["module", "head"]].values.tolist() == [["blocks.1.attn", 2]]
+    pixels = png_pixels(images["image"][0])
+    assert pixels.shape == (60, 60, 3)
+    out = spec(va.attention_grid(images))
     assert out["params"][0]["select"]["fields"] == ["module", "head"]  # a click picks a panel
+    assert out["spec"]["layer"][0]["mark"]["type"] == "image" and out["spec"]["layer"][0]["mark"]["smooth"] is False
     assert out["spec"]["layer"][1]["mark"]["stroke"] == va.HIGHLIGHT  # the panel shown above is outlined
+
+
+def png_pixels(data_uri: str) -> np.ndarray:
+    import base64
+    import io
+
+    from PIL import Image
+
+    assert data_uri.startswith("data:image/png;base64,")
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(data_uri.split(",", 1)[1]))).convert("RGB"))
+
+
+def test_grid_images_hold_every_head_one_pixel_per_cell(trace):
+    """Short prompts are not pooled: pixel (q, k) is the head's weight there, coloured on the blues
+    (darker = more), so the strongest cell of a row is its darkest pixel."""
+    images = va.grid_images(trace)
+    n = len(trace.tokens)
+    assert len(images) == 2 * 4 and images["block"].eq(1).all()
+    row = images[(images["module"] == "blocks.1.attn") & (images["head"] == 3)].iloc[0]
+    pixels = png_pixels(row["image"]).astype(int)
+    assert pixels.shape == (n, n, 3)
+    pattern = trace.pattern("blocks.1.attn")[3].numpy()
+    brightness = pixels.sum(axis=-1)
+    for q in range(1, n):
+        assert brightness[q, : q + 1].argmin() == pattern[q, : q + 1].argmax()
+    np.testing.assert_array_equal(pixels[0, 1], pixels[0, 2])  # masked cells (0%) share the lightest colour
 
 
 def test_grid_of_a_short_prompt_keeps_every_cell_with_its_tokens(trace):

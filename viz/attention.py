@@ -23,6 +23,7 @@ import pandas as pd
 from model.trace import Trace
 
 from .common import SpecChart, spec_template, to_numpy
+from .raster import png_data_uri
 from .common import token_labels as labels  # "i: token": tokens repeat, positions do not
 
 MAX_CELLS = 4000  # what Vega draws briskly in one chart
@@ -299,38 +300,60 @@ def grid_frame(trace: Trace, max_cells: int = MAX_CELLS, selected: tuple[str, in
     return pd.concat(frames, ignore_index=True)
 
 
-def attention_grid(frame: pd.DataFrame, panel_px: int = 120) -> SpecChart:
-    """Small multiples, one row per attention module and one column per head.
+def max_pool(patterns: np.ndarray, block: int) -> np.ndarray:
+    """[heads, query, key] attention (never negative) -> the largest weight in each block x block."""
+    if block == 1:
+        return patterns
+    n_h, n_q, n_k = patterns.shape
+    rows, cols = math.ceil(n_q / block), math.ceil(n_k / block)
+    padded = np.zeros((n_h, rows * block, cols * block), dtype=patterns.dtype)
+    padded[:, :n_q, :n_k] = patterns
+    return padded.reshape(n_h, rows, block, cols, block).max(axis=(2, 4))
+
+
+def grid_images(trace: Trace, selected: tuple[str, int] | None = None, max_side: int = 120) -> pd.DataFrame:
+    """One row per attention module x head: its whole pattern as a PNG (data URI) of one pixel
+    per cell, max-pooled to at most max_side pixels a side (the chart scales it up unblurred)."""
+    rows = []
+    for index, module in enumerate(trace.attention_modules()):
+        patterns = to_numpy(trace.pattern(module))  # [head, query, key]
+        block = max(1, math.ceil(max(patterns.shape[1:]) / max_side))
+        pooled = max_pool(patterns, block)
+        for head in range(patterns.shape[0]):
+            values = np.sqrt(pooled[head]) if block > 1 else pooled[head]  # long prompts: sqrt, as in their heatmaps
+            rows.append({"module": module, "module_index": index, "module_title": module_title(module), "head": head,
+                         "head_title": f"head {head + 1}", "block": block, "selected": selected == (module, head),
+                         "image": png_data_uri(values)})
+    return pd.DataFrame(rows)
+
+
+def attention_grid(images: pd.DataFrame, panel_px: int = 120) -> SpecChart:
+    """Small multiples, one row per attention module and one column per head (see grid_images).
 
     A click on a panel selects it (selection "pick", fields module and head); the selected
-    panel (frame column "selected") is outlined.
+    panel (column "selected") is outlined.
     """
-    order = tuple(frame.drop_duplicates("module").sort_values("module_index")["module_title"])
-    return SpecChart(_grid_spec(order, bool(frame["block"].max() > 1), panel_px), {"panels": frame})
+    order = tuple(images.drop_duplicates("module").sort_values("module_index")["module_title"])
+    return SpecChart(_grid_spec(order, panel_px), {"panels": images})
 
 
 @spec_template
-def _grid_spec(order: tuple[str, ...], pooled: bool, panel_px: int) -> alt.FacetChart:
-    """Every panel shares the axes 0..prompt length, read from the data."""
+def _grid_spec(order: tuple[str, ...], panel_px: int) -> alt.FacetChart:
+    """One image mark per panel: a few dozen marks, where drawing every cell took thousands."""
     pick = alt.selection_point(name="pick", fields=["module", "head"], on="click", clear=False, empty=False)
-    x = alt.X("key_from:Q", axis=None, scale=alt.Scale(nice=False, zero=True))
-    y = alt.Y("query_from:Q", axis=None, scale=alt.Scale(nice=False, zero=True, reverse=True))
-    cells = alt.Chart().mark_rect().encode(
-        x=x, x2="key_to:Q", y=y, y2="query_to:Q",
-        color=alt.Color("max_percent:Q", scale=alt.Scale(scheme="blues", domain=[0, 100], type="sqrt" if pooled else "linear"),
-                        title="attention %"),
-        tooltip=[alt.Tooltip("module_title:N", title="attention"), alt.Tooltip("head_title:N", title="head"),
-                 alt.Tooltip("query:N", title="query"), alt.Tooltip("key:N", title="key"),
-                 alt.Tooltip("max_percent:Q", title="attention % (max in block)" if pooled else "attention %", format=".3f")],
+    corner = {"x": alt.value(0), "y": alt.value(0)}
+    image = alt.Chart().mark_image(width=panel_px, height=panel_px, align="left", baseline="top", smooth=False, aspect=True,
+                                   cursor="pointer").encode(
+        url="image:N", tooltip=[alt.Tooltip("module_title:N", title="attention"), alt.Tooltip("head_title:N", title="head")],
+        **corner,
     ).add_params(pick)
-    outline = alt.Chart().transform_filter(alt.datum.selected).transform_aggregate(
-        q0="min(query_from)", q1="max(query_to)", k0="min(key_from)", k1="max(key_to)", groupby=["module_title", "head_title"],
-    ).mark_rect(fill=None, stroke=HIGHLIGHT, strokeWidth=3).encode(x=alt.X("k0:Q"), x2="k1:Q", y=alt.Y("q0:Q"), y2="q1:Q")
-    return alt.layer(cells, outline, data=alt.NamedData(name="panels")).properties(width=panel_px, height=panel_px).facet(
+    outline = alt.Chart().transform_filter(alt.datum.selected).mark_rect(fill=None, stroke=HIGHLIGHT, strokeWidth=3).encode(
+        x2=alt.value(panel_px), y2=alt.value(panel_px), **corner)
+    return alt.layer(image, outline, data=alt.NamedData(name="panels")).properties(width=panel_px, height=panel_px).facet(
         row=alt.Row("module_title:N", sort=list(order), title=None, header=alt.Header(labelAngle=0, labelAlign="left", labelFontSize=12)),
         column=alt.Column("head_title:N", title=None, header=alt.Header(labelFontSize=12)),
         spacing=8,
-    ).properties(usermeta={"embedOptions": {"renderer": "canvas"}})  # thousands of cells: canvas draws them faster than SVG
+    ).configure_view(stroke=None)
 
 
 # --- one query's arithmetic ------------------------------------------------------------------
