@@ -83,3 +83,19 @@ def test_attention_heatmap_draws_the_tokens_and_its_csv_downloads(page, app_url)
     assert len(csv) == 1 + 5 * 5  # one row per cell of "statquest is what is <EOS>"
     assert csv[-1].startswith("4,4,<EOS>,<EOS>")
     assert not page.errors, page.errors
+
+
+def test_a_click_on_a_grid_panel_shows_that_head_above(page, app_url):
+    """The grid of every head is one image per head; a click on the bottom-right image picks the
+    last layer's last head for the heatmap and the arithmetic above."""
+    page.goto(f"{app_url}/attention?model=tiny-translator&prompt=the+red+car")
+    wait_for_app_idle(page, 60_000)
+    grid = page.get_by_test_id("stVegaLiteChart").last
+    grid.scroll_into_view_if_needed()
+    box = grid.locator("svg").first.bounding_box()
+    page.mouse.click(box["x"] + box["width"] - 40, box["y"] + box["height"] - 40)
+    page.wait_for_function("() => new URLSearchParams(location.search).get('head') === 'head 4'", timeout=15_000)
+    wait_for_app_idle(page, 60_000)
+    assert "Encoder-decoder attention, layer 2, head 4" in page.get_by_test_id("stMain").inner_text()
+    screenshot(page, "attention-grid-click")
+    assert not page.errors, page.errors
