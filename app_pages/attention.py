@@ -141,12 +141,11 @@ def arithmetic_column(trace, module: str, head: int, query: int) -> None:
         notes.append("This model normalizes after each residual sum (post-norm), as in the original Transformer.")
     if notes:
         st.caption(" ".join(notes))
-    with st.expander("Exact numbers"):
-        exact = va.arithmetic_exact(table)
-        st.dataframe(exact, hide_index=True)
-        st.download_button("Download CSV", exact.to_csv(index=False).encode("utf-8"), on_click="ignore",
-                           file_name=f"arithmetic-{module}-head{head + 1}-query{query}.csv", key="csv-arithmetic",
-                           icon=":material/download:", mime="text/csv")
+    exact = st.toggle("Exact numbers", key="att_exact", bind="query-params",
+                      help="Every number of the table at full precision, one column per vector component.")
+    if exact:  # drawn on request: a hidden table still costs the browser on every keystroke
+        st.dataframe(va.arithmetic_exact(table), hide_index=True)
+    shared.csv_button(lambda: va.arithmetic_exact(table), f"arithmetic-{module}-head{head + 1}-query{query}", "arithmetic")
 
 
 def grid_section(trace, module: str, head: int) -> None:
