@@ -18,6 +18,16 @@ def open_app(page: str | None = None, **params) -> AppTest:
     return at
 
 
+def custom_model(bundle, folder: Path, monkeypatch) -> dict:
+    """Save ``bundle`` as a checkpoint in ``folder`` and allow that folder's parent as a
+    checkpoint root; returns the URL parameters that open it in the model picker."""
+    from model.checkpoint import save_checkpoint
+
+    save_checkpoint(bundle, folder)
+    monkeypatch.setenv("ATTENTION_LAB_CHECKPOINT_ROOTS", str(Path(folder).parent))
+    return {"model": "Checkpoint folder...", "ckpt": str(folder)}
+
+
 def chart_text(at: AppTest) -> str:
     """Every chart on the page, spec and data, as one text (to see whether a view changed)."""
     return "\n".join(e.proto.spec + "".join(str(d.data) for d in e.proto.datasets) for e in at.get("vega_lite_chart"))

@@ -6,9 +6,8 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.app_runner import heatmap_rows, open_app
+from tests.app_runner import custom_model, heatmap_rows, open_app
 
-from model.checkpoint import save_checkpoint
 from tests.model_factory import random_bundle
 
 
@@ -84,10 +83,9 @@ def test_view_is_restored_from_the_url():
 
 
 def test_long_prompt_is_windowed_with_an_overview(tmp_path, monkeypatch):
-    save_checkpoint(random_bundle(max_len=128, n_layers=2, n_heads=4), tmp_path / "long")
-    monkeypatch.setenv("ATTENTION_LAB_CHECKPOINT_ROOTS", str(tmp_path))
+    model = custom_model(random_bundle(max_len=128, n_layers=2, n_heads=4), tmp_path / "long", monkeypatch)
     prompt = " ".join(["the cat sat on the mat and it was happy"] * 10)
-    at = open_attention(model="Checkpoint folder...", ckpt=str(tmp_path / "long"), prompt=prompt, head="head 3", qstart="50: the")
+    at = open_attention(**model, prompt=prompt, head="head 3", qstart="50: the")
     assert at.selectbox(key="head").value == 2
     assert at.select_slider(key="qstart").value == 50  # the window from the URL
     specs = charts(at)

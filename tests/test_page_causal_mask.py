@@ -6,9 +6,8 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.app_runner import chart_data, open_app
+from tests.app_runner import chart_data, custom_model, open_app
 
-from model.checkpoint import save_checkpoint
 from tests.model_factory import random_bundle
 
 
@@ -67,10 +66,9 @@ def test_show_without_the_mask_runs_the_prompt_unmasked():
 
 
 def test_long_prompt_stages_are_windowed(tmp_path, monkeypatch):
-    save_checkpoint(random_bundle(max_len=128, n_layers=1, n_heads=2), tmp_path / "long")
-    monkeypatch.setenv("ATTENTION_LAB_CHECKPOINT_ROOTS", str(tmp_path))
+    model = custom_model(random_bundle(max_len=128, n_layers=1, n_heads=2), tmp_path / "long", monkeypatch)
     prompt = " ".join(["the cat sat on the mat and it was happy"] * 10)
-    at = open_mask(model="Checkpoint folder...", ckpt=str(tmp_path / "long"), prompt=prompt, qstart="20: the", nomask="true")
+    at = open_mask(**model, prompt=prompt, qstart="20: the", nomask="true")
     assert at.select_slider(key="qstart").value == 20
     stages = [c for c, t in zip(at.get("vega_lite_chart"), titles(at)) if t == "3. Scores + mask"]
     cells = chart_data(stages[0])

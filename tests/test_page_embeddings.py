@@ -6,9 +6,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.app_runner import chart_text as charts
-from tests.app_runner import open_app
+from tests.app_runner import custom_model, open_app
 
-from model.checkpoint import save_checkpoint
 from tests.model_factory import random_bundle
 
 PAGE = "app_pages/embeddings.py"
@@ -55,10 +54,9 @@ def test_translator_side_is_restored_from_the_url():
 
 
 def test_a_bigger_model_is_projected_and_a_long_prompt_windowed(tmp_path, monkeypatch):
-    save_checkpoint(random_bundle(d_model=16, max_len=128), str(tmp_path / "wide"))
-    monkeypatch.setenv("ATTENTION_LAB_CHECKPOINT_ROOTS", str(tmp_path))
+    model = custom_model(random_bundle(d_model=16, max_len=128), tmp_path / "wide", monkeypatch)
     prompt = " ".join(["the cat sat on the mat"] * 14)  # 84 words
-    at = open_page(model="Checkpoint folder...", ckpt=str(tmp_path / "wide"), prompt=prompt)
+    at = open_page(**model, prompt=prompt)
     assert "PCA axis 1" in charts(at)
     slider = at.slider(key="emb_start")
     last = int(slider.max)

@@ -5,9 +5,8 @@ import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.app_runner import open_app
+from tests.app_runner import custom_model, open_app
 
-from model.checkpoint import save_checkpoint
 from tests.model_factory import random_bundle
 
 
@@ -99,9 +98,7 @@ def test_sampling_controls_reshape_the_bars_and_restore_from_the_url():
 def test_a_top_k_larger_than_the_vocabulary_does_not_break_the_page(tmp_path, monkeypatch):
     at = open_next(model="statquest-decoder", top_k="500")  # e.g. a link made for a larger model
     assert at.number_input(key="top_k").value <= 5
-    save_checkpoint(random_bundle(), tmp_path / "random")  # 17 words
-    monkeypatch.setenv("ATTENTION_LAB_CHECKPOINT_ROOTS", str(tmp_path))
-    at = open_next(model="Checkpoint folder...", ckpt=str(tmp_path / "random"), prompt="the cat")
+    at = open_next(**custom_model(random_bundle(), tmp_path / "random", monkeypatch), prompt="the cat")  # 17 words
     at.number_input(key="top_k").set_value(12).run()
     at.selectbox(key="model").select("statquest-decoder").run()
     at.text_input(key="prompt").input("what is statquest").run()
@@ -109,9 +106,8 @@ def test_a_top_k_larger_than_the_vocabulary_does_not_break_the_page(tmp_path, mo
 
 
 def test_sampled_steps_and_to_the_end_pick_the_same_words(tmp_path, monkeypatch):
-    save_checkpoint(random_bundle(max_len=8), tmp_path / "random")
-    monkeypatch.setenv("ATTENTION_LAB_CHECKPOINT_ROOTS", str(tmp_path))
-    at = open_next(model="Checkpoint folder...", ckpt=str(tmp_path / "random"), prompt="the cat", temperature="1.0", seed="3")
+    model = custom_model(random_bundle(max_len=8), tmp_path / "random", monkeypatch)
+    at = open_next(**model, prompt="the cat", temperature="1.0", seed="3")
     while not at.button(key="gen_next").disabled:
         click(at, "gen_next")
     one_by_one = at.session_state["continuation"]

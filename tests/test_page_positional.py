@@ -5,9 +5,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.app_runner import chart_text as charts
-from tests.app_runner import open_app
+from tests.app_runner import custom_model, open_app
 
-from model.checkpoint import save_checkpoint
 from tests.model_factory import random_bundle
 
 PAGE = "app_pages/positional.py"
@@ -52,14 +51,13 @@ def test_translator_side_is_restored_from_the_url():
 
 
 def test_big_and_learned_models(tmp_path, monkeypatch):
-    save_checkpoint(random_bundle(d_model=16, max_len=128), str(tmp_path / "wide"))
-    save_checkpoint(random_bundle(d_model=8, max_len=32, positional="learned"), str(tmp_path / "learned"))
-    monkeypatch.setenv("ATTENTION_LAB_CHECKPOINT_ROOTS", str(tmp_path))
+    wide = custom_model(random_bundle(d_model=16, max_len=128), tmp_path / "wide", monkeypatch)
+    learned = custom_model(random_bundle(d_model=8, max_len=32, positional="learned"), tmp_path / "learned", monkeypatch)
     prompt = " ".join(["the cat sat on the mat"] * 12)
-    at = open_page(model="Checkpoint folder...", ckpt=str(tmp_path / "wide"), prompt=prompt, pe_dims=["dim 1", "dim 12"])
+    at = open_page(**wide, prompt=prompt, pe_dims=["dim 1", "dim 12"])
     assert at.multiselect(key="pe_dims").value == [0, 11]  # the chosen squiggles, from the URL
     assert "dim 12: cos(pos / 10000^(10/16))" in charts(at)
     assert at.slider(key="pe_start").max > 0  # 73 positions: windowed
-    at = open_page(model="Checkpoint folder...", ckpt=str(tmp_path / "learned"), prompt="the cat sat")
+    at = open_page(**learned, prompt="the cat sat")
     assert any("learned its own position table" in i.value for i in at.info)
     assert "dim 1: learned" in charts(at) and "learned position table" in charts(at)
