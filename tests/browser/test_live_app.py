@@ -1,6 +1,7 @@
 """The real app in a real browser: pages load, typing redraws them, markup stays text."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot
 from tests.browser.harness import wait_for_app_idle
@@ -58,8 +59,9 @@ def test_markup_in_the_prompt_is_text_and_triggers_no_dialog(page, app_url):
 def test_a_copied_link_reopens_the_same_view(page, app_url):
     page.goto(f"{app_url}/attention?model=statquest-translator&prompt=to+go")
     wait_for_app_idle(page, 60_000)
-    assert prompt_box(page).input_value() == "to go"
-    assert "statquest-translator" in page.locator("[data-testid='stSidebar']").inner_text()
+    # the idle check can pass before a busy server has started the first run: wait for its result
+    expect(prompt_box(page)).to_have_value("to go", timeout=30_000)
+    expect(page.get_by_test_id("stSidebar")).to_contain_text("statquest-translator")
 
 
 def test_attention_heatmap_draws_the_tokens_and_its_csv_downloads(page, app_url):
