@@ -7,10 +7,12 @@ trace; the page computes none.
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from app_pages import shared
 from app_pages.view_state import pick_head, pick_module, pick_query
+from model.trace import RunOptions
 from viz import attention as va
 
 st.header("Attention: which words each word looks at")
@@ -148,12 +150,19 @@ def arithmetic_column(trace, module: str, head: int, query: int) -> None:
     shared.csv_button(lambda: va.arithmetic_exact(table), f"arithmetic-{module}-head{head + 1}-query{query}", "arithmetic")
 
 
+@st.cache_resource(max_entries=16, show_spinner=False)
+def head_images(path: str, mtime: float, prompt: str, continuation: tuple[int, ...] | None) -> pd.DataFrame:
+    """Every head's image, made once per trace: choosing another head only moves the outline."""
+    return va.grid_images(shared.compute_trace(path, mtime, prompt, continuation, RunOptions()))
+
+
 def grid_section(trace, module: str, head: int) -> None:
     modules = trace.attention_modules()
     if sum(va.n_heads(trace, m) for m in modules) < 2:
         return
     st.subheader("Every layer and head")
-    images = va.grid_images(trace, selected=(module, head))
+    images = head_images(ctx.path, ctx.mtime, ctx.prompt, ctx.continuation)
+    images = images.assign(selected=(images["module"] == module) & (images["head"] == head))
     pooled = int(images["block"].max()) > 1
     st.caption("One small heatmap per attention head: rows are the query words top to bottom, columns the key words left "
                "to right, darker blue is more attention. Click one to show it above, with the exact numbers."

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Callable
 from pathlib import Path
+from typing import Callable
 
 import altair as alt
 import pandas as pd
@@ -146,17 +146,6 @@ def explain(text: str) -> None:
     st.markdown(f":gray[{text}]")
 
 
-def draw_chart(chart: alt.TopLevelMixin | SpecChart, width: str = "content", **selection) -> None:
-    """An Altair chart, or a SpecChart (a cached spec plus new data: no Altair work per rerun).
-
-    ``selection``: st.vega_lite_chart's key, on_select and selection_mode, for clickable charts.
-    """
-    if isinstance(chart, SpecChart):
-        st.vega_lite_chart(spec=chart.streamlit_spec(), width=width, **selection)
-    else:
-        st.altair_chart(chart, width=width, **selection)
-
-
 def csv_button(frame: pd.DataFrame | Callable[[], pd.DataFrame], file_name: str, key: str) -> None:
     """The CSV is written when the button is clicked, not on every keystroke (``frame`` may be a
     function that makes the table then)."""
@@ -174,6 +163,10 @@ def chart_with_csv(chart: alt.TopLevelMixin | SpecChart, frame: pd.DataFrame | C
     ``on_click``: a callback for a click on a mark; the chart's selection "pick" is then read
     from ``st.session_state[key]``.
     """
+    width = "stretch" if stretch else "content"
     selection = {"key": key, "on_select": on_click, "selection_mode": "pick"} if on_click else {}
-    draw_chart(chart, "stretch" if stretch else "content", **selection)
+    if isinstance(chart, SpecChart):  # a cached spec plus new data: no Altair work per rerun
+        st.vega_lite_chart(spec=chart.streamlit_spec(), width=width, **selection)
+    else:
+        st.altair_chart(chart, width=width, **selection)
     csv_button(frame, file_name, key)

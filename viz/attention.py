@@ -199,16 +199,26 @@ def _heatmap_spec(title: str, key_title: str, query_title: str, value: str, valu
 # --- the whole matrix of a long prompt, pooled -----------------------------------------------
 
 
-def pool_heads(patterns: np.ndarray, block: int) -> tuple[np.ndarray, np.ndarray]:
-    """[heads, query, key] in blocks of block x block cells: (max, mean) per block, [heads, rows, cols]."""
-    if block == 1:
-        return patterns, patterns
+def _blocks(patterns: np.ndarray, block: int, fill: float) -> np.ndarray:
+    """[heads, query, key] -> [heads, rows, block, cols, block], the ragged edge padded with fill."""
     n_h, n_q, n_k = patterns.shape
     rows, cols = math.ceil(n_q / block), math.ceil(n_k / block)
-    padded = np.full((n_h, rows * block, cols * block), np.nan)
+    padded = np.full((n_h, rows * block, cols * block), fill, dtype=float)
     padded[:, :n_q, :n_k] = patterns
-    blocks = padded.reshape(n_h, rows, block, cols, block)
-    return np.nanmax(blocks, axis=(2, 4)), np.nanmean(blocks, axis=(2, 4))
+    return padded.reshape(n_h, rows, block, cols, block)
+
+
+def max_pool(patterns: np.ndarray, block: int) -> np.ndarray:
+    """[heads, query, key] attention (never negative, so 0 pads safely) -> the largest weight in
+    each block x block, [heads, rows, cols]: a sharp head stays visible."""
+    return patterns if block == 1 else _blocks(patterns, block, 0.0).max(axis=(2, 4))
+
+
+def pool_heads(patterns: np.ndarray, block: int) -> tuple[np.ndarray, np.ndarray]:
+    """(max, mean) of each block x block cells, [heads, rows, cols]."""
+    if block == 1:
+        return patterns, patterns
+    return max_pool(patterns, block), np.nanmean(_blocks(patterns, block, np.nan), axis=(2, 4))
 
 
 def pooled_frame(matrix, block: int) -> pd.DataFrame:
@@ -298,17 +308,6 @@ def grid_frame(trace: Trace, max_cells: int = MAX_CELLS, selected: tuple[str, in
             "selected": (module == selected[0]) & (head == selected[1]) if selected else False,
         }))
     return pd.concat(frames, ignore_index=True)
-
-
-def max_pool(patterns: np.ndarray, block: int) -> np.ndarray:
-    """[heads, query, key] attention (never negative) -> the largest weight in each block x block."""
-    if block == 1:
-        return patterns
-    n_h, n_q, n_k = patterns.shape
-    rows, cols = math.ceil(n_q / block), math.ceil(n_k / block)
-    padded = np.zeros((n_h, rows * block, cols * block), dtype=patterns.dtype)
-    padded[:, :n_q, :n_k] = patterns
-    return padded.reshape(n_h, rows, block, cols, block).max(axis=(2, 4))
 
 
 def grid_images(trace: Trace, selected: tuple[str, int] | None = None, max_side: int = 120) -> pd.DataFrame:
