@@ -115,7 +115,7 @@ def prompt_box() -> None:
     if st.session_state.pop("reset_prompt", False) or "prompt" not in st.session_state:
         st.session_state.setdefault("prompt", default)
     st.text_input(
-        "Prompt", key="prompt", live="50ms", bind="query-params", on_change=lambda: st.session_state.pop("continuation", None),
+        "Prompt", key="prompt", live="0ms", bind="query-params", on_change=lambda: st.session_state.pop("continuation", None),
         max_chars=10_000, help="Every page redraws while you type.",
     )
     kind = "translator (encoder-decoder)" if bundle.is_translator else "decoder-only"
@@ -128,3 +128,4 @@ with st.sidebar:
     prompt_box()
 
 st.navigation(PAGES).run()
+shared.settle_heap()  # once per process, after the first page has imported what pages import

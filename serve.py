@@ -22,19 +22,23 @@ _LOG = logging.getLogger("attention_lab")
 
 
 def warm_up() -> None:
-    """Import what the pages import and run one forward pass of the first bundled model."""
+    """Import what the pages import, load the first bundled model and trace its example prompt,
+    into the app's own caches (``st.cache_resource`` is per process), so the first page finds
+    them ready."""
     import app_pages.shared as shared
     import viz.architecture  # noqa: F401  (the first page's views)
     import viz.attention  # noqa: F401
     import viz.embeddings  # noqa: F401
     import viz.next_token  # noqa: F401
     import viz.positional  # noqa: F401
-    from model.checkpoint import load_checkpoint
+    from model.trace import RunOptions
 
     first = next(iter(shared.bundled_models().values()), None)
     if first is not None:
-        bundle = load_checkpoint(first)
-        bundle.run(shared.default_prompt(bundle))
+        mtime = shared.folder_mtime(first)
+        bundle = shared.load_bundle(str(first), mtime)
+        shared.compute_trace(str(first), mtime, shared.default_prompt(bundle), None, RunOptions())
+    shared.settle_heap()
 
 
 def _warm_up_quietly() -> None:

@@ -96,3 +96,23 @@ def test_a_good_custom_checkpoint_loads(tmp_path, monkeypatch):
     at = app(model="Checkpoint folder...", ckpt=str(tmp_path / "mine"))
     assert not at.exception and not at.error
     assert "mine: translator" in page_text(at)
+
+
+def test_after_the_first_run_startup_objects_are_out_of_the_collectors_reach():
+    """app.py calls shared.settle_heap() once: the imported libraries' objects are frozen (so a
+    full collection no longer walks them), and garbage made later is still collected."""
+    import gc
+    import weakref
+
+    app()
+    assert gc.get_freeze_count() > 100_000
+
+    class Cycle:
+        pass
+
+    a, b = Cycle(), Cycle()
+    a.other, b.other = b, a
+    gone = weakref.ref(a)
+    del a, b
+    gc.collect()
+    assert gone() is None

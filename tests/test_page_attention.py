@@ -6,7 +6,7 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.app_runner import custom_model, heatmap_rows, open_app
+from tests.app_runner import chart_data, custom_model, heatmap_rows, open_app
 
 from tests.model_factory import random_bundle
 
@@ -52,7 +52,9 @@ def test_heatmap_and_arithmetic_for_the_lesson_models(model, modules, words):
     assert f"Step by step for query word {len(words) - 1}" in shown(at)  # the last word by default
     assert "hook_resid_mid" in shown(at)
     if model == "statquest-translator":  # three attention cells: every one in the grid of small multiples
-        assert any("facet" in c for c in charts(at))
+        grid = at.get("vega_lite_chart")[-1]
+        assert charts(at)[-1]["layer"][0]["mark"]["type"] == "image"
+        assert sorted(chart_data(grid)["module"]) == sorted(modules)
 
 
 def test_the_page_follows_the_prompt():

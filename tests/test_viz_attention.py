@@ -172,8 +172,11 @@ def test_long_prompts_are_windowed_overviewed_and_pooled():
     assert pixels.shape == (60, 60, 3)
     out = spec(va.attention_grid(images))
     assert out["params"][0]["select"]["fields"] == ["module", "head"]  # a click picks a panel
-    assert out["spec"]["layer"][0]["mark"]["type"] == "image" and out["spec"]["layer"][0]["mark"]["smooth"] is False
-    assert out["spec"]["layer"][1]["mark"]["stroke"] == va.HIGHLIGHT  # the panel shown above is outlined
+    assert out["layer"][0]["mark"]["type"] == "image" and out["layer"][0]["mark"]["smooth"] is False
+    assert out["layer"][1]["mark"]["stroke"] == va.HIGHLIGHT  # the panel shown above is outlined
+    # one row per module (in model order), one column per head (head 10 after head 9): band axes, no facets
+    assert out["layer"][0]["encoding"]["y"]["field"] == "module_title" and out["layer"][0]["encoding"]["y"]["sort"]["field"] == "module_index"
+    assert out["layer"][0]["encoding"]["x"]["field"] == "head_title" and out["layer"][0]["encoding"]["x"]["sort"]["field"] == "head"
 
 
 def png_pixels(data_uri: str) -> np.ndarray:

@@ -326,33 +326,38 @@ def grid_images(trace: Trace, selected: tuple[str, int] | None = None, max_side:
     return pd.DataFrame(rows)
 
 
+GRID_GAP = 8  # px between panels
+
+
 def attention_grid(images: pd.DataFrame, panel_px: int = 120) -> SpecChart:
     """Small multiples, one row per attention module and one column per head (see grid_images).
 
     A click on a panel selects it (selection "pick", fields module and head); the selected
     panel (column "selected") is outlined.
     """
-    order = tuple(images.drop_duplicates("module").sort_values("module_index")["module_title"])
-    return SpecChart(_grid_spec(order, panel_px), {"panels": images})
+    return SpecChart(_grid_spec(panel_px), {"panels": images})
 
 
 @spec_template
-def _grid_spec(order: tuple[str, ...], panel_px: int) -> alt.FacetChart:
-    """One image mark per panel: a few dozen marks, where drawing every cell took thousands."""
+def _grid_spec(panel_px: int) -> alt.LayerChart:
+    """One plain layer chart whose band axes place the panels and title the rows and columns:
+    a faceted chart gave every panel its own group, scales and header, which cost the browser
+    more than the images themselves."""
     pick = alt.selection_point(name="pick", fields=["module", "head"], on="click", clear=False, empty=False)
-    corner = {"x": alt.value(0), "y": alt.value(0)}
-    image = alt.Chart().mark_image(width=panel_px, height=panel_px, align="left", baseline="top", smooth=False, aspect=True,
-                                   cursor="pointer").encode(
-        url="image:N", tooltip=[alt.Tooltip("module_title:N", title="attention"), alt.Tooltip("head_title:N", title="head")],
-        **corner,
+    band = alt.Scale(paddingInner=GRID_GAP / (panel_px + GRID_GAP), paddingOuter=0)
+    x = alt.X("head_title:N", sort=alt.EncodingSortField("head", op="min"), scale=band, title=None,
+              axis=alt.Axis(orient="top", ticks=False, domain=False, labelAngle=0, labelFontSize=12))
+    y = alt.Y("module_title:N", sort=alt.EncodingSortField("module_index", op="min"), scale=band, title=None,
+              axis=alt.Axis(ticks=False, domain=False, labelFontSize=12, labelLimit=320))
+    base = alt.Chart(alt.NamedData(name="panels")).encode(x=x, y=y)
+    image = base.mark_image(width=panel_px, height=panel_px, align="center", baseline="middle", smooth=False,
+                            aspect=False, cursor="pointer").encode(
+        url="image:N",
+        tooltip=[alt.Tooltip("module_title:N", title="attention"), alt.Tooltip("head_title:N", title="head")],
     ).add_params(pick)
-    outline = alt.Chart().transform_filter(alt.datum.selected).mark_rect(fill=None, stroke=HIGHLIGHT, strokeWidth=3).encode(
-        x2=alt.value(panel_px), y2=alt.value(panel_px), **corner)
-    return alt.layer(image, outline, data=alt.NamedData(name="panels")).properties(width=panel_px, height=panel_px).facet(
-        row=alt.Row("module_title:N", sort=list(order), title=None, header=alt.Header(labelAngle=0, labelAlign="left", labelFontSize=12)),
-        column=alt.Column("head_title:N", title=None, header=alt.Header(labelFontSize=12)),
-        spacing=8,
-    ).configure_view(stroke=None)
+    outline = base.transform_filter(alt.datum.selected).mark_rect(fill=None, stroke=HIGHLIGHT, strokeWidth=3)
+    step = alt.Step(panel_px + GRID_GAP)
+    return alt.layer(image, outline).properties(width=step, height=step).configure_view(stroke=None)
 
 
 # --- one query's arithmetic ------------------------------------------------------------------
