@@ -107,9 +107,9 @@ def arithmetic_column(trace, module: str, head: int, query: int) -> None:
     norm = ctx.bundle.config.norm
     token = trace.query_tokens(module)[query]
     d_head = int(trace[f"{module}.hook_q"].shape[-1])
-    st.markdown(f"##### Step by step for query word {query}: {shared.md_escape(token)}")
     q = va.vectors_display(va.query_frame(trace, module, head, query, norm))
-    st.markdown(f"Input numbers `{q['vector'][0]}` → query (W_Q × input) **`{q['vector'][1]}`**")
+    st.markdown(f"##### Step by step for query word {query}: {shared.md_escape(token)}\n\n"
+                f"Input numbers `{q['vector'][0]}` → query (W_Q × input) **`{q['vector'][1]}`**")
     if va.module_kind(module) == "cross":
         st.caption("Encoder-decoder attention: the query comes from this output word; the keys and values come from the "
                    "encoder's output, one per input word. Each row is the output word just written, looking for the "
@@ -130,9 +130,9 @@ def arithmetic_column(trace, module: str, head: int, query: int) -> None:
         },
     )
     z = trace[f"{module}.hook_z"][query, head]
-    st.markdown(f"**Sum of the % × value column** = `{va.fmt_vector(z)}`: this head's new numbers for the word (hook_z).")
     residual = va.vectors_display(va.residual_frame(trace, module, query, norm))
-    st.markdown("**Residual connection**: the attention output is added back to the word's own numbers.")
+    st.markdown(f"**Sum of the % × value column** = `{va.fmt_vector(z)}`: this head's new numbers for the word (hook_z).\n\n"
+                "**Residual connection**: the attention output is added back to the word's own numbers.")
     st.dataframe(residual, hide_index=True)
     notes = []
     if ctx.bundle.config.n_heads > 1 or ctx.bundle.config.attn_out_proj:
