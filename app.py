@@ -128,4 +128,4 @@ with st.sidebar:
     prompt_box()
 
 st.navigation(PAGES).run()
-shared.settle_heap()  # once per process, after the first page has imported what pages import
+shared.settle_heap_soon()

@@ -3,8 +3,9 @@
 Why a second file beside app.py: on a fresh server the first visitor used to wait, after the
 browser connected, for Python to import torch, pandas and Altair and for torch's first forward
 pass (about 2.5 of the 6 seconds of a cold start on 2 cores). ``st.App``'s lifespan hook runs
-when the server starts, so those imports happen on a background thread while the server comes
-up and the browser loads the page. app.py stays the Streamlit script: ``streamlit run app.py``
+when the server starts, so that work happens on a background thread while the server comes
+up and the browser loads the page. (Starting it earlier, when this module is imported, slowed
+the server's own start more than it gained.) app.py stays the Streamlit script: ``streamlit run app.py``
 still works, only without the head start.
 """
 
@@ -22,15 +23,10 @@ _LOG = logging.getLogger("attention_lab")
 
 
 def warm_up() -> None:
-    """Import what the pages import, load the first bundled model and trace its example prompt,
-    into the app's own caches (``st.cache_resource`` is per process), so the first page finds
-    them ready."""
-    import app_pages.shared as shared
-    import viz.architecture  # noqa: F401  (the first page's views)
-    import viz.attention  # noqa: F401
-    import viz.embeddings  # noqa: F401
-    import viz.next_token  # noqa: F401
-    import viz.positional  # noqa: F401
+    """Load the first bundled model and trace its example prompt into the app's own caches
+    (``st.cache_resource`` is per process), so the first page finds them ready. What only the
+    other pages import (Altair among them) waits for the first page: see shared.settle_heap_soon."""
+    from app_pages import shared
     from model.trace import RunOptions
 
     first = next(iter(shared.bundled_models().values()), None)
@@ -38,7 +34,6 @@ def warm_up() -> None:
         mtime = shared.folder_mtime(first)
         bundle = shared.load_bundle(str(first), mtime)
         shared.compute_trace(str(first), mtime, shared.default_prompt(bundle), None, RunOptions())
-    shared.settle_heap()
 
 
 def _warm_up_quietly() -> None:

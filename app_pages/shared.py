@@ -14,18 +14,21 @@ from __future__ import annotations
 import functools
 import gc
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
 from model.bundle import EmptyPromptError, ModelBundle
 from model.checkpoint import CheckpointError, load_checkpoint
 from model.trace import RunOptions, Trace
-from viz.common import SpecChart
+from viz.spec import SpecChart
+
+if TYPE_CHECKING:
+    import altair as alt
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_CHECKPOINTS = ROOT / "sample_checkpoints"
@@ -68,15 +71,30 @@ def resolve_checkpoint_path(text: str) -> Path:
 
 @functools.cache
 def settle_heap() -> None:
-    """Put everything loaded so far out of the garbage collector's reach (``gc.freeze``), once.
+    """Import what every page imports, then put everything loaded so far out of the garbage
+    collector's reach (``gc.freeze``). Once per process.
 
     Why: torch, pandas, Altair and Streamlit leave millions of long-lived objects, and Python's
     full collections walked all of them: 100-150 ms with the server frozen, on about one
     keystroke in two (docs/benchmarks.md). Frozen objects are never scanned again; new garbage
     is still collected as usual.
     """
+    import viz.attention  # noqa: F401  (Altair and the views of the pages not visited yet)
+    import viz.embeddings  # noqa: F401
+    import viz.next_token  # noqa: F401
+    import viz.positional  # noqa: F401
+
     gc.collect()
     gc.freeze()
+
+
+@functools.cache
+def settle_heap_soon(delay_s: float = 2.0) -> None:
+    """settle_heap() on a timer, once: after the first page is drawn rather than while it is
+    (the imports and the collection take about half a second of the server's time)."""
+    timer = threading.Timer(delay_s, settle_heap)
+    timer.daemon = True
+    timer.start()
 
 
 @st.cache_resource(max_entries=16, show_spinner="Loading the model...")

@@ -22,9 +22,10 @@ import pandas as pd
 
 from model.trace import Trace
 
-from .common import SpecChart, spec_template, to_numpy
+from .common import to_numpy
 from .raster import png_data_uri
 from .common import token_labels as labels  # "i: token": tokens repeat, positions do not
+from .spec import SpecChart, spec_template
 
 MAX_CELLS = 4000  # what Vega draws briskly in one chart
 WINDOW = 40  # tokens per side of the window shown for long prompts (fits beside the arithmetic)

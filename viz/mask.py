@@ -17,7 +17,7 @@ import pandas as pd
 
 from model.trace import Trace
 
-from .common import SpecChart, spec_template
+from .spec import SpecChart, spec_template
 from .attention import HIGHLIGHT, Window, attention_frame, axis, cell_px, full_window, label_font, long_frame, rounded
 
 HIDDEN = "#6e6e6e"  # -∞ cells: a neutral grey that reads in light and dark themes
