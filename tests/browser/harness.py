@@ -138,14 +138,17 @@ def _stop(proc: subprocess.Popen) -> None:
 # "compilationError" / "notRunning" (Streamlit's own e2e tests wait for "notRunning"); the
 # status widget shows stStatusWidgetRunningIcon while a script runs. The state must stay
 # idle for `quiet_ms`, so that a rerun which a keystroke has just requested, but which has
-# not started yet, is not mistaken for the end of the work.
+# not started yet, is not mistaken for the end of the work. A freshly loaded page can also
+# report "notRunning" before its first run has started (a busy server answers late), so idle
+# also needs one element on the page: there is none until a run has drawn it.
 _IDLE_JS = """
 ([quietMs]) => {
   const app = document.querySelector('[data-testid="stApp"]');
   const idle = !!app
     && app.getAttribute('data-test-script-state') === 'notRunning'
     && app.getAttribute('data-test-connection-state') === 'CONNECTED'
-    && !document.querySelector('[data-testid="stStatusWidgetRunningIcon"]');
+    && !document.querySelector('[data-testid="stStatusWidgetRunningIcon"]')
+    && !!document.querySelector('[data-testid="stElementContainer"]');
   const now = performance.now();
   if (!idle) { window.__attentionLabIdleSince = null; return false; }
   if (window.__attentionLabIdleSince == null) window.__attentionLabIdleSince = now;
@@ -158,7 +161,8 @@ def wait_for_app_idle(page, timeout: float = 60_000, quiet_ms: int = 300) -> Non
     """Wait until Streamlit has finished running the script (``timeout`` in milliseconds).
 
     Idle means: stApp's ``data-test-script-state`` is "notRunning", the websocket is
-    CONNECTED, no running icon in the status widget, all of it for ``quiet_ms`` in a row.
+    CONNECTED, no running icon in the status widget, and a run has drawn at least one element,
+    all of it for ``quiet_ms`` in a row.
     """
     page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', state="attached", timeout=timeout)
     page.evaluate("() => { window.__attentionLabIdleSince = null; }")
