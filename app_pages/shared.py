@@ -143,7 +143,11 @@ def page_context() -> PageContext | None:
     prompt = st.session_state.get("prompt", "") or ""
     continuation = st.session_state.get("continuation")
     encoding = bundle.encode(prompt)
-    show_encoding_notices(bundle, encoding)
+    # One slot whether or not there is a notice: Streamlit places elements by their index on the
+    # page, so a notice that came and went (an unknown word while it is being typed) shifted every
+    # element after it, and the browser rebuilt all of them, charts included, on each keystroke.
+    with st.container():
+        show_encoding_notices(bundle, encoding)
     try:
         trace = compute_trace(path, mtime, prompt, continuation, RunOptions())
     except EmptyPromptError:

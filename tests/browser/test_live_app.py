@@ -101,3 +101,25 @@ def test_a_click_on_a_grid_panel_shows_that_head_above(page, app_url):
     assert "Encoder-decoder attention, layer 2, head 4" in page.get_by_test_id("stMain").inner_text()
     screenshot(page, "attention-grid-click")
     assert not page.errors, page.errors
+
+
+def test_charts_are_redrawn_in_place_while_a_word_is_unknown(page, app_url):
+    """A notice that comes and goes (an unknown word while it is typed) keeps its own slot, so the
+    charts after it are updated where they are, not rebuilt: the same chart elements stay."""
+    page.goto(f"{app_url}/attention?model=statquest-decoder&prompt=what+is+statquest")
+    wait_for_app_idle(page, 60_000)
+    charts = page.get_by_test_id("stVegaLiteChart")
+    count = charts.count()
+    assert count >= 1
+    page.evaluate("() => document.querySelectorAll('[data-testid=\"stVegaLiteChart\"]').forEach((c, i) => c.dataset.seen = i)")
+    box = prompt_box(page)
+    box.press("End")
+    box.press("x")  # "statquestx": not a word this model knows
+    expect(page.get_by_test_id("stAlert")).to_contain_text("statquestx")
+    wait_for_app_idle(page, 60_000)
+    box.press("Backspace")
+    expect(page.get_by_test_id("stAlert")).to_have_count(0)
+    wait_for_app_idle(page, 60_000)
+    seen = page.evaluate("() => [...document.querySelectorAll('[data-testid=\"stVegaLiteChart\"]')].map(c => c.dataset.seen ?? null)")
+    assert seen == [str(i) for i in range(count)]
+    assert not page.errors, page.errors
