@@ -37,14 +37,17 @@ def bench_models() -> list[ModelBundle]:
     return bundles + [long_context_bundle()]
 
 
-def _time(fn, repeats: int) -> float:
-    fn()  # warm-up
-    samples = []
+def _time_pair(plain, traced, repeats: int) -> tuple[float, float]:
+    """Median ms of each, run in turns (plain, traced, plain, ...): a shared machine's slow
+    moments then fall on both alike, where timing one after the other once gave a 2x ratio."""
+    plain(), traced()  # warm-up
+    samples: dict[str, list[float]] = {"plain": [], "traced": []}
     for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples) * 1000
+        for name, fn in (("plain", plain), ("traced", traced)):
+            start = time.perf_counter()
+            fn()
+            samples[name].append(time.perf_counter() - start)
+    return statistics.median(samples["plain"]) * 1000, statistics.median(samples["traced"]) * 1000
 
 
 def forward_rows(quick: bool = False) -> list[dict]:
@@ -61,7 +64,7 @@ def forward_rows(quick: bool = False) -> list[dict]:
                     return lambda: bundle.model.run(ids, tgt, RunOptions(), capture)
                 return lambda: bundle.model.run(ids, RunOptions(), capture)
 
-            plain, traced = _time(run(False), repeats), _time(run(True), repeats)
+            plain, traced = _time_pair(run(False), run(True), repeats)
             rows.append({"model": bundle.name, "tokens": length, "plain_ms": round(plain, 3), "traced_ms": round(traced, 3),
                          "ratio": round(traced / plain, 2)})
     return rows
