@@ -1,8 +1,8 @@
 """Start Attention Lab: ``streamlit run serve.py`` (the README's start command).
 
 Why a second file beside app.py: on a fresh server the first visitor used to wait, after the
-browser connected, for Python to import torch, pandas and Altair and for torch's first forward
-pass (about 2.5 of the 6 seconds of a cold start on 2 cores). ``st.App``'s lifespan hook runs
+browser connected, for Python to import torch, load the first model and trace its example
+prompt (about 2.5 of the 6 seconds of a cold start on 2 cores). ``st.App``'s lifespan hook runs
 when the server starts, so that work happens on a background thread while the server comes
 up and the browser loads the page. (Starting it earlier, when this module is imported, slowed
 the server's own start more than it gained.) app.py stays the Streamlit script: ``streamlit run app.py``
@@ -22,10 +22,22 @@ ROOT = Path(__file__).resolve().parent
 _LOG = logging.getLogger("attention_lab")
 
 
+class _NoContextWarning(logging.Filter):
+    """The cached loaders show a spinner, which needs a page; on the warm-up thread there is none,
+    and Streamlit says so on every start. Expected here, so not logged."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.threadName != _THREAD
+
+
+_THREAD = "attention-lab-warm-up"
+
+
 def warm_up() -> None:
     """Load the first bundled model and trace its example prompt into the app's own caches
     (``st.cache_resource`` is per process), so the first page finds them ready. What only the
     other pages import (Altair among them) waits for the first page: see shared.settle_heap_soon."""
+    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(_NoContextWarning())
     from app_pages import shared
     from model.trace import RunOptions
 
@@ -45,7 +57,7 @@ def _warm_up_quietly() -> None:
 
 @contextlib.asynccontextmanager
 async def lifespan(_app):
-    threading.Thread(target=_warm_up_quietly, name="attention-lab-warm-up", daemon=True).start()
+    threading.Thread(target=_warm_up_quietly, name=_THREAD, daemon=True).start()
     yield
 
 

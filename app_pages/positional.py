@@ -120,7 +120,8 @@ def explore(tokens: list[str], model_d: int) -> None:
                               frame, f"positional-encoding-d{d}", "explore-matrix", stretch=True)
         if rows < n:
             st.caption(f"The first {rows} positions, to keep the heatmap readable; the CSV holds the same.")
-        st.altair_chart(wavelength_chart(wavelength_frame(d)), width="stretch")
+        waves = wavelength_frame(d)
+        shared.chart_with_csv(wavelength_chart(waves), waves, f"positional-wavelengths-d{d}", "explore-waves", stretch=True)
 
 
 if ctx:

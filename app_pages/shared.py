@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import gc
 import os
-import threading
+from threading import Timer
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
@@ -25,7 +25,7 @@ import streamlit as st
 from model.bundle import EmptyPromptError, ModelBundle
 from model.checkpoint import CheckpointError, load_checkpoint
 from model.trace import RunOptions, Trace
-from viz.spec import SpecChart
+from viz.spec import SpecChart, from_altair
 
 if TYPE_CHECKING:
     import altair as alt
@@ -71,16 +71,21 @@ def resolve_checkpoint_path(text: str) -> Path:
 
 @functools.cache
 def settle_heap() -> None:
-    """Import what every page imports, then put everything loaded so far out of the garbage
+    """Import what the pages' views import, then put everything loaded so far out of the garbage
     collector's reach (``gc.freeze``). Once per process.
 
     Why: torch, pandas, Altair and Streamlit leave millions of long-lived objects, and Python's
     full collections walked all of them: 100-150 ms with the server frozen, on about one
     keystroke in two (docs/benchmarks.md). Frozen objects are never scanned again; new garbage
-    is still collected as usual.
+    is still collected as usual. (The first session's objects are frozen too: any of them in a
+    reference cycle outlive that session, a one-off and bounded cost.)
     """
+    import model.heads  # noqa: F401
+    import viz.architecture  # noqa: F401
     import viz.attention  # noqa: F401  (Altair and the views of the pages not visited yet)
     import viz.embeddings  # noqa: F401
+    import viz.heads  # noqa: F401
+    import viz.mask  # noqa: F401
     import viz.next_token  # noqa: F401
     import viz.positional  # noqa: F401
 
@@ -92,7 +97,7 @@ def settle_heap() -> None:
 def settle_heap_soon(delay_s: float = 2.0) -> None:
     """settle_heap() on a timer, once: after the first page is drawn rather than while it is
     (the imports and the collection take about half a second of the server's time)."""
-    timer = threading.Timer(delay_s, settle_heap)
+    timer = Timer(delay_s, settle_heap)
     timer.daemon = True
     timer.start()
 
@@ -202,8 +207,7 @@ def chart_with_csv(chart: alt.TopLevelMixin | SpecChart, frame: pd.DataFrame | C
     """
     width = "stretch" if stretch else "content"
     selection = {"key": key, "on_select": on_click, "selection_mode": "pick"} if on_click else {}
-    if isinstance(chart, SpecChart):  # a cached spec plus new data: no Altair work per rerun
-        st.vega_lite_chart(spec=chart.streamlit_spec(), width=width, **selection)
-    else:
-        st.altair_chart(chart, width=width, **selection)
+    if not isinstance(chart, SpecChart):  # built with Altair on this rerun: convert it without validation
+        chart = from_altair(chart)
+    st.vega_lite_chart(spec=chart.streamlit_spec(), width=width, **selection)
     csv_button(frame, file_name, key)

@@ -38,12 +38,13 @@ def bench_models() -> list[ModelBundle]:
 
 
 def _time_pair(plain, traced, repeats: int) -> tuple[float, float]:
-    """Median ms of each, run in turns (plain, traced, plain, ...): a shared machine's slow
+    """Median ms of each, run in turns (plain, traced, traced, plain, ...): a shared machine's slow
     moments then fall on both alike, where timing one after the other once gave a 2x ratio."""
     plain(), traced()  # warm-up
     samples: dict[str, list[float]] = {"plain": [], "traced": []}
-    for _ in range(repeats):
-        for name, fn in (("plain", plain), ("traced", traced)):
+    for turn in range(repeats):
+        pair = (("plain", plain), ("traced", traced))
+        for name, fn in pair if turn % 2 == 0 else pair[::-1]:
             start = time.perf_counter()
             fn()
             samples[name].append(time.perf_counter() - start)

@@ -54,3 +54,29 @@ def test_raster_colours_match_the_vega_blues_at_both_ends():
     hexes = ["#%02x%02x%02x" % tuple(c) for c in rgb[0]]
     assert hexes[0] == BLUES[0] and hexes[1] == BLUES[-1] and hexes[3] == BLUES[0]  # NaN drawn as 0
     assert rgb[0, 1].sum() < rgb[0, 2].sum() < rgb[0, 0].sum()  # darker means more
+
+
+def test_an_altair_chart_becomes_a_spec_with_its_frames_named_by_order():
+    """viz.spec.from_altair: each DataFrame once, named frame_0, frame_1... (the same frame in two
+    layers is one dataset); a second chart of the same shape with other numbers gives the same
+    spec, so the browser can swap the data in place."""
+    import json
+
+    import altair as alt
+    import pandas as pd
+
+    from viz.spec import from_altair
+
+    def chart(values):
+        points, line = pd.DataFrame({"x": [0, 1], "y": values}), pd.DataFrame({"x": [0, 1], "y": [0, 0]})
+        base = alt.Chart(points).mark_point().encode(x="x:Q", y="y:Q")
+        return alt.layer(base, base.mark_line(), alt.Chart(line).mark_rule().encode(x="x:Q", y="y:Q"))
+
+    one, two = from_altair(chart([1.0, 2.0])), from_altair(chart([5.0, -3.0]))
+    assert list(one.datasets) == ["frame_0", "frame_1"]
+    assert one.datasets["frame_0"]["y"].tolist() == [1.0, 2.0] and two.datasets["frame_0"]["y"].tolist() == [5.0, -3.0]
+    assert one.spec_json == two.spec_json
+    spec = json.loads(one.spec_json)
+    assert [layer["data"] for layer in spec["layer"]] == [{"name": "frame_0"}, {"name": "frame_0"}, {"name": "frame_1"}]
+    assert "datasets" not in spec and "config" not in spec  # no inline data, no Altair default theme
+    chart([1.0, 2.0]).to_dict()  # the same chart validates against the schema (as every viz test checks)

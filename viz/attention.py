@@ -352,7 +352,7 @@ def _grid_spec(panel_px: int) -> alt.LayerChart:
               axis=alt.Axis(ticks=False, domain=False, labelFontSize=12, labelLimit=320))
     base = alt.Chart(alt.NamedData(name="panels")).encode(x=x, y=y)
     image = base.mark_image(width=panel_px, height=panel_px, align="center", baseline="middle", smooth=False,
-                            aspect=False, cursor="pointer").encode(
+                            aspect=True, cursor="pointer").encode(
         url="image:N",
         tooltip=[alt.Tooltip("module_title:N", title="attention"), alt.Tooltip("head_title:N", title="head")],
     ).add_params(pick)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -59,3 +60,38 @@ def spec_template(build: Callable[..., alt.TopLevelMixin]) -> Callable[..., str]
         return json.dumps(build(*args, **kwargs).to_dict())
 
     return functools.wraps(build)(cached)
+
+
+_ALTAIR_GLOBALS = threading.Lock()  # Altair's data transformer and theme are global to all threads
+
+
+def from_altair(chart: alt.TopLevelMixin) -> SpecChart:
+    """An Altair chart as a SpecChart: its DataFrames as named datasets ("frame_0", "frame_1"...
+    in the order Altair meets them), the spec converted without schema validation.
+
+    Why: for the charts still built with Altair on every keystroke, validating the spec took about
+    a third of a page's script time, and the viz tests already validate every chart function.
+    Datasets named by order (not by content, as Streamlit names them) also keep a chart's spec the
+    same from one keystroke to the next when only its numbers change, so the browser updates the
+    chart in place.
+    """
+    import altair as alt
+
+    frames: dict[str, pd.DataFrame] = {}
+    names: dict[int, str] = {}
+
+    def to_named(data):
+        if not isinstance(data, pd.DataFrame):  # values already in the spec, a URL: as they are
+            return data
+        if id(data) not in names:
+            names[id(data)] = f"frame_{len(frames)}"  # not "data_N": Vega-Lite names its own data so
+            frames[names[id(data)]] = data
+        return {"name": names[id(data)]}
+
+    with _ALTAIR_GLOBALS:
+        alt.data_transformers.register("attention_lab_named", to_named)
+        with alt.data_transformers.enable("attention_lab_named"), alt.theme.enable("none"):
+            spec = chart.to_dict(validate=False)
+    for name, records in spec.pop("datasets", {}).items():  # inline values (a chart made from a list)
+        frames[name] = pd.DataFrame.from_records(records)
+    return SpecChart(json.dumps(spec), frames)
