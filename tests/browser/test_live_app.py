@@ -70,6 +70,8 @@ def test_attention_heatmap_draws_the_tokens_and_its_csv_downloads(page, app_url)
     page.goto(f"{app_url}/attention?model=statquest-decoder&prompt=statquest+is+what")
     wait_for_app_idle(page, 60_000)
     heatmap = page.get_by_test_id("stVegaLiteChart").first
+    # Vega draws after the page is idle (its rendering is asynchronous): wait for the last label
+    expect(heatmap.locator("svg text", has_text="3: <EOS>").first).to_be_attached(timeout=15_000)
     labels = heatmap.locator("svg text").all_text_contents()
     assert [t for t in labels if t in ("0: statquest", "1: is", "2: what", "3: <EOS>")][:4] == ["0: statquest", "1: is", "2: what", "3: <EOS>"]
     box = prompt_box(page)
