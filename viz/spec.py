@@ -20,6 +20,9 @@ if TYPE_CHECKING:
     import altair as alt
 
 
+_ALTAIR_GLOBALS = threading.Lock()  # Altair's data transformer and theme are global to all threads
+
+
 @dataclass(frozen=True)
 class SpecChart:
     """A Vega-Lite spec that refers to its data by name, and that data.
@@ -57,12 +60,10 @@ def spec_template(build: Callable[..., alt.TopLevelMixin]) -> Callable[..., str]
 
     @functools.lru_cache(maxsize=256)
     def cached(*args, **kwargs) -> str:
-        return json.dumps(build(*args, **kwargs).to_dict())
+        with _ALTAIR_GLOBALS:  # not while from_altair has swapped Altair's global settings
+            return json.dumps(build(*args, **kwargs).to_dict())
 
     return functools.wraps(build)(cached)
-
-
-_ALTAIR_GLOBALS = threading.Lock()  # Altair's data transformer and theme are global to all threads
 
 
 def from_altair(chart: alt.TopLevelMixin) -> SpecChart:
