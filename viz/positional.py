@@ -15,6 +15,7 @@ import pandas as pd
 
 from .common import matrix_frame, to_numpy, token_labels
 from .embeddings import matrix_heatmap
+from .spec import SpecChart, spec_template
 
 POSITION_COLOR = "#ff4b4b"
 NEUTRAL_TEXT = "#8a8fa0"  # Vega's default black text vanishes in the dark theme; this grey reads on both
@@ -80,40 +81,48 @@ def points_frame(pe, tokens: list[str], dims: list[int], d_model: int, start: in
     return pd.DataFrame(rows, columns=["dim", "dimension", "position", "word", "value"])
 
 
-def squiggles_chart(curves: pd.DataFrame, points: pd.DataFrame, height_each: int | None = None) -> alt.VConcatChart:
+def squiggles_chart(curves: pd.DataFrame, points: pd.DataFrame, height_each: int | None = None) -> SpecChart:
     """One small chart per dimension, stacked: the lesson's squiggles one above the other.
 
     Words and values are written next to the dots while they fit (few words, far enough
-    apart); the tooltip always has them.
+    apart); the tooltip always has them. The spec depends on the dimensions shown and on those
+    choices only (cached, see viz.spec); the positions' range comes as the parameters x_lo, x_hi.
     """
-    order = curves.drop_duplicates("dim").sort_values("dim")["dimension"].tolist()
-    height_each = height_each or max(50, min(130, 330 // max(1, len(order))))  # about one screen's height in all
+    rows = tuple(curves.drop_duplicates("dim").sort_values("dim")[["dim", "dimension"]].itertuples(index=False, name=None))
+    height_each = height_each or max(50, min(130, 330 // max(1, len(rows))))  # about one screen's height in all
     n_points = points["position"].nunique()
     xs = np.concatenate([curves["position"].to_numpy(float), points["position"].to_numpy(float)])
-    x_domain = [float(xs.min()), float(xs.max())]
-    px_per_position = 600 / max(x_domain[1] - x_domain[0], 1)  # about the width of a chart in its column
+    x_lo, x_hi = float(xs.min()), float(xs.max())
+    px_per_position = 600 / max(x_hi - x_lo, 1)  # about the width of a chart in its column
     # the formula's squiggles share one fixed scale; a learned table's numbers get a scale of their own
     bounded = not curves["dimension"].str.endswith("learned").any()
+    spec = _squiggles_spec(tuple((int(d), str(t)) for d, t in rows), height_each, bounded,
+                           n_points <= 12 and px_per_position >= 30, n_points <= 24 and px_per_position >= 45)
+    return SpecChart(spec, {"curves": curves, "points": points}, {"x_lo": x_lo, "x_hi": x_hi})
+
+
+@spec_template
+def _squiggles_spec(rows: tuple[tuple[int, str], ...], height_each: int, bounded: bool, values: bool, words: bool) -> alt.VConcatChart:
     y_scale = alt.Scale(domain=[-1.25, 1.25]) if bounded else alt.Scale(zero=False, nice=True)
     tooltip = [alt.Tooltip("word:N", title="word (position)"), alt.Tooltip("dimension:N"), alt.Tooltip("value:Q", format=".6f")]
     charts = []
-    for i, title in enumerate(order):
-        c = curves[curves["dimension"] == title]
-        p = points[points["dimension"] == title]
-        last = i == len(order) - 1
-        x = alt.X("position:Q", scale=alt.Scale(domain=x_domain, nice=False),
+    for i, (dim, title) in enumerate(rows):
+        last = i == len(rows) - 1
+        x = alt.X("position:Q", scale=alt.Scale(domain=[alt.ExprRef("x_lo"), alt.ExprRef("x_hi")], nice=False),
                   title="position in the prompt" if last else None,
-                  axis=alt.Axis(tickMinStep=1, format="d", labels=last or len(order) <= 2))
+                  axis=alt.Axis(tickMinStep=1, format="d", labels=last or len(rows) <= 2))
         y = alt.Y("value:Q", title=None, scale=y_scale, axis=alt.Axis(tickCount=3))
-        layers = [alt.Chart(c).mark_line(strokeWidth=2, strokeDash=[4, 3] if "learned" in title else [1, 0]).encode(
+        curve = alt.Chart(alt.NamedData(name="curves")).transform_filter(alt.datum.dim == dim)
+        dots = alt.Chart(alt.NamedData(name="points")).transform_filter(alt.datum.dim == dim)
+        layers = [curve.mark_line(strokeWidth=2, strokeDash=[4, 3] if "learned" in title else [1, 0]).encode(
                       x=x, y=y, tooltip=[alt.Tooltip("position:Q", format=".2f"), alt.Tooltip("value:Q", format=".4f")]),
-                  alt.Chart(p).mark_circle(color=POSITION_COLOR, size=70, opacity=1).encode(x=x, y=y, tooltip=tooltip)]
-        if n_points <= 12 and px_per_position >= 30:
-            layers.append(alt.Chart(p).mark_text(dy=-11, fontSize=11, color=NEUTRAL_TEXT).encode(x=x, y=y, text=alt.Text("value:Q", format=".2f")))
-        if n_points <= 24 and px_per_position >= 45:
-            layers.append(alt.Chart(p).mark_text(dy=13, fontSize=11, color=POSITION_COLOR).encode(x=x, y=y, text="word:N"))
+                  dots.mark_circle(color=POSITION_COLOR, size=70, opacity=1).encode(x=x, y=y, tooltip=tooltip)]
+        if values:
+            layers.append(dots.mark_text(dy=-11, fontSize=11, color=NEUTRAL_TEXT).encode(x=x, y=y, text=alt.Text("value:Q", format=".2f")))
+        if words:
+            layers.append(dots.mark_text(dy=13, fontSize=11, color=POSITION_COLOR).encode(x=x, y=y, text="word:N"))
         charts.append(alt.layer(*layers, title=alt.Title(title, anchor="start", fontSize=12)).properties(height=height_each))
-    return alt.vconcat(*charts, spacing=6)
+    return alt.vconcat(*charts, spacing=6).add_params(alt.param(name="x_lo", value=0.0), alt.param(name="x_hi", value=8.0))
 
 
 def encoding_matrix_frame(pe, tokens: list[str], start: int = 0, stop: int | None = None) -> pd.DataFrame:
