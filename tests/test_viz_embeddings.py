@@ -115,6 +115,10 @@ def test_the_plane_chart_keeps_one_unit_the_same_length_on_both_axes(toy):
     assert spec["width"] == spec["height"]
     x_dom, y_dom = square_domains((vocab, "x", "y"), (arrows, "x2", "y2"))
     assert x_dom[1] - x_dom[0] == pytest.approx(y_dom[1] - y_dom[0])
+    ranges = {p["name"]: p["value"] for p in spec["params"] if p["name"] in ("x_lo", "x_hi", "y_lo", "y_hi")}
+    drawn = square_domains((vocab, "x", "y"), (arrows, "x", "y"), (arrows, "x2", "y2"))  # the chart's own axes' ranges
+    assert [ranges["x_lo"], ranges["x_hi"]] == pytest.approx(drawn[0]) and [ranges["y_lo"], ranges["y_hi"]] == pytest.approx(drawn[1])
+    assert ranges["x_hi"] - ranges["x_lo"] == pytest.approx(ranges["y_hi"] - ranges["y_lo"])
     marks = layer_names(spec)
     assert marks[:4] == ["circle", "text", "rule", "point"]
     head = spec["layer"][3]

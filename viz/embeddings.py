@@ -22,6 +22,7 @@ from model.bundle import ModelBundle
 from model.trace import Trace
 
 from .common import MAX_CELLS, heatmap, matrix_frame, to_numpy, token_labels, window_bounds
+from .spec import SpecChart, spec_template
 
 POSITION_COLOR = "#ff4b4b"  # the moved (position-encoded) points; the page's captions call them red
 PROMPT_COLOR = "#1f77b4"
@@ -209,42 +210,58 @@ def square_domains(*frames_and_columns: tuple[pd.DataFrame, str, str], margin: f
 
 
 def embedding_plane_chart(vocab: pd.DataFrame, arrows: pd.DataFrame, axis_titles: tuple[str, str], title: str,
-                          size: int = 470, short_titles: tuple[str, str] = ("x", "y")) -> alt.LayerChart:
-    """Vocabulary points, the prompt's words labelled, and an arrow per prompt position to its moved point."""
+                          size: int = 470, short_titles: tuple[str, str] = ("x", "y")) -> SpecChart:
+    """Vocabulary points, the prompt's words labelled, and an arrow per prompt position to its moved point.
+
+    The spec depends on the model and side and on whether labels fit (cached, see viz.spec); the
+    square axes' ranges come as the parameters x_lo, x_hi, y_lo, y_hi.
+    """
     x_dom, y_dom = square_domains((vocab, "x", "y"), (arrows, "x", "y"), (arrows, "x2", "y2"))
-    x = alt.X("x:Q", title=axis_titles[0], scale=alt.Scale(domain=x_dom, nice=False), axis=alt.Axis(labelFlush=True, tickCount=6))
-    y = alt.Y("y:Q", title=axis_titles[1], scale=alt.Scale(domain=y_dom, nice=False), axis=alt.Axis(labelFlush=True, tickCount=6))
-    many = len(vocab) > 60
+    spec = _plane_spec(tuple(axis_titles), title, size, tuple(short_titles), len(vocab) > 60, len(arrows) <= 16)
+    return SpecChart(spec, {"vocab": vocab, "arrows": arrows},
+                     {"x_lo": x_dom[0], "x_hi": x_dom[1], "y_lo": y_dom[0], "y_hi": y_dom[1]})
+
+
+@spec_template
+def _plane_spec(axis_titles: tuple[str, str], title: str, size: int, short_titles: tuple[str, str], many: bool,
+                labelled: bool) -> alt.LayerChart:
+    def scale(lo: str, hi: str) -> alt.Scale:
+        return alt.Scale(domain=[alt.ExprRef(lo), alt.ExprRef(hi)], nice=False)
+
+    x = alt.X("x:Q", title=axis_titles[0], scale=scale("x_lo", "x_hi"), axis=alt.Axis(labelFlush=True, tickCount=6))
+    y = alt.Y("y:Q", title=axis_titles[1], scale=scale("y_lo", "y_hi"), axis=alt.Axis(labelFlush=True, tickCount=6))
     sx, sy = short_titles
     kind_scale = alt.Scale(domain=["word in your prompt", "other word"], range=[PROMPT_COLOR, OTHER_COLOR])
-    words = alt.Chart(vocab).mark_circle(size=25 if many else 110, opacity=0.9).encode(
+    vocab, arrows = alt.Chart(alt.NamedData(name="vocab")), alt.Chart(alt.NamedData(name="arrows"))
+    words = vocab.mark_circle(size=25 if many else 110, opacity=0.9).encode(
         x=x, y=y,
         color=alt.Color("kind:N", scale=kind_scale, legend=alt.Legend(title=None, orient="bottom")),
         order=alt.Order("in prompt:N"),  # prompt words drawn last, on top
         tooltip=[alt.Tooltip("word:N"), alt.Tooltip("x:Q", title=sx, format=".4f"), alt.Tooltip("y:Q", title=sy, format=".4f")],
     )
-    shown = vocab[vocab["in prompt"]] if many else vocab
+    shown = vocab.transform_filter(alt.datum["in prompt"]) if many else vocab
     # left of the point: position-encoding arrows of the first positions mostly leave up and to the right
     # colored like their points: Vega's default black text would vanish in the dark theme
-    word_labels = alt.Chart(shown).mark_text(dx=-9, align="right", fontSize=13, fontWeight="bold").encode(
+    word_labels = shown.mark_text(dx=-9, align="right", fontSize=13, fontWeight="bold").encode(
         x=x, y=y, text="word:N", color=alt.Color("kind:N", scale=kind_scale, legend=None))
     tip = [alt.Tooltip("label:N", title="word"),
            alt.Tooltip("x:Q", title=f"embedding {sx}", format=".4f"), alt.Tooltip("y:Q", title=f"embedding {sy}", format=".4f"),
            alt.Tooltip("x2:Q", title=f"+ position {sx}", format=".4f"), alt.Tooltip("y2:Q", title=f"+ position {sy}", format=".4f")]
-    lines = alt.Chart(arrows).mark_rule(color=POSITION_COLOR, strokeWidth=2, strokeDash=[5, 3]).encode(
+    lines = arrows.mark_rule(color=POSITION_COLOR, strokeWidth=2, strokeDash=[5, 3]).encode(
         x=x, y=y, x2="x2:Q", y2="y2:Q", tooltip=tip)
-    heads = alt.Chart(arrows).mark_point(shape=ARROW_HEAD, filled=True, color=POSITION_COLOR, opacity=1, strokeWidth=0,
-                                         size=350 if len(arrows) <= 16 else 120).encode(
+    heads = arrows.mark_point(shape=ARROW_HEAD, filled=True, color=POSITION_COLOR, opacity=1, strokeWidth=0,
+                              size=350 if labelled else 120).encode(
         x=alt.X("x2:Q"), y=alt.Y("y2:Q"), angle=alt.Angle("angle:Q", scale=None), tooltip=tip)
     layers = [words, word_labels, lines, heads]
-    if len(arrows) <= 16:  # more labels than this hide the plane; the tooltip has them
+    if labelled:  # more labels than this hide the plane; the tooltip has them
         # align and offsets are mark properties, so one text layer per side
         for side, props in {"right": dict(align="left", dx=10), "left": dict(align="right", dx=-10),
                             "above": dict(align="left", dx=4, dy=-14), "below": dict(align="left", dx=4, dy=14)}.items():
-            layers.append(alt.Chart(arrows).transform_filter(alt.datum.label_side == side).mark_text(
+            layers.append(arrows.transform_filter(alt.datum.label_side == side).mark_text(
                 color=POSITION_COLOR, fontSize=12, baseline="middle", **props).encode(x="x2:Q", y="y2:Q", text="label:N"))
     padding = {"left": 5, "top": 5, "right": 20, "bottom": 5}  # room for the last tick label
-    return alt.layer(*layers, title=title).properties(width=size, height=size, padding=padding).interactive()
+    return alt.layer(*layers, title=title).properties(width=size, height=size, padding=padding).interactive().add_params(
+        *(alt.param(name=name, value=0.0) for name in ("x_lo", "x_hi", "y_lo", "y_hi")))
 
 
 def plane_summary(projection: Projection, n_vocab: int) -> str:
