@@ -140,7 +140,9 @@ def _stop(proc: subprocess.Popen) -> None:
 # idle for `quiet_ms`, so that a rerun which a keystroke has just requested, but which has
 # not started yet, is not mistaken for the end of the work. A freshly loaded page can also
 # report "notRunning" before its first run has started (a busy server answers late), so idle
-# also needs one element on the page: there is none until a run has drawn it.
+# also needs one element on the page: there is none until a run has drawn it. And the run's
+# elements must be drawn: Streamlit loads each element kind's code lazily and shows an
+# stSkeleton in its place meanwhile, for up to a second on a busy machine after the run ended.
 _IDLE_JS = """
 ([quietMs]) => {
   const app = document.querySelector('[data-testid="stApp"]');
@@ -148,7 +150,8 @@ _IDLE_JS = """
     && app.getAttribute('data-test-script-state') === 'notRunning'
     && app.getAttribute('data-test-connection-state') === 'CONNECTED'
     && !document.querySelector('[data-testid="stStatusWidgetRunningIcon"]')
-    && !!document.querySelector('[data-testid="stElementContainer"]');
+    && !!document.querySelector('[data-testid="stElementContainer"]')
+    && !document.querySelector('[data-testid="stSkeleton"]');
   const now = performance.now();
   if (!idle) { window.__attentionLabIdleSince = null; return false; }
   if (window.__attentionLabIdleSince == null) window.__attentionLabIdleSince = now;
@@ -161,8 +164,8 @@ def wait_for_app_idle(page, timeout: float = 60_000, quiet_ms: int = 300) -> Non
     """Wait until Streamlit has finished running the script (``timeout`` in milliseconds).
 
     Idle means: stApp's ``data-test-script-state`` is "notRunning", the websocket is
-    CONNECTED, no running icon in the status widget, and a run has drawn at least one element,
-    all of it for ``quiet_ms`` in a row.
+    CONNECTED, no running icon in the status widget, a run has drawn at least one element and
+    no element is still a placeholder (stSkeleton), all of it for ``quiet_ms`` in a row.
     """
     page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', state="attached", timeout=timeout)
     page.evaluate("() => { window.__attentionLabIdleSince = null; }")
