@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app_pages import shared
+from app_pages import heatmap_component, shared
 from app_pages.view_state import pick_head, pick_module, pick_query
 from model.trace import RunOptions
 from viz import attention as va
@@ -34,8 +34,8 @@ def _picked(key: str) -> list[dict]:
 
 def on_click_cell() -> None:
     """A click on a heatmap cell chooses its row as the query word."""
-    if picked := _picked("att-heatmap"):
-        st.session_state["query"] = int(picked[0]["query_pos"])
+    if (position := heatmap_component.picked("att-heatmap")) is not None:
+        st.session_state["query"] = position
 
 
 def on_click_panel() -> None:
@@ -85,9 +85,10 @@ def heatmap_column(trace, module: str, head: int, query: int, title: str) -> Non
     kind = va.module_kind(module)
     key_title = "input word (key)" if kind == "cross" else "key (the word looked at)"
     query_title = "output word (query)" if kind == "cross" else "query (the word looking)"
-    chart = va.attention_heatmap(frame, title, query=query, key_title=key_title, query_title=query_title, selectable=True,
-                                 scale="linear" if window is None else "sqrt")
-    shared.chart_with_csv(chart, frame, f"attention-{module}-head{head + 1}", "att-heatmap", on_click=on_click_cell)
+    data = va.heatmap_data(frame, title, query=query, key_title=key_title, query_title=query_title,
+                           scale="linear" if window is None else "sqrt")
+    heatmap_component.heatmap(data, "att-heatmap", on_pick=on_click_cell)
+    shared.csv_button(frame, f"attention-{module}-head{head + 1}", "att-heatmap")
     if window is None:
         n_q, n_k = trace.pattern(module).shape[1:]
         st.caption(f"Rows and columns: the {n_q if n_q == n_k else f'{n_q} x {n_k}'} tokens, in order. "

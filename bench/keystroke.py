@@ -6,8 +6,7 @@ the app's figure is judged against it, measured in the same run on the same mach
 
 One sample: with the prompt ending in a space, type one letter that makes a new word, and
 time until the page shows the new token: the attention page's heatmap has drawn it as an
-axis label "N: word" (Vega draws these charts as SVG, so the label is in the DOM); the floor
-app prints the new length.
+axis label "N: word" (DOM text, drawn with the cells); the floor app prints the new length.
 """
 
 from __future__ import annotations
@@ -49,9 +48,11 @@ def _server_peak_rss_mb(port: int) -> float | None:
 
 
 def chart_shows(position: int) -> str:
-    """JavaScript: true once a drawn chart (Vega's SVG) has an axis label for ``position``
-    ("N: word"; the benchmark's model reads an unknown letter as <unk>)."""
-    return ("() => [...document.querySelectorAll('[data-testid=\"stVegaLiteChart\"] svg text')]"
+    """JavaScript: true once a drawn chart has an axis label for ``position`` ("N: word"; the
+    benchmark's model reads an unknown letter as <unk>): the attention heatmap's row labels
+    (app_pages/heatmap_component.js draws them as DOM text after painting the cells), or a Vega
+    chart's SVG axis labels."""
+    return ("() => [...document.querySelectorAll('.al-heatmap .al-row, [data-testid=\"stVegaLiteChart\"] svg text')]"
             f".some(t => t.textContent.startsWith('{position}: '))")
 
 

@@ -40,7 +40,8 @@ def chart_data(element, index: int = 0):
     return convert_arrow_bytes_to_pandas_df(element.proto.datasets[index].data.data)
 
 
-def heatmap_rows(element) -> list[str]:
-    """A heatmap's row labels from top to bottom (rows are sorted by query position)."""
-    cells = chart_data(element)
-    return cells.drop_duplicates("query_pos").sort_values("query_pos")["query_label"].tolist()
+def heatmap_component_data(at: AppTest, index: int = 0) -> dict:
+    """The numbers the canvas heatmap (app_pages/heatmap_component.py) was given."""
+    import json
+
+    return json.loads(at.get("bidi_component")[index].proto.json)

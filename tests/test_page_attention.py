@@ -6,7 +6,7 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.app_runner import chart_data, custom_model, heatmap_rows, open_app
+from tests.app_runner import chart_data, custom_model, heatmap_component_data, open_app
 
 from tests.model_factory import random_bundle
 
@@ -43,9 +43,12 @@ def test_heatmap_and_arithmetic_for_the_lesson_models(model, modules, words):
         {"blocks.0.attn": "Masked self-attention, layer 1", "encoder.blocks.0.attn": "Encoder self-attention, layer 1",
          "decoder.blocks.0.attn": "Decoder masked self-attention, layer 1",
          "decoder.blocks.0.cross_attn": "Encoder-decoder attention, layer 1"}[m] for m in modules]
-    heatmap = charts(at)[0]
-    assert heatmap["layer"][0]["encoding"]["y"]["sort"] == {"field": "query_pos", "op": "min"}
-    assert heatmap_rows(at.get("vega_lite_chart")[0]) == words
+    heatmap = heatmap_component_data(at)
+    assert heatmap["rows"] == words  # rows in token order
+    n = len(words)
+    for row in range(n):  # each query's percentages sum to 100, as the table's softmax column
+        assert sum(heatmap["values"][row * n:(row + 1) * n]) == pytest.approx(100, abs=1e-3)
+    assert heatmap["chosen"] == n - 1  # the last word's row is outlined, as the query picker says
     table = arithmetic(at)
     assert table["key word"].tolist() == words
     assert table["softmax %"].sum() == pytest.approx(100, abs=1e-3)
@@ -91,8 +94,10 @@ def test_long_prompt_is_windowed_with_an_overview(tmp_path, monkeypatch):
     assert at.selectbox(key="head").value == 2
     assert at.select_slider(key="qstart").value == 50  # the window from the URL
     specs = charts(at)
-    rows = heatmap_rows(at.get("vega_lite_chart")[0])
+    heatmap = heatmap_component_data(at)
+    rows = heatmap["rows"]
     assert len(rows) == 40 and rows[0] == "50: the"
+    assert heatmap["scale"] == "sqrt"  # small percentages of a long prompt spread over more colours
     assert any("whole matrix" in json.dumps(s.get("title", "")) for s in specs)  # the pooled overview
     assert len(arithmetic(at)) == 100  # every key of the last word
     assert any("too many cells" in c.value for c in at.caption)

@@ -42,6 +42,36 @@ def test_attention_frame_holds_the_pattern_in_token_order(trace):
     assert frame["key_label"].nunique() == n  # "0: the" and "4: the" stay apart
 
 
+def test_heatmap_data_is_the_pattern_row_by_row_in_token_order(trace):
+    """The canvas heatmap's numbers: rows are queries and columns keys, both in token order, and
+    value k of the flat list is cell (k // n, k % n) of the pattern, with the exact weights too."""
+    frame = va.attention_frame(trace, "blocks.1.attn", 1)
+    data = va.heatmap_data(frame, "Layer 2, head 2", query=4)
+    pattern = trace.pattern("blocks.1.attn")[1].numpy()
+    n = len(trace.tokens)
+    labels = [f"{i}: {t}" for i, t in enumerate(trace.tokens)]
+    assert data["rows"] == labels and data["cols"] == labels and data["row_pos"] == list(range(n))
+    np.testing.assert_allclose(np.array(data["exact"]).reshape(n, n), pattern, rtol=1e-6)
+    np.testing.assert_allclose(np.array(data["values"]).reshape(n, n), pattern * 100, rtol=1e-6)
+    assert data["chosen"] == 4 and data["highlight"] == va.HIGHLIGHT
+    assert data["printed"]  # 36 cells: small enough to print the percentages
+    assert json.loads(json.dumps(data, allow_nan=False)) == data  # plain JSON for the component
+
+
+def test_heatmap_data_of_a_window_keeps_positions_and_leaves_gaps_empty():
+    """A window starts at its own rows; a frame without some cells sends None there (drawn blank),
+    and a query outside the window outlines no row."""
+    import pandas as pd
+
+    frame = pd.DataFrame({"query_pos": [5, 5, 6], "key_pos": [0, 1, 0], "query_label": ["5: a", "5: a", "6: b"],
+                          "key_label": ["0: x", "1: y", "0: x"], "weight": [0.25, 0.75, 1.0]})
+    frame["percent"] = frame["weight"] * 100
+    data = va.heatmap_data(frame, "t", query=2, scale="sqrt")
+    assert data["rows"] == ["5: a", "6: b"] and data["row_pos"] == [5, 6] and data["cols"] == ["0: x", "1: y"]
+    assert data["values"] == [25.0, 75.0, 100.0, None]
+    assert data["chosen"] == -1 and data["scale"] == "sqrt"
+
+
 def test_heatmap_axes_follow_the_tokens_and_the_tooltip_has_exact_numbers(trace):
     frame = va.attention_frame(trace, "blocks.0.attn", 0)
     out = spec(va.attention_heatmap(frame, "t", query=3, selectable=True))

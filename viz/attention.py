@@ -167,6 +167,46 @@ def attention_heatmap(
     return SpecChart(spec, {"cells": frame.assign(chosen=frame["query_pos"] == query)})
 
 
+
+def heatmap_data(
+    frame: pd.DataFrame,
+    title: str,
+    query: int | None = None,
+    key_title: str = "key (the word looked at)",
+    query_title: str = "query (the word looking)",
+    value: str = "percent",
+    value_title: str = "attention %",
+    scale: str = "linear",
+    exact: str | None = "weight",
+) -> dict:
+    """One heatmap as plain numbers for the canvas heatmap (app_pages/heatmap_component.py).
+
+    Why not a Vega chart: on every keystroke Vega re-created all of a 32 x 32 heatmap's marks,
+    which doubled the time from a keystroke to the redrawn page (docs/benchmarks.md). The canvas
+    draws the same picture from one list of numbers: rows are queries and columns keys, both in
+    token order; ``values`` is row-major (None where the frame has no cell); ``exact`` (the
+    weights at full precision) goes in the tooltip; ``chosen`` is the row of ``query``, or -1.
+    """
+    rows = frame.drop_duplicates("query_pos").sort_values("query_pos")
+    cols = frame.drop_duplicates("key_pos").sort_values("key_pos")
+    n_rows, n_cols = len(rows), len(cols)
+
+    def matrix(column: str) -> list:
+        grid = frame.pivot(index="query_pos", columns="key_pos", values=column).reindex(
+            index=rows["query_pos"], columns=cols["key_pos"])
+        return [None if math.isnan(x) else x for x in grid.to_numpy(dtype=float).ravel().tolist()]
+
+    row_pos = rows["query_pos"].astype(int).tolist()
+    return {
+        "title": title, "key_title": key_title, "query_title": query_title, "value_title": value_title,
+        "rows": rows["query_label"].astype(str).tolist(), "cols": cols["key_label"].astype(str).tolist(),
+        "row_pos": row_pos, "values": matrix(value), "exact": matrix(exact) if exact in frame else None,
+        "value_max": 100, "scale": scale, "cell": min(cell_px(n_rows), cell_px(n_cols)),
+        "row_font": label_font(n_rows), "col_font": label_font(n_cols),
+        "printed": n_rows * n_cols <= 150 and n_cols <= 14, "chosen": row_pos.index(query) if query in row_pos else -1,
+        "highlight": HIGHLIGHT,
+    }
+
 @spec_template
 def _heatmap_spec(title: str, key_title: str, query_title: str, value: str, value_title: str, selectable: bool,
                   cell: int, scale: str, printed: bool, row_font: int, col_font: int) -> alt.LayerChart:

@@ -1,5 +1,7 @@
 """The real app in a real browser: pages load, typing redraws them, markup stays text."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -64,21 +66,22 @@ def test_a_copied_link_reopens_the_same_view(page, app_url):
     expect(page.get_by_test_id("stSidebar")).to_contain_text("statquest-translator")
 
 
+def row_labels(page) -> list[str]:
+    return page.locator(".al-heatmap .al-row").all_text_contents()
+
+
 def test_attention_heatmap_draws_the_tokens_and_its_csv_downloads(page, app_url):
-    """The cached chart spec gets this prompt's data: the axes show its words in order, and the
-    CSV (written only when the button is clicked) holds the same weights."""
+    """The canvas heatmap labels its rows with the prompt's words in order and follows typing;
+    the CSV (written only when the button is clicked) holds the same weights."""
     page.goto(f"{app_url}/attention?model=statquest-decoder&prompt=statquest+is+what")
     wait_for_app_idle(page, 60_000)
-    heatmap = page.get_by_test_id("stVegaLiteChart").first
-    # Vega draws after the page is idle (its rendering is asynchronous): wait for the last label
-    expect(heatmap.locator("svg text", has_text="3: <EOS>").first).to_be_attached(timeout=15_000)
-    labels = heatmap.locator("svg text").all_text_contents()
-    assert [t for t in labels if t in ("0: statquest", "1: is", "2: what", "3: <EOS>")][:4] == ["0: statquest", "1: is", "2: what", "3: <EOS>"]
+    expect(page.locator(".al-heatmap .al-row").last).to_have_text("3: <EOS>", timeout=15_000)
+    assert row_labels(page) == ["0: statquest", "1: is", "2: what", "3: <EOS>"]
+    assert page.locator(".al-heatmap .al-col").all_text_contents() == row_labels(page)
     box = prompt_box(page)
     box.press("End")
     box.press_sequentially(" is", delay=40)
-    page.wait_for_function("() => [...document.querySelectorAll('[data-testid=\"stVegaLiteChart\"] svg text')]"
-                           ".some(t => t.textContent === '4: <EOS>')", timeout=15_000)
+    expect(page.locator(".al-heatmap .al-row").last).to_have_text("4: <EOS>", timeout=15_000)
     wait_for_app_idle(page, 60_000)
     with page.expect_download() as download:
         page.get_by_test_id("stDownloadButton").first.get_by_role("button").click()
@@ -86,6 +89,29 @@ def test_attention_heatmap_draws_the_tokens_and_its_csv_downloads(page, app_url)
     assert csv[0].startswith("query_pos,key_pos,query_token,key_token")
     assert len(csv) == 1 + 5 * 5  # one row per cell of "statquest is what is <EOS>"
     assert csv[-1].startswith("4,4,<EOS>,<EOS>")
+    assert not page.errors, page.errors
+
+
+def test_hovering_a_heatmap_cell_gives_its_numbers_and_a_click_picks_its_row(page, app_url):
+    """The tooltip names the cell's query and key words and gives the exact weight; a click on a
+    cell makes its row's word the query of the arithmetic beside."""
+    page.goto(f"{app_url}/attention?model=statquest-decoder&prompt=what+is+statquest")
+    wait_for_app_idle(page, 60_000)
+    cells = page.locator(".al-heatmap canvas.al-cells")
+    box = cells.bounding_box()
+    cell = box["width"] / 4  # 4 tokens: what is statquest <EOS>
+    page.mouse.move(box["x"] + 0.5 * cell, box["y"] + 1.5 * cell)  # row "1: is", column "0: what"
+    tip = page.locator(".al-tip")
+    expect(tip).to_be_visible()
+    text = tip.inner_text()
+    assert "1: is" in text and "0: what" in text and "weight (exact)" in text
+    assert re.search(r"0\.\d{8}", text)  # the weight at full precision
+    page.mouse.click(box["x"] + 0.5 * cell, box["y"] + 1.5 * cell)
+    page.wait_for_function("() => new URLSearchParams(location.search).get('query') === '1: is'", timeout=15_000)
+    wait_for_app_idle(page, 60_000)
+    expect(page.locator(".al-heatmap .al-row.al-chosen")).to_have_text("1: is")
+    assert "Step by step for query word 1: is" in page.get_by_test_id("stMain").inner_text()
+    screenshot(page, "attention-heatmap-click")
     assert not page.errors, page.errors
 
 
@@ -108,20 +134,22 @@ def test_a_click_on_a_grid_panel_shows_that_head_above(page, app_url):
 def test_charts_are_redrawn_in_place_while_a_word_is_unknown(page, app_url):
     """A notice that comes and goes (an unknown word while it is typed) keeps its own slot, so the
     charts after it are updated where they are, not rebuilt: the same chart elements stay."""
-    page.goto(f"{app_url}/attention?model=statquest-decoder&prompt=what+is+statquest")
+    page.goto(f"{app_url}/attention?model=tiny-stories&prompt=mary+and+john")
     wait_for_app_idle(page, 60_000)
-    charts = page.get_by_test_id("stVegaLiteChart")
+    charts = page.get_by_test_id("stVegaLiteChart")  # the grid of every head
     count = charts.count()
     assert count >= 1
     page.evaluate("() => document.querySelectorAll('[data-testid=\"stVegaLiteChart\"]').forEach((c, i) => c.dataset.seen = i)")
+    page.evaluate("() => { document.querySelector('.al-heatmap').dataset.seen = 'heatmap'; }")
     box = prompt_box(page)
     box.press("End")
-    box.press("x")  # "statquestx": not a word this model knows
-    expect(page.get_by_test_id("stAlert")).to_contain_text("statquestx")
+    box.press("x")  # "johnx": not a word this model knows
+    expect(page.get_by_test_id("stAlert")).to_contain_text("johnx")
     wait_for_app_idle(page, 60_000)
     box.press("Backspace")
     expect(page.get_by_test_id("stAlert")).to_have_count(0)
     wait_for_app_idle(page, 60_000)
     seen = page.evaluate("() => [...document.querySelectorAll('[data-testid=\"stVegaLiteChart\"]')].map(c => c.dataset.seen ?? null)")
     assert seen == [str(i) for i in range(count)]
+    assert page.evaluate("() => document.querySelector('.al-heatmap').dataset.seen") == "heatmap"
     assert not page.errors, page.errors

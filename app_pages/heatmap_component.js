@@ -1,0 +1,197 @@
+// The attention heatmap, drawn on a canvas: rows are queries, columns keys, in token order.
+//
+// Why a canvas and not a Vega chart: Vega re-created every mark of the heatmap on each
+// keystroke (a 32 x 32 heatmap took as long as the rest of the page together); a canvas
+// repaints 1,024 cells in about a millisecond. Labels stay DOM text (readable, selectable,
+// findable by tests), and every string from the prompt is set as textContent, never as HTML.
+//
+// data (see viz.attention.heatmap_data): title, key_title, query_title, value_title, rows,
+// cols, row_pos, values (row-major, null = no cell), exact (or null), value_max, scale
+// ("linear" | "sqrt"), cell (px), row_font, col_font, printed, chosen (row or -1), highlight.
+// A click on a cell sends the trigger "pick" with that row's query position.
+
+// Vega's "blues" scheme, so this heatmap matches the app's other charts.
+const BLUES = ["#cfe1f2", "#bed8ec", "#a8cee5", "#8fc1de", "#74b2d7", "#5ba3cf", "#4592c6",
+  "#3181bd", "#206fb2", "#125ca4", "#0a4a90"].map((h) => [1, 3, 5].map((i) => parseInt(h.slice(i, i + 2), 16)));
+const LABEL_LIMIT = 110; // px, as the Vega axes' labelLimit
+
+function colour(t) {
+  const x = Math.min(Math.max(t, 0), 1) * (BLUES.length - 1);
+  const i = Math.min(Math.floor(x), BLUES.length - 2);
+  const f = x - i;
+  const [a, b] = [BLUES[i], BLUES[i + 1]];
+  return `rgb(${a.map((v, k) => Math.round(v + (b[k] - v) * f)).join(",")})`;
+}
+
+function position(d, v) {
+  const t = v / d.value_max;
+  return d.scale === "sqrt" ? Math.sqrt(Math.max(t, 0)) : t;
+}
+
+function el(tag, cls, parent) {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (parent) parent.appendChild(e);
+  return e;
+}
+
+function build(parent) {
+  const root = el("div", "al-heatmap", parent);
+  root.setAttribute("role", "figure");
+  root.dataset.testid = "attentionHeatmap";
+  el("div", "al-title", root);
+  const body = el("div", "al-body", root);
+  el("div", "al-ytitle", body);
+  el("div", "al-rows", body);
+  const plot = el("div", "al-plot", body);
+  el("canvas", "al-cells", plot);
+  el("div", "al-hover", plot).hidden = true;
+  el("div", "al-cols", body);
+  el("div", "al-xtitle", body);
+  const legend = el("div", "al-legend", root);
+  el("span", "al-legend-title", legend);
+  el("span", "al-legend-lo", legend);
+  el("canvas", "al-ramp", legend);
+  el("span", "al-legend-hi", legend);
+  const tip = el("div", "al-tip", root); // position: fixed, so it may leave the chart's box
+  tip.hidden = true;
+
+  const canvas = plot.querySelector(".al-cells");
+  const cellAt = (event) => {
+    const d = root._data;
+    const box = canvas.getBoundingClientRect();
+    const j = Math.floor((event.clientX - box.left) / d.cell);
+    const i = Math.floor((event.clientY - box.top) / d.cell);
+    const ok = i >= 0 && j >= 0 && i < d.rows.length && j < d.cols.length && d.values[i * d.cols.length + j] !== null;
+    return ok ? [i, j] : null;
+  };
+  canvas.addEventListener("mousemove", (event) => {
+    const d = root._data;
+    const hit = cellAt(event);
+    const hover = plot.querySelector(".al-hover");
+    if (!hit) { tip.hidden = true; hover.hidden = true; return; }
+    const [i, j] = hit;
+    const k = i * d.cols.length + j;
+    const lines = [["query", d.rows[i]], ["key", d.cols[j]], [d.value_title, d.values[k].toFixed(3)]];
+    if (d.exact) lines.push(["weight (exact)", d.exact[k].toFixed(8)]);
+    tip.replaceChildren(...lines.map(([name, value]) => {
+      const row = el("div");
+      el("span", "al-tip-name", row).textContent = name;
+      el("span", "al-tip-value", row).textContent = value;
+      return row;
+    }));
+    tip.hidden = false;
+    const x = Math.min(event.clientX + 14, window.innerWidth - tip.offsetWidth - 8);
+    const y = Math.min(event.clientY + 14, window.innerHeight - tip.offsetHeight - 8);
+    tip.style.left = `${x}px`;
+    tip.style.top = `${y}px`;
+    Object.assign(hover.style, { left: `${j * d.cell}px`, top: `${i * d.cell}px`, width: `${d.cell}px`, height: `${d.cell}px` });
+    hover.hidden = false;
+  });
+  canvas.addEventListener("mouseleave", () => {
+    tip.hidden = true;
+    plot.querySelector(".al-hover").hidden = true;
+  });
+  canvas.addEventListener("click", (event) => {
+    const hit = cellAt(event);
+    if (hit && root._setTriggerValue) root._setTriggerValue("pick", root._data.row_pos[hit[0]]);
+  });
+  return root;
+}
+
+function sizeCanvas(canvas, width, height) {
+  const ratio = window.devicePixelRatio || 1;
+  canvas.width = Math.round(width * ratio);
+  canvas.height = Math.round(height * ratio);
+  canvas.style.width = `${width}px`;
+  canvas.style.height = `${height}px`;
+  const ctx = canvas.getContext("2d");
+  ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+  return ctx;
+}
+
+function drawCells(root, d) {
+  const nr = d.rows.length, nc = d.cols.length, c = d.cell;
+  const ctx = sizeCanvas(root.querySelector(".al-cells"), nc * c, nr * c);
+  const gap = c >= 18 ? 0.5 : 0; // white hairlines between big cells, as the Vega version
+  ctx.clearRect(0, 0, nc * c, nr * c);
+  for (let i = 0; i < nr; i++) {
+    for (let j = 0; j < nc; j++) {
+      const v = d.values[i * nc + j];
+      if (v === null) continue;
+      ctx.fillStyle = colour(position(d, v));
+      ctx.fillRect(j * c + gap, i * c + gap, c - 2 * gap, c - 2 * gap);
+    }
+  }
+  if (d.printed) {
+    ctx.font = "11px sans-serif";
+    ctx.textAlign = "center";
+    ctx.textBaseline = "middle";
+    for (let i = 0; i < nr; i++) {
+      for (let j = 0; j < nc; j++) {
+        const v = d.values[i * nc + j];
+        if (v === null) continue;
+        ctx.fillStyle = v > 55 ? "white" : "black";
+        ctx.fillText(v.toFixed(0), j * c + c / 2, i * c + c / 2);
+      }
+    }
+  }
+  if (d.chosen >= 0) {
+    ctx.strokeStyle = d.highlight;
+    ctx.lineWidth = 2.5;
+    ctx.strokeRect(1.25, d.chosen * c + 1.25, nc * c - 2.5, c - 2.5);
+  }
+}
+
+function drawLabels(root, d) {
+  const c = d.cell;
+  const rows = root.querySelector(".al-rows");
+  rows.style.fontSize = `${d.row_font}px`;
+  rows.replaceChildren(...d.rows.map((text, i) => {
+    const label = el("div", i === d.chosen ? "al-row al-chosen" : "al-row");
+    label.textContent = text;
+    label.title = text;
+    label.style.height = label.style.lineHeight = `${c}px`;
+    return label;
+  }));
+  const cols = root.querySelector(".al-cols");
+  cols.style.fontSize = `${d.col_font}px`;
+  cols.style.width = `${d.cols.length * c}px`;
+  const measure = root.querySelector(".al-ramp").getContext("2d");
+  measure.font = `${d.col_font}px sans-serif`;
+  const longest = Math.min(LABEL_LIMIT, Math.max(0, ...d.cols.map((t) => measure.measureText(t).width)));
+  cols.style.height = `${Math.ceil(longest * Math.SQRT1_2 + d.col_font + 6)}px`;
+  cols.replaceChildren(...d.cols.map((text, j) => {
+    const label = el("div", "al-col");
+    label.textContent = text;
+    label.title = text;
+    label.style.right = `${(d.cols.length - j - 0.5) * c}px`;
+    return label;
+  }));
+}
+
+function drawLegend(root, d) {
+  const width = 120, height = 10;
+  const ctx = sizeCanvas(root.querySelector(".al-ramp"), width, height);
+  for (let x = 0; x < width; x++) {
+    ctx.fillStyle = colour(position(d, (x / (width - 1)) * d.value_max));
+    ctx.fillRect(x, 0, 1, height);
+  }
+  root.querySelector(".al-legend-title").textContent = d.value_title;
+  root.querySelector(".al-legend-lo").textContent = "0";
+  root.querySelector(".al-legend-hi").textContent = String(d.value_max);
+}
+
+export default function (component) {
+  const { data, parentElement, setTriggerValue } = component;
+  const root = parentElement.querySelector(".al-heatmap") || build(parentElement);
+  root._data = data;
+  root._setTriggerValue = setTriggerValue;
+  root.querySelector(".al-title").textContent = data.title;
+  root.querySelector(".al-ytitle").textContent = data.query_title;
+  root.querySelector(".al-xtitle").textContent = data.key_title;
+  root.setAttribute("aria-label", `${data.title}: ${data.rows.length} query words (rows) by ${data.cols.length} key words (columns)`);
+  drawCells(root, data);
+  drawLabels(root, data);
+  drawLegend(root, data);
+}
