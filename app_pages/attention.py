@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app_pages import heatmap_component, shared
+from app_pages import attention_components, shared
 from app_pages.view_state import pick_head, pick_module, pick_query
 from model.trace import RunOptions
 from viz import attention as va
@@ -27,21 +27,16 @@ shared.explain(
 ctx = shared.page_context()
 
 
-def _picked(key: str) -> list[dict]:
-    state = st.session_state.get(key)
-    return list(state.selection.get("pick", [])) if state is not None else []
-
-
 def on_click_cell() -> None:
     """A click on a heatmap cell chooses its row as the query word."""
-    if (position := heatmap_component.picked("att-heatmap")) is not None:
-        st.session_state["query"] = position
+    if (position := attention_components.picked("att-heatmap")) is not None:
+        st.session_state["query"] = int(position)
 
 
 def on_click_panel() -> None:
     """A click on a small multiple shows that layer and head above."""
-    if picked := _picked("att-grid"):
-        st.session_state["layer"], st.session_state["head"] = picked[0]["module"], int(picked[0]["head"])
+    if picked := attention_components.picked("att-grid"):
+        st.session_state["layer"], st.session_state["head"] = picked["module"], int(picked["head"])
 
 
 def follow_query(module: str, query: int, n_q: int, n_k: int) -> None:
@@ -87,7 +82,7 @@ def heatmap_column(trace, module: str, head: int, query: int, title: str) -> Non
     query_title = "output word (query)" if kind == "cross" else "query (the word looking)"
     data = va.heatmap_data(frame, title, query=query, key_title=key_title, query_title=query_title,
                            scale="linear" if window is None else "sqrt")
-    heatmap_component.heatmap(data, "att-heatmap", on_pick=on_click_cell)
+    attention_components.heatmap(data, "att-heatmap", on_pick=on_click_cell)
     shared.csv_button(frame, f"attention-{module}-head{head + 1}", "att-heatmap")
     if window is None:
         n_q, n_k = trace.pattern(module).shape[1:]
@@ -168,8 +163,8 @@ def grid_section(trace, module: str, head: int) -> None:
     st.caption("One small heatmap per attention head: rows are the query words top to bottom, columns the key words left "
                "to right, darker blue is more attention. Click one to show it above, with the exact numbers."
                + (" Long prompts are drawn in blocks: each pixel is the strongest attention in its block." if pooled else ""))
-    shared.chart_with_csv(va.attention_grid(images), lambda: va.grid_frame(trace), "attention-all-heads", "att-grid",
-                          on_click=on_click_panel)
+    attention_components.head_grid(va.grid_data(images), "att-grid", on_pick=on_click_panel)
+    shared.csv_button(lambda: va.grid_frame(trace), "attention-all-heads", "att-grid")
 
 
 @st.fragment

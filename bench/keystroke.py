@@ -50,7 +50,7 @@ def _server_peak_rss_mb(port: int) -> float | None:
 def chart_shows(position: int) -> str:
     """JavaScript: true once a drawn chart has an axis label for ``position`` ("N: word"; the
     benchmark's model reads an unknown letter as <unk>): the attention heatmap's row labels
-    (app_pages/heatmap_component.js draws them as DOM text after painting the cells), or a Vega
+    (app_pages/components/heatmap.js draws them as DOM text after painting the cells), or a Vega
     chart's SVG axis labels."""
     return ("() => [...document.querySelectorAll('.al-heatmap .al-row, [data-testid=\"stVegaLiteChart\"] svg text')]"
             f".some(t => t.textContent.startsWith('{position}: '))")

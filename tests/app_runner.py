@@ -40,8 +40,8 @@ def chart_data(element, index: int = 0):
     return convert_arrow_bytes_to_pandas_df(element.proto.datasets[index].data.data)
 
 
-def heatmap_component_data(at: AppTest, index: int = 0) -> dict:
-    """The numbers the canvas heatmap (app_pages/heatmap_component.py) was given."""
+def component_data(at: AppTest, index: int = 0) -> dict:
+    """The data a component of the page (app_pages/attention_components.py) was given."""
     import json
 
     return json.loads(at.get("bidi_component")[index].proto.json)

@@ -6,7 +6,7 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.app_runner import chart_data, custom_model, heatmap_component_data, open_app
+from tests.app_runner import component_data, custom_model, open_app
 
 from tests.model_factory import random_bundle
 
@@ -43,7 +43,7 @@ def test_heatmap_and_arithmetic_for_the_lesson_models(model, modules, words):
         {"blocks.0.attn": "Masked self-attention, layer 1", "encoder.blocks.0.attn": "Encoder self-attention, layer 1",
          "decoder.blocks.0.attn": "Decoder masked self-attention, layer 1",
          "decoder.blocks.0.cross_attn": "Encoder-decoder attention, layer 1"}[m] for m in modules]
-    heatmap = heatmap_component_data(at)
+    heatmap = component_data(at)
     assert heatmap["rows"] == words  # rows in token order
     n = len(words)
     for row in range(n):  # each query's percentages sum to 100, as the table's softmax column
@@ -55,9 +55,10 @@ def test_heatmap_and_arithmetic_for_the_lesson_models(model, modules, words):
     assert f"Step by step for query word {len(words) - 1}" in shown(at)  # the last word by default
     assert "hook_resid_mid" in shown(at)
     if model == "statquest-translator":  # three attention cells: every one in the grid of small multiples
-        grid = at.get("vega_lite_chart")[-1]
-        assert charts(at)[-1]["layer"][0]["mark"]["type"] == "image"
-        assert sorted(chart_data(grid)["module"]) == sorted(modules)
+        grid = component_data(at, -1)
+        assert sorted(p["module"] for p in grid["panels"]) == sorted(modules)
+        assert all(p["image"].startswith("data:image/png;base64,") for p in grid["panels"])
+        assert [p["selected"] for p in grid["panels"]].count(True) == 1
 
 
 def test_the_page_follows_the_prompt():
@@ -94,7 +95,7 @@ def test_long_prompt_is_windowed_with_an_overview(tmp_path, monkeypatch):
     assert at.selectbox(key="head").value == 2
     assert at.select_slider(key="qstart").value == 50  # the window from the URL
     specs = charts(at)
-    heatmap = heatmap_component_data(at)
+    heatmap = component_data(at)
     rows = heatmap["rows"]
     assert len(rows) == 40 and rows[0] == "50: the"
     assert heatmap["scale"] == "sqrt"  # small percentages of a long prompt spread over more colours

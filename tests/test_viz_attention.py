@@ -200,13 +200,14 @@ def test_long_prompts_are_windowed_overviewed_and_pooled():
     assert images.loc[images["selected"], ["module", "head"]].values.tolist() == [["blocks.1.attn", 2]]
     pixels = png_pixels(images["image"][0])
     assert pixels.shape == (60, 60, 3)
-    out = spec(va.attention_grid(images))
-    assert out["params"][0]["select"]["fields"] == ["module", "head"]  # a click picks a panel
-    assert out["layer"][0]["mark"]["type"] == "image" and out["layer"][0]["mark"]["smooth"] is False
-    assert out["layer"][1]["mark"]["stroke"] == va.HIGHLIGHT  # the panel shown above is outlined
-    # one row per module (in model order), one column per head (head 10 after head 9): band axes, no facets
-    assert out["layer"][0]["encoding"]["y"]["field"] == "module_title" and out["layer"][0]["encoding"]["y"]["sort"]["field"] == "module_index"
-    assert out["layer"][0]["encoding"]["x"]["field"] == "head_title" and out["layer"][0]["encoding"]["x"]["sort"]["field"] == "head"
+    data = va.grid_data(images)
+    # one row per module (in model order), one column per head, one panel per head with its picture
+    assert data["rows"] == [va.module_title("blocks.0.attn"), va.module_title("blocks.1.attn")]
+    assert data["cols"] == ["head 1", "head 2", "head 3", "head 4"]
+    assert sorted((p["row"], p["col"]) for p in data["panels"]) == [(r, c) for r in range(2) for c in range(4)]
+    assert [(p["module"], p["head"]) for p in data["panels"] if p["selected"]] == [("blocks.1.attn", 2)]
+    assert all(p["image"] == img for p, img in zip(data["panels"], images["image"]))
+    assert data["highlight"] == va.HIGHLIGHT
 
 
 def png_pixels(data_uri: str) -> np.ndarray:

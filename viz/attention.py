@@ -179,7 +179,7 @@ def heatmap_data(
     scale: str = "linear",
     exact: str | None = "weight",
 ) -> dict:
-    """One heatmap as plain numbers for the canvas heatmap (app_pages/heatmap_component.py).
+    """One heatmap as plain numbers for the canvas heatmap (app_pages/attention_components.py).
 
     Why not a Vega chart: on every keystroke Vega re-created all of a 32 x 32 heatmap's marks,
     which doubled the time from a keystroke to the redrawn page (docs/benchmarks.md). The canvas
@@ -367,38 +367,16 @@ def grid_images(trace: Trace, selected: tuple[str, int] | None = None, max_side:
     return pd.DataFrame(rows)
 
 
-GRID_GAP = 8  # px between panels
-
-
-def attention_grid(images: pd.DataFrame, panel_px: int = 120) -> SpecChart:
-    """Small multiples, one row per attention module and one column per head (see grid_images).
-
-    A click on a panel selects it (selection "pick", fields module and head); the selected
-    panel (column "selected") is outlined.
-    """
-    return SpecChart(_grid_spec(panel_px), {"panels": images})
-
-
-@spec_template
-def _grid_spec(panel_px: int) -> alt.LayerChart:
-    """One plain layer chart whose band axes place the panels and title the rows and columns:
-    a faceted chart gave every panel its own group, scales and header, which cost the browser
-    more than the images themselves."""
-    pick = alt.selection_point(name="pick", fields=["module", "head"], on="click", clear=False, empty=False)
-    band = alt.Scale(paddingInner=GRID_GAP / (panel_px + GRID_GAP), paddingOuter=0)
-    x = alt.X("head_title:N", sort=alt.EncodingSortField("head", op="min"), scale=band, title=None,
-              axis=alt.Axis(orient="top", ticks=False, domain=False, labelAngle=0, labelFontSize=12))
-    y = alt.Y("module_title:N", sort=alt.EncodingSortField("module_index", op="min"), scale=band, title=None,
-              axis=alt.Axis(ticks=False, domain=False, labelFontSize=12, labelLimit=320))
-    base = alt.Chart(alt.NamedData(name="panels")).encode(x=x, y=y)
-    image = base.mark_image(width=panel_px, height=panel_px, align="center", baseline="middle", smooth=False,
-                            aspect=True, cursor="pointer").encode(
-        url="image:N",
-        tooltip=[alt.Tooltip("module_title:N", title="attention"), alt.Tooltip("head_title:N", title="head")],
-    ).add_params(pick)
-    outline = base.transform_filter(alt.datum.selected).mark_rect(fill=None, stroke=HIGHLIGHT, strokeWidth=3)
-    step = alt.Step(panel_px + GRID_GAP)
-    return alt.layer(image, outline).properties(width=step, height=step).configure_view(stroke=None)
+def grid_data(images: pd.DataFrame, panel_px: int = 120) -> dict:
+    """The grid of every head (see grid_images) as plain data for its component
+    (app_pages/attention_components.py): one row per attention module, one column per head."""
+    rows = images.drop_duplicates("module_index").sort_values("module_index")["module_title"].tolist()
+    n_cols = int(images["head"].max()) + 1 if len(images) else 0
+    panels = [{"row": int(p.module_index), "col": int(p.head), "module": p.module, "head": int(p.head),
+               "title": f"{p.module_title}, {p.head_title}", "image": p.image, "selected": bool(p.selected)}
+              for p in images.itertuples()]
+    return {"rows": rows, "cols": [f"head {h + 1}" for h in range(n_cols)], "panels": panels,
+            "panel_px": panel_px, "highlight": HIGHLIGHT}
 
 
 # --- one query's arithmetic ------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 Why: the grid of every layer and head is an overview with thousands of cells; drawn as Vega
 marks it cost the browser a quarter of a second on every keystroke. As one image per head it
-is 16 marks, drawn at once, and still clickable and labelled (viz.attention.attention_grid).
+is 16 pictures, drawn at once, and still clickable and labelled (viz.attention.grid_data).
 """
 
 from __future__ import annotations

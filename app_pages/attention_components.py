@@ -1,0 +1,56 @@
+"""The attention page's heatmap and grid of heads as small components (st.components.v2).
+
+Why not Vega charts: Vega re-created every mark of these charts on each keystroke. A bare app
+holding only a prompt box and the heatmap took 190-230 ms from a keystroke to the redrawn
+heatmap with Vega, and 108 ms with a canvas, against 81-91 ms for the prompt box alone; on the
+attention page the grid of heads cost another 20 ms a keystroke (docs/benchmarks.md). The
+pictures are the same: viz.attention gives the numbers (heatmap_data, grid_data), the scripts
+in components/ draw them, and a click reports what was clicked. Text from the prompt is only
+ever set as DOM text, never as HTML.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from pathlib import Path
+
+import streamlit as st
+
+_ASSETS = Path(__file__).parent / "components"
+
+
+@functools.cache
+def _component(name: str):
+    """Registered on first use, inside a script run (at import there is no runtime to hold it)."""
+    return st.components.v2.component(
+        f"attention_lab_{name}",
+        js=(_ASSETS / f"{name}.js").read_text(encoding="utf-8"),
+        css=(_ASSETS / f"{name}.css").read_text(encoding="utf-8"),
+        isolate_styles=False,  # text inherits the app's font and theme colours
+    )
+
+
+def _mount(name: str, data: dict, key: str, on_pick: Callable[[], None] | None):
+    result = _component(name)(data=data, key=key, width="content", on_pick_change=on_pick or (lambda: None))
+    return getattr(result, "pick", None)
+
+
+def heatmap(data: dict, key: str, on_pick: Callable[[], None] | None = None) -> int | None:
+    """One attention heatmap (``data`` from viz.attention.heatmap_data): cells on a canvas, token
+    labels in order, the chosen row outlined, exact numbers on hover. Returns the query position of
+    a cell clicked in this run, if any. ``on_pick`` runs before the rerun a click causes, so it may
+    set other widgets' values; it reads the position with ``picked(key)``."""
+    return _mount("heatmap", data, key, on_pick)
+
+
+def head_grid(data: dict, key: str, on_pick: Callable[[], None] | None = None) -> dict | None:
+    """Every head's pattern as a small picture (``data`` from viz.attention.grid_data). A click
+    on one reports {"module", "head"} (read it in ``on_pick`` with ``picked(key)``)."""
+    return _mount("head_grid", data, key, on_pick)
+
+
+def picked(key: str):
+    """What was just clicked in the component drawn with ``key`` (inside its ``on_pick``)."""
+    state = st.session_state.get(key)
+    return state.get("pick") if isinstance(state, dict) else getattr(state, "pick", None)

@@ -1,0 +1,69 @@
+// Every attention head as a small image: one row per attention module, one column per head.
+//
+// Why not a Vega chart: on every keystroke Vega rebuilt the grid's image marks and axes; here
+// each <img> only gets its new picture. The images are PNGs made by viz.attention.grid_images
+// (one pixel per cell, scaled up unblurred); titles are set as textContent.
+//
+// data (see viz.attention.grid_data): rows (module titles, top to bottom), cols (head titles),
+// panels [{row, col, module, head, title, image, selected}], panel_px, highlight.
+// A click on a panel sends the trigger "pick" with {module, head}.
+
+function el(tag, cls, parent) {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (parent) parent.appendChild(e);
+  return e;
+}
+
+export default function (component) {
+  const { data, parentElement, setTriggerValue } = component;
+  let root = parentElement.querySelector(".al-grid");
+  if (!root) {
+    root = el("div", "al-grid", parentElement);
+    root.setAttribute("role", "group");
+    root.addEventListener("click", (event) => {
+      const panel = event.target.closest(".al-panel");
+      if (panel && root._setTriggerValue) {
+        root._setTriggerValue("pick", { module: panel.dataset.module, head: Number(panel.dataset.head) });
+      }
+    });
+  }
+  root._setTriggerValue = setTriggerValue;
+  root.setAttribute("aria-label", `Attention patterns of every head: ${data.rows.length} x ${data.cols.length}`);
+  const px = `${data.panel_px}px`;
+  root.style.gridTemplateColumns = `auto repeat(${data.cols.length}, ${px})`;
+  root.style.setProperty("--al-highlight", data.highlight);
+
+  // Reuse the elements of the last draw when the shape is the same: only pictures change.
+  const shape = `${data.rows.join("|")}#${data.cols.join("|")}#${data.panel_px}`;
+  if (root._shape !== shape) {
+    root._shape = shape;
+    root.replaceChildren(el("div", "al-corner"));
+    data.cols.forEach((text) => { el("div", "al-colhead", root).textContent = text; });
+    root._panels = new Map();
+    data.rows.forEach((text, r) => {
+      el("div", "al-rowhead", root).textContent = text;
+      data.cols.forEach((_, c) => {
+        const panel = el("button", "al-panel al-empty", root);
+        panel.type = "button";
+        panel.style.height = px;
+        el("img", null, panel).alt = "";
+        root._panels.set(`${r},${c}`, panel);
+      });
+    });
+  }
+  root._panels.forEach((panel) => panel.classList.add("al-empty"));
+  for (const p of data.panels) {
+    const panel = root._panels.get(`${p.row},${p.col}`);
+    if (!panel) continue;
+    panel.classList.remove("al-empty");
+    panel.classList.toggle("al-selected", p.selected);
+    panel.dataset.module = p.module;
+    panel.dataset.head = String(p.head);
+    panel.title = p.title;
+    panel.setAttribute("aria-label", p.title);
+    panel.setAttribute("aria-pressed", String(p.selected));
+    const img = panel.firstChild;
+    if (img.getAttribute("src") !== p.image) img.src = p.image;
+  }
+}
