@@ -111,25 +111,24 @@ def arithmetic_column(trace, module: str, head: int, query: int) -> None:
                    "encoder's output, one per input word. Each row is the output word just written, looking for the "
                    "input word it needs to write the next one: that is where word order changes show.")
     table = va.arithmetic_table(trace, module, head, query)
-    st.dataframe(
-        va.arithmetic_display(table, d_head), hide_index=True,
-        column_config={
-            "key word": st.column_config.TextColumn(pinned=True),
-            "key vector": st.column_config.TextColumn(help="this word's key (hook_k)"),
-            "q·k": st.column_config.NumberColumn(format="%.3f", help="the query times this key: the similarity (hook_dots)"),
-            f"÷ √{d_head}": st.column_config.NumberColumn(format="%.3f", help=f"divided by √d_head = √{d_head} (hook_scaled)"),
-            "+ mask": st.column_config.TextColumn(help="0 = may look; -∞ = a later word, hidden by the causal mask (hook_mask)"),
-            "softmax %": st.column_config.ProgressColumn(format="%.1f%%", min_value=0, max_value=100, width=95,
-                                                         help="softmax of (÷√d + mask): the attention percentages (hook_pattern)"),
-            "value vector": st.column_config.TextColumn(help="this word's value (hook_v)"),
-            "% × value": st.column_config.TextColumn(help="softmax % times the value"),
+    attention_components.table(
+        va.arithmetic_display(table, d_head), "att-arithmetic", caption=f"The attention arithmetic for query word {query}",
+        columns={
+            "key vector": {"help": "this word's key (hook_k)"},
+            "q·k": {"digits": 3, "help": "the query times this key: the similarity (hook_dots)"},
+            f"÷ √{d_head}": {"digits": 3, "help": f"divided by √d_head = √{d_head} (hook_scaled)"},
+            "+ mask": {"help": "0 = may look; -∞ = a later word, hidden by the causal mask (hook_mask)"},
+            "softmax %": {"kind": "bar", "digits": 1, "max": 100, "suffix": "%",
+                          "help": "softmax of (÷√d + mask): the attention percentages (hook_pattern)"},
+            "value vector": {"help": "this word's value (hook_v)"},
+            "% × value": {"help": "softmax % times the value"},
         },
     )
     z = trace[f"{module}.hook_z"][query, head]
     residual = va.vectors_display(va.residual_frame(trace, module, query, norm))
     st.markdown(f"**Sum of the % × value column** = `{va.fmt_vector(z)}`: this head's new numbers for the word (hook_z).\n\n"
                 "**Residual connection**: the attention output is added back to the word's own numbers.")
-    st.dataframe(residual, hide_index=True)
+    attention_components.table(residual, "att-residual", caption="The residual connection for this word")
     notes = []
     if ctx.bundle.config.n_heads > 1 or ctx.bundle.config.attn_out_proj:
         notes.append("The attention output joins every head's new numbers (side by side) and mixes them with W_O.")

@@ -1,20 +1,23 @@
-"""The attention page's heatmap and grid of heads as small components (st.components.v2).
+"""The attention page's heatmap, grid of heads and arithmetic tables as small components
+(st.components.v2).
 
-Why not Vega charts: Vega re-created every mark of these charts on each keystroke. A bare app
-holding only a prompt box and the heatmap took 190-230 ms from a keystroke to the redrawn
-heatmap with Vega, and 108 ms with a canvas, against 81-91 ms for the prompt box alone; on the
-attention page the grid of heads cost another 20 ms a keystroke (docs/benchmarks.md). The
-pictures are the same: viz.attention gives the numbers (heatmap_data, grid_data), the scripts
-in components/ draw them, and a click reports what was clicked. Text from the prompt is only
-ever set as DOM text, never as HTML.
+Why not Vega charts and st.dataframe: on each keystroke Vega re-created every mark of these
+charts and the data grid rebuilt its table. A bare app holding only a prompt box and the heatmap
+took 190-230 ms from a keystroke to the redrawn heatmap with Vega, and 108 ms with a canvas,
+against 81-91 ms for the prompt box alone; on the attention page the two data grids cost another
+24 ms a keystroke (docs/benchmarks.md). What is shown is the same: viz.attention gives the
+numbers, the scripts in components/ draw them, and a click reports what was clicked. Text from
+the prompt is only ever set as DOM text, never as HTML.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
 _ASSETS = Path(__file__).parent / "components"
@@ -54,3 +57,30 @@ def picked(key: str):
     """What was just clicked in the component drawn with ``key`` (inside its ``on_pick``)."""
     state = st.session_state.get(key)
     return state.get("pick") if isinstance(state, dict) else getattr(state, "pick", None)
+
+
+def _json_cell(value):
+    """Numbers as they are (NaN and infinities as blanks: JSON has none), the rest as text."""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, (int, float)) or hasattr(value, "dtype"):
+        value = float(value)
+        return value if math.isfinite(value) else None
+    return None if value is None else str(value)
+
+
+def table(frame: pd.DataFrame, key: str, columns: Mapping[str, Mapping] | None = None, pinned: int = 1,
+          caption: str = "") -> None:
+    """A plain table, one row per row of ``frame``. ``columns`` gives each column's look by name:
+    kind "text" (default for text), "number" (``digits`` decimals, default for numbers) or "bar"
+    (a bar up to ``max`` and the number with ``suffix``), and ``help`` for its header's tooltip.
+    The first ``pinned`` columns stay in view when the table scrolls sideways."""
+    columns = columns or {}
+    spec = []
+    for name in frame.columns:
+        look = dict(columns.get(name, {}))
+        look.setdefault("kind", "number" if pd.api.types.is_numeric_dtype(frame[name]) else "text")
+        spec.append({"name": str(name), **look})
+    rows = [[_json_cell(v) for v in row] for row in frame.itertuples(index=False, name=None)]
+    _component("table")(data={"columns": spec, "rows": rows, "pinned": pinned, "caption": caption}, key=key,
+                        width="stretch")

@@ -3,6 +3,7 @@ following the prompt, restored from the URL, and windowed for long prompts."""
 
 import json
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -22,13 +23,23 @@ def charts(at: AppTest) -> list[dict]:
     return [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
 
 
-def arithmetic(at: AppTest):
-    return next(d.value for d in at.dataframe if "softmax %" in d.value.columns)
+def tables(at: AppTest) -> list[pd.DataFrame]:
+    """The page's tables drawn by its table component, as DataFrames."""
+    out = []
+    for element in at.get("bidi_component"):
+        data = json.loads(element.proto.json)
+        if "columns" in data and "rows" in data:
+            out.append(pd.DataFrame(data["rows"], columns=[c["name"] for c in data["columns"]]))
+    return out
+
+
+def arithmetic(at: AppTest) -> pd.DataFrame:
+    return next(t for t in tables(at) if "softmax %" in t.columns)
 
 
 def shown(at: AppTest) -> str:
     parts = [str(e.value) for kind in ("markdown", "caption") for e in getattr(at, kind)]
-    parts += [d.value.to_csv() for d in at.dataframe]
+    parts += [t.to_csv() for t in tables(at)]
     return "\n".join(parts)
 
 

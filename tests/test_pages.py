@@ -1,5 +1,6 @@
 """Every page under Streamlit's AppTest, for every bundled model: runs, follows the prompt, restores from the URL."""
 
+import json
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -24,6 +25,7 @@ def shown(at: AppTest) -> str:
     parts += [e.value.to_csv() for e in at.dataframe]
     parts += [e.proto.spec + "".join(d.name for d in e.proto.datasets) for e in at.get("vega_lite_chart")]
     parts += [e.proto.spec for e in at.get("graphviz_chart")]
+    parts += [e.proto.json for e in at.get("bidi_component")]  # the attention page's own components
     return "\n".join(parts)
 
 
@@ -60,8 +62,9 @@ def test_attention_arithmetic_follows_the_chosen_query():
     at = open_page("attention", model="statquest-decoder")
     at.selectbox(key="query").select(0).run()
     assert "query word 0" in shown(at)
-    table = at.dataframe[0].value
-    assert table["softmax %"].tolist()[0] == pytest.approx(100.0)  # the first word can only look at itself
+    table = json.loads(at.get("bidi_component")[1].proto.json)  # the heatmap, then the arithmetic table
+    softmax = [c["name"] for c in table["columns"]].index("softmax %")
+    assert table["rows"][0][softmax] == pytest.approx(100.0)  # the first word can only look at itself
 
 
 def test_causal_mask_toggle_shows_the_unmasked_pattern():

@@ -1,0 +1,72 @@
+// A plain HTML table for the attention page's arithmetic: one row per key word, one column per
+// step of the lesson.
+//
+// Why not st.dataframe: its data grid cost the browser about 24 ms on every keystroke, a
+// seventh of the whole page; a table of a few dozen rows needs none of its scrolling machinery.
+// Every cell is set as textContent, never as HTML (the key words come from the prompt).
+//
+// data (see app_pages/attention_components.table): columns [{name, help, kind: "text" |
+// "number" | "bar", digits, max, suffix}], rows [[cell, ...], ...] (numbers raw, null = blank),
+// pinned (how many columns stay in view when the table scrolls sideways), caption.
+
+function el(tag, cls, parent) {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (parent) parent.appendChild(e);
+  return e;
+}
+
+function cell(td, column, value) {
+  if (value === null || value === undefined) { td.textContent = ""; return; }
+  if (column.kind === "number") {
+    td.textContent = Number(value).toFixed(column.digits ?? 3);
+  } else if (column.kind === "bar") {
+    const text = `${Number(value).toFixed(column.digits ?? 1)}${column.suffix ?? ""}`;
+    let bar = td.firstChild;
+    if (!bar || bar.className !== "al-bar") {
+      td.replaceChildren();
+      bar = el("span", "al-bar", td);
+      el("span", "al-bar-fill", bar);
+      el("span", "al-bar-text", td);
+    }
+    bar.firstChild.style.width = `${Math.max(0, Math.min(100, (100 * value) / (column.max || 100)))}%`;
+    td.lastChild.textContent = text;
+  } else {
+    td.textContent = String(value);
+  }
+}
+
+export default function (component) {
+  const { data, parentElement } = component;
+  let root = parentElement.querySelector(".al-table-wrap");
+  if (!root) {
+    root = el("div", "al-table-wrap", parentElement);
+    el("table", "al-table", root);
+  }
+  const table = root.firstChild;
+  const shape = data.columns.map((c) => `${c.name}:${c.kind}`).join("|");
+  if (table.dataset.shape !== shape) {
+    table.dataset.shape = shape;
+    table.replaceChildren();
+    const head = el("tr", null, el("thead", null, table));
+    data.columns.forEach((c, i) => {
+      const th = el("th", c.kind === "text" ? "" : "al-num", head);
+      th.textContent = c.name;
+      if (c.help) { th.title = c.help; th.classList.add("al-help"); }
+      if (i < data.pinned) th.classList.add("al-pinned");
+    });
+    el("tbody", null, table);
+  }
+  table.setAttribute("aria-label", data.caption || "");
+  const body = table.tBodies[0];
+  while (body.rows.length > data.rows.length) body.deleteRow(-1);
+  data.rows.forEach((values, r) => {
+    const tr = body.rows[r] || body.insertRow();
+    values.forEach((value, i) => {
+      const td = tr.cells[i] || tr.insertCell();
+      const column = data.columns[i];
+      td.className = `${column.kind === "text" ? "" : "al-num"}${i < data.pinned ? " al-pinned" : ""}`;
+      cell(td, column, value);
+    });
+  });
+}
