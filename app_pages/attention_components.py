@@ -5,7 +5,8 @@ Why not Vega charts and st.dataframe: on each keystroke Vega re-created every ma
 charts and the data grid rebuilt its table. A bare app holding only a prompt box and the heatmap
 took 190-230 ms from a keystroke to the redrawn heatmap with Vega, and 108 ms with a canvas,
 against 81-91 ms for the prompt box alone; on the attention page the two data grids cost another
-24 ms a keystroke (docs/benchmarks.md). What is shown is the same: viz.attention gives the
+24 ms a keystroke (docs/benchmarks.md, "Fourth session"). A canvas has no Vega menu: the
+browser's own "Save image as" still saves the heatmap, and every matrix keeps its CSV button. What is shown is the same: viz.attention gives the
 numbers, the scripts in components/ draw them, and a click reports what was clicked. Text from
 the prompt is only ever set as DOM text, never as HTML.
 """
@@ -14,9 +15,11 @@ from __future__ import annotations
 
 import functools
 import math
+import numbers
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -25,7 +28,8 @@ _ASSETS = Path(__file__).parent / "components"
 
 @functools.cache
 def _component(name: str):
-    """Registered on first use, inside a script run (at import there is no runtime to hold it)."""
+    """Registered once per process, on first use (Streamlit copies it into each runtime it mounts
+    in); the scripts are read then, so an edited script needs a server restart."""
     return st.components.v2.component(
         f"attention_lab_{name}",
         js=(_ASSETS / f"{name}.js").read_text(encoding="utf-8"),
@@ -61,12 +65,12 @@ def picked(key: str):
 
 def _json_cell(value):
     """Numbers as they are (NaN and infinities as blanks: JSON has none), the rest as text."""
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, (int, float)) or hasattr(value, "dtype"):
+    if isinstance(value, (bool, np.bool_)):
+        return str(bool(value))
+    if isinstance(value, numbers.Real):
         value = float(value)
         return value if math.isfinite(value) else None
-    return None if value is None else str(value)
+    return None if value is None or value is pd.NA else str(value)
 
 
 def table(frame: pd.DataFrame, key: str, columns: Mapping[str, Mapping] | None = None, pinned: int = 1,

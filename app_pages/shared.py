@@ -199,15 +199,10 @@ def csv_button(frame: pd.DataFrame | Callable[[], pd.DataFrame], file_name: str,
 
 
 def chart_with_csv(chart: alt.TopLevelMixin | SpecChart, frame: pd.DataFrame | Callable[[], pd.DataFrame], file_name: str, key: str,
-                   stretch: bool = False, on_click=None) -> None:
-    """Every chart keeps Vega's PNG/SVG export (its ... menu); every matrix gets a CSV button.
-
-    ``on_click``: a callback for a click on a mark; the chart's selection "pick" is then read
-    from ``st.session_state[key]``.
-    """
+                   stretch: bool = False) -> None:
+    """Every Vega chart keeps its PNG/SVG export (its ... menu); every matrix gets a CSV button."""
     width = "stretch" if stretch else "content"
-    selection = {"key": key, "on_select": on_click, "selection_mode": "pick"} if on_click else {}
     if not isinstance(chart, SpecChart):  # built with Altair on this rerun: convert it without validation
         chart = from_altair(chart)
-    st.vega_lite_chart(spec=chart.streamlit_spec(), width=width, **selection)
+    st.vega_lite_chart(spec=chart.streamlit_spec(), width=width)
     csv_button(frame, file_name, key)

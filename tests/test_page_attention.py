@@ -116,3 +116,17 @@ def test_long_prompt_is_windowed_with_an_overview(tmp_path, monkeypatch):
     at.selectbox(key="query").select(10).run()  # a word outside the window: the window moves to it
     assert not at.exception
     assert at.select_slider(key="qstart").value <= 10 < at.select_slider(key="qstart").value + 40
+
+
+def test_table_cells_are_plain_json():
+    """The table component gets numbers as numbers, blanks for what JSON cannot hold, and text as
+    text (numpy scalars included)."""
+    import numpy as np
+
+    from app_pages.attention_components import _json_cell
+
+    assert _json_cell(np.float32(0.5)) == 0.5 and _json_cell(3) == 3.0
+    assert _json_cell(float("-inf")) is None and _json_cell(np.float64("nan")) is None
+    assert _json_cell(np.bool_(True)) == "True" and _json_cell(np.str_("0: the")) == "0: the"
+    assert _json_cell(None) is None and _json_cell(pd.NA) is None
+    assert _json_cell("<b>x</b>") == "<b>x</b>"  # as text: table.js sets it with textContent

@@ -62,7 +62,8 @@ def test_attention_arithmetic_follows_the_chosen_query():
     at = open_page("attention", model="statquest-decoder")
     at.selectbox(key="query").select(0).run()
     assert "query word 0" in shown(at)
-    table = json.loads(at.get("bidi_component")[1].proto.json)  # the heatmap, then the arithmetic table
+    data = [json.loads(e.proto.json) for e in at.get("bidi_component")]
+    table = next(d for d in data if "softmax %" in [c["name"] for c in d.get("columns", [])])  # the arithmetic table
     softmax = [c["name"] for c in table["columns"]].index("softmax %")
     assert table["rows"][0][softmax] == pytest.approx(100.0)  # the first word can only look at itself
 

@@ -74,7 +74,7 @@ def test_heatmap_data_of_a_window_keeps_positions_and_leaves_gaps_empty():
 
 def test_heatmap_axes_follow_the_tokens_and_the_tooltip_has_exact_numbers(trace):
     frame = va.attention_frame(trace, "blocks.0.attn", 0)
-    out = spec(va.attention_heatmap(frame, "t", query=3, selectable=True))
+    out = spec(va.attention_heatmap(frame, "t", query=3))
     rect = out["layer"][0]
     labels = [f"{i}: {t}" for i, t in enumerate(trace.tokens)]
     cells = out["datasets"][out["data"]["name"]]
@@ -83,7 +83,6 @@ def test_heatmap_axes_follow_the_tokens_and_the_tooltip_has_exact_numbers(trace)
     assert rect["encoding"]["x"]["sort"] == {"field": "key_pos", "op": "min"}
     assert sorted({(c["key_pos"], c["key_label"]) for c in cells}) == list(enumerate(labels))
     assert {t["field"] for t in rect["encoding"]["tooltip"]} >= {"query_label", "key_label", "percent", "weight"}
-    assert out["params"][0]["name"] == "pick" and out["params"][0]["select"]["fields"] == ["query_pos"]  # a click picks a row
     assert any(layer["mark"]["type"] == "text" for layer in out["layer"])  # small: numbers printed in cells
     outline = out["layer"][-1]
     assert outline["mark"]["stroke"] == va.HIGHLIGHT and outline["transform"] == [{"filter": "datum.chosen"}]

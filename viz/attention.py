@@ -6,9 +6,10 @@ by the square root of d, add the mask, softmax to percentages, weighted sum of t
 the residual). The table lays out those same steps, one row per key, with the numbers read
 from the trace, so a learner can check every number against the video.
 
-Why windows and pooling: Vega draws about 4,000 cells briskly; a 512-token prompt has 262,144
-per head. Long matrices are shown as a window of real cells plus a max-pooled overview, and
-the small multiples are pooled so that all of them together stay near that budget.
+Why windows and pooling: a 512-token prompt has 262,144 cells per head, too many to label or to
+hover one by one (and Vega, which draws the overview, draws about 4,000 briskly). Long matrices
+are shown as a window of real cells plus a max-pooled overview, and the small multiples are
+pooled so that all of them together stay near that budget.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from .raster import png_data_uri
 from .common import token_labels as labels  # "i: token": tokens repeat, positions do not
 from .spec import SpecChart, spec_template
 
-MAX_CELLS = 4000  # what Vega draws briskly in one chart
+MAX_CELLS = 4000  # cells of one matrix drawn whole, with every token labelled
 WINDOW = 40  # tokens per side of the window shown for long prompts (fits beside the arithmetic)
 HIGHLIGHT = "#ff4b4b"  # Streamlit's primary red: the chosen query row, the chosen grid panel
 
@@ -148,7 +149,6 @@ def attention_heatmap(
     query_title: str = "query (the word looking)",
     value: str = "percent",
     value_title: str = "attention %",
-    selectable: bool = False,
     cell: int | None = None,
     scale: str = "linear",
 ) -> SpecChart:
@@ -156,16 +156,15 @@ def attention_heatmap(
 
     scale="sqrt" spreads the small percentages of long prompts over more of the colour range.
 
-    The chosen query's row is outlined (its arithmetic is shown beside); with ``selectable`` a
-    click on a cell selects its query position (selection "pick", field query_pos).
+    The chosen query's row is outlined. (The attention page draws its heatmap with heatmap_data and
+    a canvas instead; this Vega version serves the causal-mask page's side-by-side panels.)
     """
     n_rows, n_cols = frame["query_pos"].nunique(), frame["key_pos"].nunique()
     cell = cell or min(cell_px(n_rows), cell_px(n_cols))
     printed = n_rows * n_cols <= 150 and n_cols <= 14  # small: print the percentages in the cells
-    spec = _heatmap_spec(title, key_title, query_title, value, value_title, selectable, cell, scale, printed,
+    spec = _heatmap_spec(title, key_title, query_title, value, value_title, cell, scale, printed,
                          label_font(n_rows), label_font(n_cols))
     return SpecChart(spec, {"cells": frame.assign(chosen=frame["query_pos"] == query)})
-
 
 
 def heatmap_data(
@@ -194,7 +193,7 @@ def heatmap_data(
     def matrix(column: str) -> list:
         grid = frame.pivot(index="query_pos", columns="key_pos", values=column).reindex(
             index=rows["query_pos"], columns=cols["key_pos"])
-        return [None if math.isnan(x) else x for x in grid.to_numpy(dtype=float).ravel().tolist()]
+        return [x if math.isfinite(x) else None for x in grid.to_numpy(dtype=float).ravel().tolist()]
 
     row_pos = rows["query_pos"].astype(int).tolist()
     return {
@@ -208,8 +207,8 @@ def heatmap_data(
     }
 
 @spec_template
-def _heatmap_spec(title: str, key_title: str, query_title: str, value: str, value_title: str, selectable: bool,
-                  cell: int, scale: str, printed: bool, row_font: int, col_font: int) -> alt.LayerChart:
+def _heatmap_spec(title: str, key_title: str, query_title: str, value: str, value_title: str, cell: int,
+                  scale: str, printed: bool, row_font: int, col_font: int) -> alt.LayerChart:
     """The heatmap's spec for one shape; the cells come as the dataset "cells" (see SpecChart)."""
     by_position = {"key_label": alt.EncodingSortField("key_pos", op="min"), "query_label": alt.EncodingSortField("query_pos", op="min")}
     base = alt.Chart().encode(
@@ -223,8 +222,6 @@ def _heatmap_spec(title: str, key_title: str, query_title: str, value: str, valu
                         legend=alt.Legend(orient="bottom", direction="horizontal", gradientLength=120)),
         tooltip=tooltip,
     )
-    if selectable:
-        rect = rect.add_params(alt.selection_point(name="pick", fields=["query_pos"], on="click", clear=False, empty=False))
     layers = [rect]
     if printed:
         layers.append(base.mark_text(fontSize=11).encode(
@@ -370,9 +367,10 @@ def grid_images(trace: Trace, selected: tuple[str, int] | None = None, max_side:
 def grid_data(images: pd.DataFrame, panel_px: int = 120) -> dict:
     """The grid of every head (see grid_images) as plain data for its component
     (app_pages/attention_components.py): one row per attention module, one column per head."""
-    rows = images.drop_duplicates("module_index").sort_values("module_index")["module_title"].tolist()
+    order = images.drop_duplicates("module_index").sort_values("module_index")["module_index"].tolist()
+    rows = [images.loc[images["module_index"] == i, "module_title"].iloc[0] for i in order]
     n_cols = int(images["head"].max()) + 1 if len(images) else 0
-    panels = [{"row": int(p.module_index), "col": int(p.head), "module": p.module, "head": int(p.head),
+    panels = [{"row": order.index(p.module_index), "col": int(p.head), "module": p.module, "head": int(p.head),
                "title": f"{p.module_title}, {p.head_title}", "image": p.image, "selected": bool(p.selected)}
               for p in images.itertuples()]
     return {"rows": rows, "cols": [f"head {h + 1}" for h in range(n_cols)], "panels": panels,

@@ -34,7 +34,7 @@ def colorize(values: np.ndarray, scheme: list[str] = BLUES) -> np.ndarray:
 
 def png_data_uri(values: np.ndarray) -> str:
     """A [rows, cols] matrix of values in [0, 1] as a PNG with one pixel per cell; the chart
-    scales it up without smoothing (Vega's image mark, smooth=False)."""
+    scales it up without smoothing (CSS image-rendering: pixelated, in the grid of heads)."""
     out = io.BytesIO()
     Image.fromarray(colorize(values), "RGB").save(out, format="PNG")
     return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode("ascii")

@@ -62,7 +62,7 @@ export default function (component) {
     panel.dataset.head = String(p.head);
     panel.title = p.title;
     panel.setAttribute("aria-label", p.title);
-    panel.setAttribute("aria-pressed", String(p.selected));
+    if (p.selected) panel.setAttribute("aria-current", "true"); else panel.removeAttribute("aria-current");
     const img = panel.firstChild;
     if (img.getAttribute("src") !== p.image) img.src = p.image;
   }

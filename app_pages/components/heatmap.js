@@ -44,7 +44,8 @@ function build(parent) {
   el("div", "al-ytitle", body);
   el("div", "al-rows", body);
   const plot = el("div", "al-plot", body);
-  el("canvas", "al-cells", plot);
+  const cells = el("canvas", "al-cells", plot);
+  cells.setAttribute("role", "img");
   el("div", "al-hover", plot).hidden = true;
   el("div", "al-cols", body);
   el("div", "al-xtitle", body);
@@ -59,9 +60,9 @@ function build(parent) {
   const canvas = plot.querySelector(".al-cells");
   const cellAt = (event) => {
     const d = root._data;
-    const box = canvas.getBoundingClientRect();
-    const j = Math.floor((event.clientX - box.left) / d.cell);
-    const i = Math.floor((event.clientY - box.top) / d.cell);
+    const box = canvas.getBoundingClientRect(); // its drawn size, should CSS ever scale it
+    const j = Math.floor(((event.clientX - box.left) / box.width) * d.cols.length);
+    const i = Math.floor(((event.clientY - box.top) / box.height) * d.rows.length);
     const ok = i >= 0 && j >= 0 && i < d.rows.length && j < d.cols.length && d.values[i * d.cols.length + j] !== null;
     return ok ? [i, j] : null;
   };
@@ -73,7 +74,7 @@ function build(parent) {
     const [i, j] = hit;
     const k = i * d.cols.length + j;
     const lines = [["query", d.rows[i]], ["key", d.cols[j]], [d.value_title, d.values[k].toFixed(3)]];
-    if (d.exact) lines.push(["weight (exact)", d.exact[k].toFixed(8)]);
+    if (d.exact && d.exact[k] !== null) lines.push(["weight (exact)", d.exact[k].toFixed(8)]);
     tip.replaceChildren(...lines.map(([name, value]) => {
       const row = el("div");
       el("span", "al-tip-name", row).textContent = name;
@@ -113,7 +114,7 @@ function sizeCanvas(canvas, width, height) {
 function drawCells(root, d) {
   const nr = d.rows.length, nc = d.cols.length, c = d.cell;
   const ctx = sizeCanvas(root.querySelector(".al-cells"), nc * c, nr * c);
-  const gap = c >= 18 ? 0.5 : 0; // white hairlines between big cells, as the Vega version
+  const gap = c >= 18 ? 0.5 : 0; // hairlines of background between big cells
   ctx.clearRect(0, 0, nc * c, nr * c);
   for (let i = 0; i < nr; i++) {
     for (let j = 0; j < nc; j++) {
@@ -131,7 +132,7 @@ function drawCells(root, d) {
       for (let j = 0; j < nc; j++) {
         const v = d.values[i * nc + j];
         if (v === null) continue;
-        ctx.fillStyle = v > 55 ? "white" : "black";
+        ctx.fillStyle = position(d, v) > 0.55 ? "white" : "black"; // readable on the cell's colour
         ctx.fillText(v.toFixed(0), j * c + c / 2, i * c + c / 2);
       }
     }
@@ -185,12 +186,18 @@ function drawLegend(root, d) {
 export default function (component) {
   const { data, parentElement, setTriggerValue } = component;
   const root = parentElement.querySelector(".al-heatmap") || build(parentElement);
+  root.querySelector(".al-tip").hidden = true; // a tooltip of the old numbers would mislead
+  root.querySelector(".al-hover").hidden = true;
+  root.style.setProperty("--al-highlight", data.highlight);
   root._data = data;
   root._setTriggerValue = setTriggerValue;
   root.querySelector(".al-title").textContent = data.title;
   root.querySelector(".al-ytitle").textContent = data.query_title;
   root.querySelector(".al-xtitle").textContent = data.key_title;
-  root.setAttribute("aria-label", `${data.title}: ${data.rows.length} query words (rows) by ${data.cols.length} key words (columns)`);
+  root.setAttribute("aria-label", data.title);
+  root.querySelector(".al-cells").setAttribute("aria-label",
+    `Attention of ${data.rows.length} query words (rows) to ${data.cols.length} key words (columns); `
+    + "the query picker above and the table beside give the same numbers");
   drawCells(root, data);
   drawLabels(root, data);
   drawLegend(root, data);

@@ -41,23 +41,27 @@ export default function (component) {
   let root = parentElement.querySelector(".al-table-wrap");
   if (!root) {
     root = el("div", "al-table-wrap", parentElement);
+    root.tabIndex = 0; // it scrolls: keyboard users can reach it
+    root.setAttribute("role", "region");
     el("table", "al-table", root);
   }
+  root.setAttribute("aria-label", data.caption || "table");
   const table = root.firstChild;
-  const shape = data.columns.map((c) => `${c.name}:${c.kind}`).join("|");
+  const shape = JSON.stringify([data.columns, data.pinned, data.caption]);
   if (table.dataset.shape !== shape) {
     table.dataset.shape = shape;
     table.replaceChildren();
+    el("caption", "al-caption", table).textContent = data.caption || "";
     const head = el("tr", null, el("thead", null, table));
     data.columns.forEach((c, i) => {
       const th = el("th", c.kind === "text" ? "" : "al-num", head);
+      th.scope = "col";
       th.textContent = c.name;
       if (c.help) { th.title = c.help; th.classList.add("al-help"); }
       if (i < data.pinned) th.classList.add("al-pinned");
     });
     el("tbody", null, table);
   }
-  table.setAttribute("aria-label", data.caption || "");
   const body = table.tBodies[0];
   while (body.rows.length > data.rows.length) body.deleteRow(-1);
   data.rows.forEach((values, r) => {
