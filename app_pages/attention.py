@@ -78,8 +78,8 @@ def heatmap_column(trace, module: str, head: int, query: int, title: str) -> Non
     window = pick_window(trace, module, query)
     frame = va.attention_frame(trace, module, head, window)
     kind = va.module_kind(module)
-    key_title = "input word (key)" if kind == "cross" else "key (the word looked at)"
-    query_title = "output word (query)" if kind == "cross" else "query (the word looking)"
+    key_title = "input word (key)" if kind == "cross" else va.KEY_TITLE
+    query_title = "output word (query)" if kind == "cross" else va.QUERY_TITLE
     data = va.heatmap_data(frame, title, query=query, key_title=key_title, query_title=query_title,
                            scale="linear" if window is None else "sqrt")
     attention_components.heatmap(data, "att-heatmap", on_pick=on_click_cell)

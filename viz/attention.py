@@ -137,6 +137,14 @@ def label_font(n: int) -> int:
     return 11 if n <= 24 else 8
 
 
+def prints_numbers(n_rows: int, n_cols: int) -> bool:
+    """Small heatmaps print each cell's percentage in it."""
+    return n_rows * n_cols <= 150 and n_cols <= 14
+
+
+KEY_TITLE, QUERY_TITLE = "key (the word looked at)", "query (the word looking)"
+
+
 def axis(title: str, font_size: int, angle: int = 0) -> alt.Axis:
     return alt.Axis(title=title, labelAngle=angle, labelLimit=110, labelFontSize=font_size, labelOverlap=False, ticks=False)
 
@@ -145,8 +153,8 @@ def attention_heatmap(
     frame: pd.DataFrame,
     title: str,
     query: int | None = None,
-    key_title: str = "key (the word looked at)",
-    query_title: str = "query (the word looking)",
+    key_title: str = KEY_TITLE,
+    query_title: str = QUERY_TITLE,
     value: str = "percent",
     value_title: str = "attention %",
     cell: int | None = None,
@@ -161,8 +169,7 @@ def attention_heatmap(
     """
     n_rows, n_cols = frame["query_pos"].nunique(), frame["key_pos"].nunique()
     cell = cell or min(cell_px(n_rows), cell_px(n_cols))
-    printed = n_rows * n_cols <= 150 and n_cols <= 14  # small: print the percentages in the cells
-    spec = _heatmap_spec(title, key_title, query_title, value, value_title, cell, scale, printed,
+    spec = _heatmap_spec(title, key_title, query_title, value, value_title, cell, scale, prints_numbers(n_rows, n_cols),
                          label_font(n_rows), label_font(n_cols))
     return SpecChart(spec, {"cells": frame.assign(chosen=frame["query_pos"] == query)})
 
@@ -171,8 +178,8 @@ def heatmap_data(
     frame: pd.DataFrame,
     title: str,
     query: int | None = None,
-    key_title: str = "key (the word looked at)",
-    query_title: str = "query (the word looking)",
+    key_title: str = KEY_TITLE,
+    query_title: str = QUERY_TITLE,
     value: str = "percent",
     value_title: str = "attention %",
     scale: str = "linear",
@@ -202,7 +209,7 @@ def heatmap_data(
         "row_pos": row_pos, "values": matrix(value), "exact": matrix(exact) if exact in frame else None,
         "value_max": 100, "scale": scale, "cell": min(cell_px(n_rows), cell_px(n_cols)),
         "row_font": label_font(n_rows), "col_font": label_font(n_cols),
-        "printed": n_rows * n_cols <= 150 and n_cols <= 14, "chosen": row_pos.index(query) if query in row_pos else -1,
+        "printed": prints_numbers(n_rows, n_cols), "chosen": row_pos.index(query) if query in row_pos else -1,
         "highlight": HIGHLIGHT,
     }
 

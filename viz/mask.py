@@ -18,7 +18,8 @@ import pandas as pd
 from model.trace import Trace
 
 from .spec import SpecChart, spec_template
-from .attention import HIGHLIGHT, Window, attention_frame, axis, cell_px, full_window, label_font, long_frame, rounded
+from .attention import (HIGHLIGHT, KEY_TITLE, Window, attention_frame, axis, cell_px, full_window, label_font, long_frame,
+                        prints_numbers, rounded)
 
 HIDDEN = "#6e6e6e"  # -∞ cells: a neutral grey that reads in light and dark themes
 VISIBLE = "#c6dbef"  # mask 0 cells: the light end of the blues used for attention
@@ -70,7 +71,7 @@ def mask_heatmap(frame: pd.DataFrame, stage: str, title: str | None = None, quer
     """
     n_rows, n_cols = frame["query_pos"].nunique(), frame["key_pos"].nunique()
     cell = cell or min(cell_px(n_rows), cell_px(n_cols))
-    printed = n_rows * n_cols <= 150 and n_cols <= 14
+    printed = prints_numbers(n_rows, n_cols)
     data = frame.assign(value=frame["value"].where(~frame["hidden"]),  # -inf is not JSON: drawn apart, in grey
                         chosen=frame["query_pos"] == query)
     spec = _mask_spec(stage, title or stage_title(stage), cell, row_labels, scale, printed, label_font(n_rows), label_font(n_cols))
@@ -145,7 +146,7 @@ def change_heatmap(frame: pd.DataFrame, title: str, cell: int | None = None) -> 
     """Without minus with the mask, in percentage points: blue gained, red lost."""
     n_rows, n_cols = frame["query_pos"].nunique(), frame["key_pos"].nunique()
     cell = cell or min(cell_px(n_rows), cell_px(n_cols))
-    printed = n_rows * n_cols <= 150 and n_cols <= 14  # print changes of at least half a point
+    printed = prints_numbers(n_rows, n_cols)  # print changes of at least half a point
     spec = _change_spec(title, cell, printed, label_font(n_rows), label_font(n_cols))
     return SpecChart(spec, {"cells": frame}, {"bound": max(float(frame["change"].abs().max()), 1e-6)})
 
@@ -153,7 +154,7 @@ def change_heatmap(frame: pd.DataFrame, title: str, cell: int | None = None) -> 
 @spec_template
 def _change_spec(title: str, cell: int, printed: bool, row_font: int, col_font: int) -> alt.LayerChart:
     base = alt.Chart().encode(
-        x=alt.X("key_label:N", sort=alt.EncodingSortField("key_pos", op="min"), axis=axis("key (the word looked at)", col_font, angle=-45)),
+        x=alt.X("key_label:N", sort=alt.EncodingSortField("key_pos", op="min"), axis=axis(KEY_TITLE, col_font, angle=-45)),
         y=alt.Y("query_label:N", sort=alt.EncodingSortField("query_pos", op="min"), axis=axis("query (the word looking)", row_font)))
     tooltip = [alt.Tooltip("query_label:N", title="query"), alt.Tooltip("key_label:N", title="key"),
                alt.Tooltip("with_mask:Q", title="with the mask %", format=".3f"),
