@@ -66,12 +66,10 @@ function build(parent) {
     const ok = i >= 0 && j >= 0 && i < d.rows.length && j < d.cols.length && d.values[i * d.cols.length + j] !== null;
     return ok ? [i, j] : null;
   };
-  canvas.addEventListener("mousemove", (event) => {
+  // The tooltip and the outline of one cell: under the mouse, or the keyboard's cell.
+  const show = (i, j, clientX, clientY) => {
     const d = root._data;
-    const hit = cellAt(event);
     const hover = plot.querySelector(".al-hover");
-    if (!hit) { tip.hidden = true; hover.hidden = true; return; }
-    const [i, j] = hit;
     const k = i * d.cols.length + j;
     const lines = [["query", d.rows[i]], ["key", d.cols[j]], [d.value_title, d.values[k].toFixed(3)]];
     if (d.exact && d.exact[k] !== null) lines.push(["weight (exact)", d.exact[k].toFixed(8)]);
@@ -82,20 +80,67 @@ function build(parent) {
       return row;
     }));
     tip.hidden = false;
-    const x = Math.min(event.clientX + 14, window.innerWidth - tip.offsetWidth - 8);
-    const y = Math.min(event.clientY + 14, window.innerHeight - tip.offsetHeight - 8);
+    const x = Math.min(clientX + 14, window.innerWidth - tip.offsetWidth - 8);
+    const y = Math.min(clientY + 14, window.innerHeight - tip.offsetHeight - 8);
     tip.style.left = `${x}px`;
     tip.style.top = `${y}px`;
     Object.assign(hover.style, { left: `${j * d.cell}px`, top: `${i * d.cell}px`, width: `${d.cell}px`, height: `${d.cell}px` });
     hover.hidden = false;
-  });
-  canvas.addEventListener("mouseleave", () => {
+  };
+  const hide = () => {
     tip.hidden = true;
     plot.querySelector(".al-hover").hidden = true;
+  };
+  const pick = (i) => {
+    if (root._setTriggerValue) root._setTriggerValue("pick", root._data.row_pos[i]);
+  };
+  canvas.addEventListener("mousemove", (event) => {
+    const hit = cellAt(event);
+    if (hit) show(hit[0], hit[1], event.clientX, event.clientY); else hide();
   });
+  canvas.addEventListener("mouseleave", hide);
   canvas.addEventListener("click", (event) => {
     const hit = cellAt(event);
-    if (hit && root._setTriggerValue) root._setTriggerValue("pick", root._data.row_pos[hit[0]]);
+    if (hit) pick(hit[0]);
+  });
+
+  // Keyboard: Tab to the cells, arrows move from cell to cell (with the tooltip, which screen
+  // readers announce), Enter or Space picks the row's word, Escape hides the tooltip.
+  canvas.tabIndex = 0;
+  tip.setAttribute("role", "status");
+  tip.setAttribute("aria-live", "polite");
+  const showFocus = () => {
+    const d = root._data;
+    const [i, j] = root._focus;
+    const box = canvas.getBoundingClientRect();
+    show(i, j, box.left + (j + 1) * (box.width / d.cols.length), box.top + (i + 1) * (box.height / d.rows.length));
+  };
+  canvas.addEventListener("focus", () => {
+    const d = root._data;
+    if (!root._focus || root._focus[0] >= d.rows.length || root._focus[1] >= d.cols.length) {
+      root._focus = [Math.max(d.chosen, 0), 0];
+    }
+    showFocus();
+  });
+  canvas.addEventListener("blur", hide);
+  canvas.addEventListener("keydown", (event) => {
+    const d = root._data;
+    if (!root._focus) return;
+    let [i, j] = root._focus;
+    const moves = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
+    if (event.key in moves) {
+      i = Math.min(Math.max(i + moves[event.key][0], 0), d.rows.length - 1);
+      j = Math.min(Math.max(j + moves[event.key][1], 0), d.cols.length - 1);
+      root._focus = [i, j];
+      showFocus();
+    } else if (event.key === "Enter" || event.key === " ") {
+      pick(i);
+    } else if (event.key === "Escape") {
+      hide();
+    } else {
+      return;
+    }
+    event.preventDefault();
   });
   return root;
 }
@@ -196,8 +241,8 @@ export default function (component) {
   root.querySelector(".al-xtitle").textContent = data.key_title;
   root.setAttribute("aria-label", data.title);
   root.querySelector(".al-cells").setAttribute("aria-label",
-    `Attention of ${data.rows.length} query words (rows) to ${data.cols.length} key words (columns); `
-    + "the query picker above and the table beside give the same numbers");
+    `Attention of ${data.rows.length} query words (rows) to ${data.cols.length} key words (columns). `
+    + "Arrow keys move from cell to cell and read its numbers; Enter picks the row's word.");
   drawCells(root, data);
   drawLabels(root, data);
   drawLegend(root, data);

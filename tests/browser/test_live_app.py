@@ -115,6 +115,27 @@ def test_hovering_a_heatmap_cell_gives_its_numbers_and_a_click_picks_its_row(pag
     assert not page.errors, page.errors
 
 
+def test_the_heatmap_works_from_the_keyboard(page, app_url):
+    """Tab reaches the cells; arrows move from cell to cell with the tooltip's numbers; Enter picks
+    the row's word, as a click does."""
+    page.goto(f"{app_url}/attention?model=statquest-decoder&prompt=what+is+statquest")
+    wait_for_app_idle(page, 60_000)
+    cells = page.locator(".al-heatmap canvas.al-cells")
+    cells.focus()  # the last word's row, first column
+    tip = page.locator(".al-tip")
+    expect(tip).to_contain_text("3: <EOS>")
+    cells.press("ArrowUp")
+    cells.press("ArrowUp")
+    cells.press("ArrowRight")
+    expect(tip).to_contain_text("1: is")  # row 1, column 1: "is" looking at itself
+    assert tip.inner_text().count("1: is") == 2
+    cells.press("Enter")
+    page.wait_for_function("() => new URLSearchParams(location.search).get('query') === '1: is'", timeout=15_000)
+    wait_for_app_idle(page, 60_000)
+    expect(page.locator(".al-heatmap .al-row.al-chosen")).to_have_text("1: is")
+    assert not page.errors, page.errors
+
+
 def test_a_click_on_a_grid_panel_shows_that_head_above(page, app_url):
     """The grid of every head is one picture per head; a click on the bottom-right one picks the
     last layer's last head for the heatmap and the arithmetic above, and outlines that panel."""
