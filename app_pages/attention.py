@@ -87,7 +87,8 @@ def heatmap_column(trace, module: str, head: int, query: int, title: str) -> Non
     if window is None:
         n_q, n_k = trace.pattern(module).shape[1:]
         st.caption(f"Rows and columns: the {n_q if n_q == n_k else f'{n_q} x {n_k}'} tokens, in order. "
-                   "Hover a cell for the exact percentage; click it to pick its row's word.")
+                   "Hover a cell (or Tab to the cells and use the arrow keys) for the exact numbers; click it (or press Enter) "
+                   "to pick its row's word.")
     else:
         n_q, n_k = trace.pattern(module).shape[1:]
         overview = va.overview_frame(trace, module, head)
