@@ -127,6 +127,8 @@ function build(parent) {
     const d = root._data;
     if (!root._focus) return;
     let [i, j] = root._focus;
+    i = Math.min(i, d.rows.length - 1); // the prompt may have shrunk since the last key
+    j = Math.min(j, d.cols.length - 1);
     const moves = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
     if (event.key in moves) {
       i = Math.min(Math.max(i + moves[event.key][0], 0), d.rows.length - 1);
