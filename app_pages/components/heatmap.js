@@ -144,6 +144,17 @@ function build(parent) {
     }
     event.preventDefault();
   });
+  // Browser zoom (a teacher enlarging the page for a projector) changes the pixel ratio, and
+  // fires "resize": repaint at the new resolution rather than leave the cells blurred until the
+  // next keystroke.
+  const onResize = () => {
+    if (!root.isConnected) { window.removeEventListener("resize", onResize); return; }
+    if (root._ratio !== window.devicePixelRatio) {
+      drawCells(root, root._data);
+      drawLegend(root, root._data);
+    }
+  };
+  window.addEventListener("resize", onResize);
   return root;
 }
 
@@ -160,6 +171,7 @@ function sizeCanvas(canvas, width, height) {
 
 function drawCells(root, d) {
   const nr = d.rows.length, nc = d.cols.length, c = d.cell;
+  root._ratio = window.devicePixelRatio;
   const ctx = sizeCanvas(root.querySelector(".al-cells"), nc * c, nr * c);
   const gap = c >= 18 ? 0.5 : 0; // hairlines of background between big cells
   ctx.clearRect(0, 0, nc * c, nr * c);

@@ -136,6 +136,22 @@ def test_the_heatmap_works_from_the_keyboard(page, app_url):
     assert not page.errors, page.errors
 
 
+def test_the_heatmap_repaints_sharp_after_a_zoom(page, app_url):
+    """A browser zoom changes the pixel ratio (and the window's size in CSS pixels); the canvas
+    repaints at the new resolution."""
+    page.goto(f"{app_url}/attention?model=statquest-decoder&prompt=what+is+statquest")
+    wait_for_app_idle(page, 60_000)
+    cells = page.locator(".al-heatmap canvas.al-cells")
+    css_width = cells.evaluate("c => c.getBoundingClientRect().width")
+    assert cells.evaluate("c => c.width") == round(css_width)
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Emulation.setDeviceMetricsOverride", {"width": 1300, "height": 850, "deviceScaleFactor": 2, "mobile": False})
+    page.wait_for_function("() => document.querySelector('.al-heatmap canvas.al-cells').width "
+                           "=== 2 * Math.round(document.querySelector('.al-heatmap canvas.al-cells').getBoundingClientRect().width)",
+                           timeout=10_000)
+    assert not page.errors, page.errors
+
+
 def test_a_click_on_a_grid_panel_shows_that_head_above(page, app_url):
     """The grid of every head is one picture per head; a click on the bottom-right one picks the
     last layer's last head for the heatmap and the arithmetic above, and outlines that panel."""
