@@ -220,12 +220,16 @@ function drawLabels(root, d) {
   const measure = root.querySelector(".al-ramp").getContext("2d");
   measure.font = `${d.col_font}px sans-serif`;
   const longest = Math.min(LABEL_LIMIT, Math.max(0, ...d.cols.map((t) => measure.measureText(t).width)));
-  cols.style.height = `${Math.ceil(longest * Math.SQRT1_2 + d.col_font + 6)}px`;
+  // Slanted labels need about 1.5 font sizes between columns; on narrower columns they would
+  // overlap, so they stand upright, one column each.
+  const upright = c < 1.5 * d.col_font;
+  cols.style.height = `${Math.ceil(longest * (upright ? 1 : Math.SQRT1_2) + d.col_font + 6)}px`;
   cols.replaceChildren(...d.cols.map((text, j) => {
     const label = el("div", "al-col");
     label.textContent = text;
     label.title = text;
     label.style.right = `${(d.cols.length - j - 0.5) * c}px`;
+    if (upright) label.style.transform = "rotate(-90deg)";
     return label;
   }));
 }
