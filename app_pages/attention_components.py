@@ -5,10 +5,12 @@ Why not Vega charts and st.dataframe: on each keystroke Vega re-created every ma
 charts and the data grid rebuilt its table. A bare app holding only a prompt box and the heatmap
 took 190-230 ms from a keystroke to the redrawn heatmap with Vega, and 108 ms with a canvas,
 against 81-91 ms for the prompt box alone; on the attention page the two data grids cost another
-24 ms a keystroke (docs/benchmarks.md, "Fourth session"). A canvas has no Vega menu: the
-browser's own "Save image as" still saves the heatmap, and every matrix keeps its CSV button. What is shown is the same: viz.attention gives the
-numbers, the scripts in components/ draw them, and a click reports what was clicked. Text from
-the prompt is only ever set as DOM text, never as HTML.
+24 ms a keystroke (docs/benchmarks.md, "What changed in the fourth session").
+
+What is shown is the same: viz.attention gives the numbers, the scripts in components/ draw
+them, and a click reports what was clicked. A canvas has no Vega menu: the browser's own "Save
+image as" still saves the heatmap, and every matrix keeps its CSV button. Text from the prompt
+is only ever set as DOM text, never as HTML.
 """
 
 from __future__ import annotations
