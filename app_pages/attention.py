@@ -7,7 +7,6 @@ trace; the page computes none.
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from app_pages import attention_components, shared
@@ -147,9 +146,11 @@ def arithmetic_column(trace, module: str, head: int, query: int) -> None:
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
-def head_images(path: str, mtime: float, prompt: str, continuation: tuple[int, ...] | None) -> pd.DataFrame:
-    """Every head's image, made once per trace: choosing another head only moves the outline."""
-    return va.grid_images(shared.compute_trace(path, mtime, prompt, continuation, RunOptions()))
+def head_grid_data(path: str, mtime: float, prompt: str, continuation: tuple[int, ...] | None) -> tuple[dict, bool]:
+    """Every head's image, made once per trace (choosing another head only moves the outline),
+    with whether long prompts were pooled into blocks."""
+    images = va.grid_images(shared.compute_trace(path, mtime, prompt, continuation, RunOptions()))
+    return va.grid_data(images), bool(len(images)) and int(images["block"].max()) > 1
 
 
 def grid_section(trace, module: str, head: int) -> None:
@@ -157,13 +158,12 @@ def grid_section(trace, module: str, head: int) -> None:
     if sum(va.n_heads(trace, m) for m in modules) < 2:
         return
     st.subheader("Every layer and head")
-    images = head_images(ctx.path, ctx.mtime, ctx.prompt, ctx.continuation)
-    images = images.assign(selected=(images["module"] == module) & (images["head"] == head))
-    pooled = int(images["block"].max()) > 1
+    data, pooled = head_grid_data(ctx.path, ctx.mtime, ctx.prompt, ctx.continuation)
+    data = {**data, "panels": [{**p, "selected": p["module"] == module and p["head"] == head} for p in data["panels"]]}
     st.caption("One small heatmap per attention head: rows are the query words top to bottom, columns the key words left "
                "to right, darker blue is more attention. Click one to show it above, with the exact numbers."
                + (" Long prompts are drawn in blocks: each pixel is the strongest attention in its block." if pooled else ""))
-    attention_components.head_grid(va.grid_data(images), "att-grid", on_pick=on_click_panel)
+    attention_components.head_grid(data, "att-grid", on_pick=on_click_panel)
     shared.csv_button(lambda: va.grid_frame(trace), "attention-all-heads", "att-grid")
 
 

@@ -193,19 +193,22 @@ def heatmap_data(
     token order; ``values`` is row-major (None where the frame has no cell); ``exact`` (the
     weights at full precision) goes in the tooltip; ``chosen`` is the row of ``query``, or -1.
     """
-    rows = frame.drop_duplicates("query_pos").sort_values("query_pos")
-    cols = frame.drop_duplicates("key_pos").sort_values("key_pos")
-    n_rows, n_cols = len(rows), len(cols)
+    # Plain numpy rather than pivot tables: this runs on every keystroke, and pandas' pivots took
+    # most of the page's own time (docs/benchmarks.md, fifth session).
+    row_pos, first_row, row_of = np.unique(frame["query_pos"].to_numpy(dtype=int), return_index=True, return_inverse=True)
+    col_pos, first_col, col_of = np.unique(frame["key_pos"].to_numpy(dtype=int), return_index=True, return_inverse=True)
+    n_rows, n_cols = len(row_pos), len(col_pos)
 
     def matrix(column: str) -> list:
-        grid = frame.pivot(index="query_pos", columns="key_pos", values=column).reindex(
-            index=rows["query_pos"], columns=cols["key_pos"])
-        return [x if math.isfinite(x) else None for x in grid.to_numpy(dtype=float).ravel().tolist()]
+        grid = np.full((n_rows, n_cols), np.nan)
+        grid[row_of, col_of] = frame[column].to_numpy(dtype=float)
+        return [x if math.isfinite(x) else None for x in grid.ravel().tolist()]
 
-    row_pos = rows["query_pos"].astype(int).tolist()
+    row_pos = row_pos.tolist()
     return {
         "title": title, "key_title": key_title, "query_title": query_title, "value_title": value_title,
-        "rows": rows["query_label"].astype(str).tolist(), "cols": cols["key_label"].astype(str).tolist(),
+        "rows": [str(x) for x in frame["query_label"].to_numpy()[first_row]],
+        "cols": [str(x) for x in frame["key_label"].to_numpy()[first_col]],
         "row_pos": row_pos, "values": matrix(value), "exact": matrix(exact) if exact in frame else None,
         "value_max": 100, "scale": scale, "cell": min(cell_px(n_rows), cell_px(n_cols)),
         "row_font": label_font(n_rows), "col_font": label_font(n_cols),

@@ -29,10 +29,10 @@ export default function (component) {
     });
   }
   root._setTriggerValue = setTriggerValue;
-  root.setAttribute("aria-label", `Attention patterns of every head: ${data.rows.length} x ${data.cols.length}`);
+  const set = (node, name, value) => { if (node.getAttribute(name) !== value) node.setAttribute(name, value); };
+  set(root, "aria-label", `Attention patterns of every head: ${data.rows.length} x ${data.cols.length}`);
   const px = `${data.panel_px}px`;
-  root.style.gridTemplateColumns = `auto repeat(${data.cols.length}, ${px})`;
-  root.style.setProperty("--al-highlight", data.highlight);
+  set(root, "style", `grid-template-columns: auto repeat(${data.cols.length}, ${px}); --al-highlight: ${data.highlight};`);
 
   // Reuse the elements of the last draw when the shape is the same: only pictures change.
   const shape = `${data.rows.join("|")}#${data.cols.join("|")}#${data.panel_px}`;
@@ -52,18 +52,19 @@ export default function (component) {
       });
     });
   }
-  root._panels.forEach((panel) => panel.classList.add("al-empty"));
-  for (const p of data.panels) {
-    const panel = root._panels.get(`${p.row},${p.col}`);
-    if (!panel) continue;
-    panel.classList.remove("al-empty");
-    panel.classList.toggle("al-selected", p.selected);
-    panel.dataset.module = p.module;
-    panel.dataset.head = String(p.head);
-    panel.title = p.title;
-    panel.setAttribute("aria-label", p.title);
-    if (p.selected) panel.setAttribute("aria-current", "true"); else panel.removeAttribute("aria-current");
+  // Only what differs is written (most panels keep their head and outline on a keystroke).
+  const shown = new Map(data.panels.map((p) => [`${p.row},${p.col}`, p]));
+  root._panels.forEach((panel, where) => {
+    const p = shown.get(where);
+    const cls = p ? `al-panel${p.selected ? " al-selected" : ""}` : "al-panel al-empty";
+    if (panel.className !== cls) panel.className = cls;
+    if (!p) return;
+    set(panel, "data-module", p.module);
+    set(panel, "data-head", String(p.head));
+    set(panel, "title", p.title);
+    set(panel, "aria-label", p.title);
+    if (p.selected) set(panel, "aria-current", "true"); else panel.removeAttribute("aria-current");
     const img = panel.firstChild;
     if (img.getAttribute("src") !== p.image) img.src = p.image;
-  }
+  });
 }

@@ -160,10 +160,13 @@ function build(parent) {
 
 function sizeCanvas(canvas, width, height) {
   const ratio = window.devicePixelRatio || 1;
-  canvas.width = Math.round(width * ratio);
-  canvas.height = Math.round(height * ratio);
-  canvas.style.width = `${width}px`;
-  canvas.style.height = `${height}px`;
+  const [w, h] = [Math.round(width * ratio), Math.round(height * ratio)];
+  if (canvas.width !== w || canvas.height !== h) { // a resize clears the canvas and reallocates it
+    canvas.width = w;
+    canvas.height = h;
+  }
+  setStyle(canvas, "width", `${width}px`);
+  setStyle(canvas, "height", `${height}px`);
   const ctx = canvas.getContext("2d");
   ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
   return ctx;
@@ -203,60 +206,87 @@ function drawCells(root, d) {
   }
 }
 
+// Label elements are kept from one draw to the next and only what differs is written: on a
+// keystroke most labels stay the same, and rebuilding them all made the browser lay out every one.
+function labelsIn(parent, n, cls) {
+  while (parent.children.length > n) parent.lastChild.remove();
+  while (parent.children.length < n) el("div", cls, parent);
+  return parent.children;
+}
+
+function setStyle(node, name, value) {
+  if (node.style[name] !== value) node.style[name] = value;
+}
+
+function setLabel(label, text, cls) {
+  if (label.className !== cls) label.className = cls;
+  if (label.textContent !== text) { label.textContent = text; label.title = text; }
+}
+
 function drawLabels(root, d) {
   const c = d.cell;
   const rows = root.querySelector(".al-rows");
-  rows.style.fontSize = `${d.row_font}px`;
-  rows.replaceChildren(...d.rows.map((text, i) => {
-    const label = el("div", i === d.chosen ? "al-row al-chosen" : "al-row");
-    label.textContent = text;
-    label.title = text;
-    label.style.height = label.style.lineHeight = `${c}px`;
-    return label;
-  }));
+  setStyle(rows, "fontSize", `${d.row_font}px`);
+  const rowLabels = labelsIn(rows, d.rows.length, "al-row");
+  d.rows.forEach((text, i) => {
+    const label = rowLabels[i];
+    setLabel(label, text, i === d.chosen ? "al-row al-chosen" : "al-row");
+    setStyle(label, "height", `${c}px`);
+    setStyle(label, "lineHeight", `${c}px`);
+  });
   const cols = root.querySelector(".al-cols");
-  cols.style.fontSize = `${d.col_font}px`;
-  cols.style.width = `${d.cols.length * c}px`;
+  setStyle(cols, "fontSize", `${d.col_font}px`);
+  setStyle(cols, "width", `${d.cols.length * c}px`);
   const measure = root.querySelector(".al-ramp").getContext("2d");
   measure.font = `${d.col_font}px sans-serif`;
   const longest = Math.min(LABEL_LIMIT, Math.max(0, ...d.cols.map((t) => measure.measureText(t).width)));
   // Slanted labels need about 1.5 font sizes between columns; on narrower columns they would
   // overlap, so they stand upright, one column each.
   const upright = c < 1.5 * d.col_font;
-  cols.style.height = `${Math.ceil(longest * (upright ? 1 : Math.SQRT1_2) + d.col_font + 6)}px`;
-  cols.replaceChildren(...d.cols.map((text, j) => {
-    const label = el("div", "al-col");
-    label.textContent = text;
-    label.title = text;
-    label.style.right = `${(d.cols.length - j - 0.5) * c}px`;
-    if (upright) label.style.transform = "rotate(-90deg)";
-    return label;
-  }));
+  setStyle(cols, "height", `${Math.ceil(longest * (upright ? 1 : Math.SQRT1_2) + d.col_font + 6)}px`);
+  const colLabels = labelsIn(cols, d.cols.length, "al-col");
+  d.cols.forEach((text, j) => {
+    const label = colLabels[j];
+    setLabel(label, text, "al-col");
+    setStyle(label, "right", `${(d.cols.length - j - 0.5) * c}px`);
+    setStyle(label, "transform", upright ? "rotate(-90deg)" : "");
+  });
+}
+
+function setText(node, text) {
+  if (node.textContent !== text) node.textContent = text;
 }
 
 function drawLegend(root, d) {
   const width = 120, height = 10;
-  const ctx = sizeCanvas(root.querySelector(".al-ramp"), width, height);
-  for (let x = 0; x < width; x++) {
-    ctx.fillStyle = colour(position(d, (x / (width - 1)) * d.value_max));
-    ctx.fillRect(x, 0, 1, height);
+  const ramp = root.querySelector(".al-ramp");
+  const key = `${d.scale} ${d.value_max} ${window.devicePixelRatio}`;
+  if (ramp.dataset.drawn !== key) { // the same ramp on most keystrokes
+    ramp.dataset.drawn = key;
+    const ctx = sizeCanvas(ramp, width, height);
+    for (let x = 0; x < width; x++) {
+      ctx.fillStyle = colour(position(d, (x / (width - 1)) * d.value_max));
+      ctx.fillRect(x, 0, 1, height);
+    }
   }
-  root.querySelector(".al-legend-title").textContent = d.value_title;
-  root.querySelector(".al-legend-lo").textContent = "0";
-  root.querySelector(".al-legend-hi").textContent = String(d.value_max);
+  setText(root.querySelector(".al-legend-title"), d.value_title);
+  setText(root.querySelector(".al-legend-lo"), "0");
+  setText(root.querySelector(".al-legend-hi"), String(d.value_max));
 }
 
 export default function (component) {
   const { data, parentElement, setTriggerValue } = component;
   const root = parentElement.querySelector(".al-heatmap") || build(parentElement);
-  root.querySelector(".al-tip").hidden = true; // a tooltip of the old numbers would mislead
-  root.querySelector(".al-hover").hidden = true;
+  for (const cls of [".al-tip", ".al-hover"]) { // a tooltip of the old numbers would mislead
+    const node = root.querySelector(cls);
+    if (!node.hidden) node.hidden = true;
+  }
   root.style.setProperty("--al-highlight", data.highlight);
   root._data = data;
   root._setTriggerValue = setTriggerValue;
-  root.querySelector(".al-title").textContent = data.title;
-  root.querySelector(".al-ytitle").textContent = data.query_title;
-  root.querySelector(".al-xtitle").textContent = data.key_title;
+  setText(root.querySelector(".al-title"), data.title);
+  setText(root.querySelector(".al-ytitle"), data.query_title);
+  setText(root.querySelector(".al-xtitle"), data.key_title);
   root.setAttribute("aria-label", data.title);
   root.querySelector(".al-cells").setAttribute("aria-label",
     `Attention of ${data.rows.length} query words (rows) to ${data.cols.length} key words (columns). `

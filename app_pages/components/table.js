@@ -16,10 +16,20 @@ function el(tag, cls, parent) {
   return e;
 }
 
+// Each write below happens only when the value differs: on a keystroke most cells keep their
+// text, and rewriting them anyway made the browser lay out the whole table again.
+function setText(node, text) {
+  if (node.textContent !== text) node.textContent = text;
+}
+
+function setClass(node, name) {
+  if (node.className !== name) node.className = name;
+}
+
 function cell(td, column, value) {
-  if (value === null || value === undefined) { td.textContent = ""; return; }
+  if (value === null || value === undefined) { setText(td, ""); return; }
   if (column.kind === "number") {
-    td.textContent = Number(value).toFixed(column.digits ?? 3);
+    setText(td, Number(value).toFixed(column.digits ?? 3));
   } else if (column.kind === "bar") {
     const text = `${Number(value).toFixed(column.digits ?? 1)}${column.suffix ?? ""}`;
     let bar = td.firstChild;
@@ -29,10 +39,11 @@ function cell(td, column, value) {
       el("span", "al-bar-fill", bar);
       el("span", "al-bar-text", td);
     }
-    bar.firstChild.style.width = `${Math.max(0, Math.min(100, (100 * value) / (column.max || 100)))}%`;
-    td.lastChild.textContent = text;
+    const width = `${Math.max(0, Math.min(100, (100 * value) / (column.max || 100)))}%`;
+    if (bar.firstChild.style.width !== width) bar.firstChild.style.width = width;
+    setText(td.lastChild, text);
   } else {
-    td.textContent = String(value);
+    setText(td, String(value));
   }
 }
 
@@ -45,13 +56,14 @@ export default function (component) {
     root.setAttribute("role", "region");
     el("table", "al-table", root);
   }
-  root.setAttribute("aria-label", data.caption || "table");
+  if (root.getAttribute("aria-label") !== (data.caption || "table")) root.setAttribute("aria-label", data.caption || "table");
   const table = root.firstChild;
-  const shape = JSON.stringify([data.columns, data.pinned, data.caption]);
+  // The caption names the query word, so it changes with the prompt; the header does not.
+  const shape = JSON.stringify([data.columns, data.pinned]);
   if (table.dataset.shape !== shape) {
     table.dataset.shape = shape;
     table.replaceChildren();
-    el("caption", "al-caption", table).textContent = data.caption || "";
+    el("caption", "al-caption", table);
     const head = el("tr", null, el("thead", null, table));
     data.columns.forEach((c, i) => {
       const th = el("th", c.kind === "text" ? "" : "al-num", head);
@@ -62,6 +74,7 @@ export default function (component) {
     });
     el("tbody", null, table);
   }
+  setText(table.caption, data.caption || "");
   const body = table.tBodies[0];
   while (body.rows.length > data.rows.length) body.deleteRow(-1);
   data.rows.forEach((values, r) => {
@@ -69,7 +82,7 @@ export default function (component) {
     values.forEach((value, i) => {
       const td = tr.cells[i] || tr.insertCell();
       const column = data.columns[i];
-      td.className = `${column.kind === "text" ? "" : "al-num"}${i < data.pinned ? " al-pinned" : ""}`;
+      setClass(td, `${column.kind === "text" ? "" : "al-num"}${i < data.pinned ? " al-pinned" : ""}`);
       cell(td, column, value);
     });
   });
