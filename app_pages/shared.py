@@ -148,10 +148,10 @@ def page_context() -> PageContext | None:
     prompt = st.session_state.get("prompt", "") or ""
     continuation = st.session_state.get("continuation")
     encoding = bundle.encode(prompt)
-    # One slot whether or not there is a notice: Streamlit places elements by their index on the
-    # page, so a notice that came and went (an unknown word while it is being typed) shifted every
-    # element after it, and the browser rebuilt all of them, charts included, on each keystroke.
-    with st.container():
+    # In the sidebar, under the prompt box the user is typing in. In the page, the notice came
+    # and went with every half-typed word ("M", "Ma", "Mar" are unknown; "Mary" is not) and the
+    # whole page jumped down and back up under it; the browser also laid out every chart again.
+    with st.sidebar.container():
         show_encoding_notices(bundle, encoding)
     try:
         trace = compute_trace(path, mtime, prompt, continuation, RunOptions())
