@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
@@ -74,8 +75,13 @@ def test_a_long_prompt_is_windowed_below_the_cell_budget(big):
     wide = position_window(300, 128)
     assert (wide[1] - wide[0]) * 128 <= MAX_CELLS
     chart = embedding_heatmap(frame).to_dict()
-    assert chart["layer"][0]["encoding"]["x"]["axis"]["labelOverlap"] is True  # 16 "dim j" labels thin themselves out
+    assert chart["layer"][0]["encoding"]["x"]["axis"]["labelOverlap"] is False  # 16 "dim j" labels fit, slanted
+    assert chart["layer"][0]["encoding"]["y"]["axis"]["labelOverlap"] is False  # 13 px rows: every word
     assert is_wide(frame)
+    many = pd.DataFrame([{"row": r, "col": c, "row_label": f"{r}", "col_label": f"dim {c + 1}", "value": 0.0}
+                         for r in range(4) for c in range(64)])
+    assert embedding_heatmap(many).to_dict()["layer"][0]["encoding"]["x"]["axis"]["labelOverlap"] is True  # 64 thin out
+
 
 
 def test_two_numbers_per_word_are_drawn_as_they_are(toy):

@@ -111,3 +111,11 @@ def test_the_explorer_formula_matches_the_models():
     assert w["positions per squiggle"].iloc[0] == pytest.approx(2 * math.pi)
     assert w["function"].tolist()[:2] == ["sin", "cos"]
     wavelength_chart(w).to_dict()
+
+
+def test_a_short_prompts_similarity_heatmap_names_every_position():
+    """Vega's overlap test on slanted labels thinned a 4-word prompt's columns to its first and last word."""
+    pe = sinusoidal_encoding(4, 2)
+    chart = similarity_heatmap(similarity_frame(pe, ["what", "is", "statquest", "<EOS>"])).to_dict()
+    for channel in ("x", "y"):
+        assert chart["layer"][0]["encoding"][channel]["axis"]["labelOverlap"] is False

@@ -135,7 +135,7 @@ def architecture_dot(cfg: ModelConfig, n_tokens: int | None = None, n_src_tokens
         inside = rows[rows["repeated"]]
         for row in outside.itertuples():
             lines.append(_node(row))
-        lines.append(f'subgraph cluster_{stack}_block {{ label="{n_layers} x block" style="rounded,dashed" labeljust=r;')
+        lines.append(f'subgraph cluster_{stack}_block {{ label="{n_layers} x block" style="rounded,dashed" pencolor="{GREY}" penwidth=1.3 labeljust=r;')  # its own colour: a nested cluster inherits the stack's transparent pen
         lines += [_node(row) for row in inside.itertuples()]
         lines.append("}")
         lines.append("}")

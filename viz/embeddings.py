@@ -97,11 +97,15 @@ def matrix_heatmap(frame: pd.DataFrame, *, title: str, x_title: str, y_title: st
     cell = min(44, max(6, 520 // max(1, n_rows)))
     chart = heatmap(frame, title=title, x_title=x_title, y_title=y_title, value_title=value_title, diverging=diverging,
                     cell=cell, text=cell >= 34 and n_cols <= 8, extra_tooltip=extra_tooltip)
-    for layer in chart.layer:  # 64 "dim j" labels cannot all be written: let Vega drop the overlapping ones
+    # 64 "dim j" labels cannot all be written: there Vega drops the overlapping ones. Only there:
+    # Vega tests the slanted column labels' boxes, which overlap long before the words do, and
+    # thinned a 4-word prompt's columns to its first and last word.
+    thin = {"x": n_cols > 16 if n_cols > 8 else cell < 16, "y": cell < 12}
+    for layer in chart.layer:
         for channel in ("x", "y"):
             encoding = layer.encoding[channel]
             axis = encoding["axis"] if encoding is not alt.Undefined else alt.Undefined
-            if isinstance(axis, alt.Axis):
+            if isinstance(axis, alt.Axis) and thin[channel]:
                 axis["labelOverlap"] = True
     return chart
 
