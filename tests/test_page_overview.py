@@ -58,6 +58,9 @@ def test_unknown_words_are_listed():
     row = table[table["you typed"] == "pizza"].iloc[0]
     assert "unknown" in row["note"]
     assert any("pizza" in w.value for w in at.warning)
+    # under the prompt box: in the page it came and went with every half-typed word, moving the page
+    assert any("pizza" in w.value for w in at.sidebar.warning)
+    assert not any("pizza" in w.value for w in at.main.warning)
 
 
 def test_generated_words_from_the_next_token_page_are_shown():
