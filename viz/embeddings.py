@@ -97,10 +97,11 @@ def matrix_heatmap(frame: pd.DataFrame, *, title: str, x_title: str, y_title: st
     cell = min(44, max(6, 520 // max(1, n_rows)))
     chart = heatmap(frame, title=title, x_title=x_title, y_title=y_title, value_title=value_title, diverging=diverging,
                     cell=cell, text=cell >= 34 and n_cols <= 8, extra_tooltip=extra_tooltip)
-    # 64 "dim j" labels cannot all be written: there Vega drops the overlapping ones. Only there:
-    # Vega tests the slanted column labels' boxes, which overlap long before the words do, and
-    # thinned a 4-word prompt's columns to its first and last word.
-    thin = {"x": n_cols > 16 if n_cols > 8 else cell < 16, "y": cell < 12}
+    # 64 "dim j" labels cannot all be written: there Vega drops the overlapping ones. Not on a
+    # few wide columns: Vega tests the slanted labels' boxes, which overlap long before the words
+    # do, and thinned a 4-word prompt's columns to its first and last word. (More than 8 columns
+    # are stretched to a width only the browser knows, so those stay thinned.)
+    thin = {"x": n_cols > 8 or cell < 16, "y": cell < 12}
     for layer in chart.layer:
         for channel in ("x", "y"):
             encoding = layer.encoding[channel]

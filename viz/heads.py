@@ -51,8 +51,10 @@ def head_score_chart(table: pd.DataFrame) -> alt.Chart:
         color=alt.Color("score:Q", scale=alt.Scale(scheme="blues", domain=[0, 1]), title="score"),
         tooltip=[alt.Tooltip("kind:N"), alt.Tooltip("layer:O"), alt.Tooltip("head:O"), alt.Tooltip("score:Q", format=".4f"),
                  alt.Tooltip("does:N", title="labels")],
-    ).properties(width=34 * table["head"].nunique(), height=30 * table["layer"].nunique()).facet(
-        column=alt.Column("kind:N", title=None, sort=[KIND_LABELS[k] for k in kinds]))
+    ).properties(width=max(34 * table["head"].nunique(), 130), height=30 * table["layer"].nunique()).facet(
+        # at least 130 px a panel: narrower (a one-head model's 34 px) and the panel titles ran together
+        column=alt.Column("kind:N", title=None, sort=[KIND_LABELS[k] for k in kinds]),
+        title=alt.Title("Every head's scores on this prompt (0 to 1; darker is stronger)", anchor="start"))
 
 
 def ablation_frame(before: torch.Tensor, after: torch.Tensor, vocab, top: int = 12) -> pd.DataFrame:
@@ -71,9 +73,9 @@ def ablation_chart(frame: pd.DataFrame, title: str) -> alt.Chart:
     return alt.Chart(long, title=title).mark_bar().encode(
         y=alt.Y("word:N", sort=order, title=None, axis=alt.Axis(labelOverlap=False)),
         yOffset=alt.YOffset("run:N", sort=["with all heads", "heads switched off"]),
-        x=alt.X("probability:Q", scale=alt.Scale(domain=[0, 1])),
+        x=alt.X("probability:Q", title="probability of being the next word"),  # not 0-1: small ones must show too
         color=alt.Color("run:N", scale=alt.Scale(domain=["with all heads", "heads switched off"], range=["#1f77b4", "#ff4b4b"]), title=None,
                         legend=alt.Legend(orient="top")),
         tooltip=[alt.Tooltip("word:N"), alt.Tooltip("run:N"), alt.Tooltip("probability:Q", format=".6f"),
                  alt.Tooltip("change:Q", title="change when off", format="+.6f")],
-    ).properties(height=40 + 34 * len(frame))
+    ).properties(height=alt.Step(17))  # per bar, titles and legend added around: a fixed total squeezed 5 words into 20 px

@@ -119,14 +119,18 @@ def prediction_frame(logits: torch.Tensor, tokens: Sequence[str], vocab: Sequenc
 
     Rows: the last ``max_positions`` positions ("i: token": the prediction made there is for
     position i + 1); columns: the ``words`` words most likely anywhere in that window, by peak
-    probability. ``is_next`` marks the word that actually came next, the training target of
-    each position in the lesson.
+    probability, then each word that actually came next and is not among them (so that every
+    row's answer is on the chart, however unlikely the model found it). ``is_next`` marks the
+    word that actually came next, the training target of each position in the lesson.
     """
     n = len(tokens)
     lo = max(0, n - max_positions)
     probs = torch.softmax(logits[lo:n].float(), dim=-1).numpy()
     peak = probs.max(axis=0)
     cols = [int(i) for i in np.argsort(-peak, kind="stable")[:words]]
+    ids = {w: i for i, w in enumerate(vocab)}
+    answers = {ids[t] for t in tokens[lo + 1:n] if t in ids} - set(cols)
+    cols += sorted(answers, key=lambda i: -peak[i])
     rows = []
     for r, pos in enumerate(range(lo, n)):
         actual = tokens[pos + 1] if pos + 1 < n else None
@@ -163,4 +167,6 @@ def prediction_chart(frame: pd.DataFrame, title: str) -> alt.LayerChart:
     outline = alt.Chart(nexts).mark_rect(fill=None, stroke="#ff4b4b", strokeWidth=2.5).encode(
         x=alt.X("word:N", sort=cols), y=alt.Y("row_label:N", sort=rows), tooltip=tooltip)
     heading = alt.Title(title, subtitle="outlined in red: the word that actually came next", anchor="start", subtitleColor=GREY_TEXT)
-    return alt.layer(rects, text, outline, title=heading).properties(width=44 * len(cols) + 170, height=26 * len(rows) + 150)
+    # Step sizes fix each cell, and the titles and axes are added around them: a fixed height for
+    # everything left the rows of a 2-word prompt no room at all.
+    return alt.layer(rects, text, outline, title=heading).properties(width=alt.Step(44), height=alt.Step(26))
