@@ -58,6 +58,17 @@ def test_heatmap_data_is_the_pattern_row_by_row_in_token_order(trace):
     assert json.loads(json.dumps(data, allow_nan=False)) == data  # plain JSON for the component
 
 
+def test_heatmap_data_marks_the_cells_the_causal_mask_hides(trace):
+    """Hidden later words are drawn apart from attention that is merely small: the flags are the
+    mask's -inf cells (the upper triangle), and a window keeps its own part of the mask."""
+    n = len(trace.tokens)
+    data = va.heatmap_data(va.attention_frame(trace, "blocks.0.attn", 0), "t")
+    assert np.array(data["masked"]).reshape(n, n).tolist() == np.triu(np.ones((n, n), bool), k=1).tolist()
+    window = va.Window(2, n, 1, n)
+    data = va.heatmap_data(va.attention_frame(trace, "blocks.0.attn", 0, window), "t")
+    assert np.array(data["masked"]).reshape(n - 2, n - 1).tolist() == np.triu(np.ones((n, n), bool), k=1)[2:, 1:].tolist()
+
+
 def test_heatmap_data_of_a_window_keeps_positions_and_leaves_gaps_empty():
     """A window starts at its own rows; a frame without some cells sends None there (drawn blank),
     and a query outside the window outlines no row."""

@@ -124,6 +124,9 @@ def attention_frame(trace: Trace, module: str, head: int, window: Window | None 
     window = window or full_window(*pattern.shape)
     frame = long_frame(pattern, trace.query_tokens(module), trace.key_tokens(module), window, "weight")
     frame["percent"] = frame["weight"] * 100
+    mask = f"{module}.hook_mask"
+    if mask in trace.tensors:  # -inf: a later word, hidden by the causal mask (not a word the head chose to ignore)
+        frame["masked"] = np.isneginf(to_numpy(trace[mask])[window.q0:window.q1, window.k0:window.k1]).reshape(-1)
     return frame
 
 
@@ -191,7 +194,9 @@ def heatmap_data(
     which doubled the time from a keystroke to the redrawn page (docs/benchmarks.md). The canvas
     draws the same picture from one list of numbers: rows are queries and columns keys, both in
     token order; ``values`` is row-major (None where the frame has no cell); ``exact`` (the
-    weights at full precision) goes in the tooltip; ``chosen`` is the row of ``query``, or -1.
+    weights at full precision) goes in the tooltip; ``masked`` (row-major, when the frame has the
+    column) marks the cells the causal mask hides, drawn apart from attention that is merely
+    small; ``chosen`` is the row of ``query``, or -1.
     """
     # Plain numpy rather than pivot tables: this runs on every keystroke, and pandas' pivots took
     # most of the page's own time (docs/benchmarks.md, fifth session).
@@ -210,6 +215,7 @@ def heatmap_data(
         "rows": [str(x) for x in frame["query_label"].to_numpy()[first_row]],
         "cols": [str(x) for x in frame["key_label"].to_numpy()[first_col]],
         "row_pos": row_pos, "values": matrix(value), "exact": matrix(exact) if exact in frame else None,
+        "masked": [bool(x) for x in matrix("masked")] if "masked" in frame else None,
         "value_max": 100, "scale": scale, "cell": min(cell_px(n_rows), cell_px(n_cols)),
         "row_font": label_font(n_rows), "col_font": label_font(n_cols),
         "printed": prints_numbers(n_rows, n_cols), "chosen": row_pos.index(query) if query in row_pos else -1,

@@ -6,7 +6,8 @@
 // findable by tests), and every string from the prompt is set as textContent, never as HTML.
 //
 // data (see viz.attention.heatmap_data): title, key_title, query_title, value_title, rows,
-// cols, row_pos, values (row-major, null = no cell), exact (or null), value_max, scale
+// cols, row_pos, values (row-major, null = no cell), exact (or null), masked (row-major booleans:
+// hidden by the causal mask; or null), value_max, scale
 // ("linear" | "sqrt"), cell (px), row_font, col_font, printed, chosen (row or -1), highlight.
 // A click on a cell sends the trigger "pick" with that row's query position.
 
@@ -54,6 +55,9 @@ function build(parent) {
   el("span", "al-legend-lo", legend);
   el("canvas", "al-ramp", legend);
   el("span", "al-legend-hi", legend);
+  const mask = el("span", "al-legend-mask", legend);
+  el("span", "al-mask-swatch", mask);
+  el("span", null, mask).textContent = "hidden by the causal mask";
   const tip = el("div", "al-tip", root); // position: fixed, so it may leave the chart's box
   tip.hidden = true;
 
@@ -73,6 +77,7 @@ function build(parent) {
     const k = i * d.cols.length + j;
     const lines = [["query", d.rows[i]], ["key", d.cols[j]], [d.value_title, d.values[k].toFixed(3)]];
     if (d.exact && d.exact[k] !== null) lines.push(["weight (exact)", d.exact[k].toFixed(8)]);
+    if (isMasked(d, k)) lines.push(["causal mask", "hidden: a later word (score -∞, so 0%)"]);
     tip.replaceChildren(...lines.map(([name, value]) => {
       const row = el("div");
       el("span", "al-tip-name", row).textContent = name;
@@ -172,6 +177,13 @@ function sizeCanvas(canvas, width, height) {
   return ctx;
 }
 
+const MASKED = "rgb(226,226,226)"; // the causal mask's hidden cells: grey, apart from the blues of "little attention"
+const MASKED_LINE = "rgb(200,200,200)";
+
+function isMasked(d, k) {
+  return Boolean(d.masked && d.masked[k]);
+}
+
 function drawCells(root, d) {
   const nr = d.rows.length, nc = d.cols.length, c = d.cell;
   root._ratio = window.devicePixelRatio;
@@ -182,8 +194,17 @@ function drawCells(root, d) {
     for (let j = 0; j < nc; j++) {
       const v = d.values[i * nc + j];
       if (v === null) continue;
-      ctx.fillStyle = colour(position(d, v));
+      const masked = isMasked(d, i * nc + j);
+      ctx.fillStyle = masked ? MASKED : colour(position(d, v));
       ctx.fillRect(j * c + gap, i * c + gap, c - 2 * gap, c - 2 * gap);
+      if (masked && c >= 9) { // a diagonal stroke, as a hatch: "not allowed", not "weak"
+        ctx.strokeStyle = MASKED_LINE;
+        ctx.lineWidth = 1;
+        ctx.beginPath();
+        ctx.moveTo(j * c + gap + 1, (i + 1) * c - gap - 1);
+        ctx.lineTo((j + 1) * c - gap - 1, i * c + gap + 1);
+        ctx.stroke();
+      }
     }
   }
   if (d.printed) {
@@ -193,7 +214,7 @@ function drawCells(root, d) {
     for (let i = 0; i < nr; i++) {
       for (let j = 0; j < nc; j++) {
         const v = d.values[i * nc + j];
-        if (v === null) continue;
+        if (v === null || isMasked(d, i * nc + j)) continue;
         ctx.fillStyle = position(d, v) > 0.55 ? "white" : "black"; // readable on the cell's colour
         ctx.fillText(v.toFixed(0), j * c + c / 2, i * c + c / 2);
       }
@@ -272,6 +293,9 @@ function drawLegend(root, d) {
   setText(root.querySelector(".al-legend-title"), d.value_title);
   setText(root.querySelector(".al-legend-lo"), "0");
   setText(root.querySelector(".al-legend-hi"), String(d.value_max));
+  const mask = root.querySelector(".al-legend-mask");
+  const anyMasked = Boolean(d.masked && d.masked.some(Boolean));
+  if (mask.hidden === anyMasked) mask.hidden = !anyMasked;
 }
 
 export default function (component) {
