@@ -51,16 +51,17 @@ def stage_grid(trace, module: str, head: int, query: int, window: va.Window | No
     frames = vm.mask_frames(trace, module, head, window)
     n = max(frames["mask"]["query_pos"].nunique(), frames["mask"]["key_pos"].nunique())
     per_row = 4 if n <= 6 else 2  # four in a row while they fit a 1400 px screen, else 2 x 2
-    labels_px = 110  # the query labels, drawn on the first panel of a row only
+    labels_px = 110  # the query labels: on the first of four panels in a row; on every panel of a 2 x 2 grid,
+    # whose right-hand panels stand too far from the left ones to read their rows across
     cell = min(40, (840 - labels_px - 4 * 30) // (4 * n) if per_row == 4 else (400 - labels_px) // n)
     panel = max(n * cell + 30, 175)  # room for the title, the legend and the CSV button
-    widths = [labels_px + panel] + [panel] * (per_row - 1)
+    widths = [labels_px + panel] + [panel] * (per_row - 1) if per_row == 4 else [labels_px + panel] * 2
     domain = vm.score_domain(frames["scores"])
     row = widths + [max(1, 860 - sum(widths))]  # a spacer keeps small panels together on the left
     columns = st.columns(row)[:per_row] if per_row == 4 else [*st.columns(row)[:2], *st.columns(row)[:2]]
     for i, (column, (stage, frame)) in enumerate(zip(columns, frames.items())):
         with column:
-            chart = vm.mask_heatmap(frame, stage, query=query, domain=domain, cell=cell, row_labels=i % per_row == 0,
+            chart = vm.mask_heatmap(frame, stage, query=query, domain=domain, cell=cell, row_labels=per_row == 2 or i == 0,
                                     scale="linear" if window is None else "sqrt")
             shared.chart_with_csv(chart, vm.csv_frame(frame, stage), f"{stage}-{module}-head{head + 1}", f"mask-{stage}")
 
@@ -96,12 +97,14 @@ def without_mask(ctx: shared.PageContext, module: str, head: int, window: va.Win
             shared.chart_with_csv(charts[name](), frames[name], f"{name}-mask-{module}-head{head + 1}", f"nomask-{name}")
 
 
-def encoder_contrast(trace, module: str, head: int) -> None:
+def encoder_contrast(trace, module: str, head: int, unmasked_shown: bool) -> None:
     """A translator's encoder self-attention: no mask, every input word looks at every other."""
     encoders = [m for m in trace.attention_modules() if va.module_kind(m) == "encoder"]
     if not encoders:
+        hint = ("The panels above show what this head would do unmasked." if unmasked_shown else
+                "Switch on \"Show without the mask\" to see what this head would do unmasked.")
         st.info("This is a decoder-only model: every attention in it is masked. A normal Transformer's encoder is not "
-                "masked; switch on \"Show without the mask\" to see what this head would do unmasked.", icon=":material/info:")
+                f"masked. {hint}", icon=":material/info:")
         return
     layer = module.split(".")[-2]
     encoder = next((m for m in encoders if m.split(".")[-2] == layer), encoders[0])
@@ -134,7 +137,7 @@ def mask_view(ctx: shared.PageContext) -> None:
     looks_at(trace, module, query)
     if show_without:
         without_mask(ctx, module, head, window)
-    encoder_contrast(trace, module, head)
+    encoder_contrast(trace, module, head, show_without)
 
 
 if ctx:

@@ -82,8 +82,11 @@ def mask_heatmap(frame: pd.DataFrame, stage: str, title: str | None = None, quer
 def _mask_spec(stage: str, title: str, cell: int, row_labels: bool, scale: str, printed: bool, row_font: int,
                col_font: int) -> alt.LayerChart:
     """The scores' colours run from -bound to +bound, a parameter set from the data (SpecChart.values)."""
-    x = alt.X("key_label:N", sort=alt.EncodingSortField("key_pos", op="min"), axis=axis("key", col_font, angle=-45))
-    y = alt.Y("query_label:N", sort=alt.EncodingSortField("query_pos", op="min"), axis=axis("query", row_font) if row_labels else None)
+    x_axis, y_axis = axis("key", col_font, angle=-45), axis("query", row_font)
+    if cell < row_font + 2:  # the 7 px cells of a long prompt's window: every other label, not all of them on top of each other
+        x_axis["labelOverlap"] = y_axis["labelOverlap"] = True
+    x = alt.X("key_label:N", sort=alt.EncodingSortField("key_pos", op="min"), axis=x_axis)
+    y = alt.Y("query_label:N", sort=alt.EncodingSortField("query_pos", op="min"), axis=y_axis if row_labels else None)
     tooltip = [alt.Tooltip("query_label:N", title="query"), alt.Tooltip("key_label:N", title="key"),
                alt.Tooltip("shown:N", title="value (rounded)"), alt.Tooltip("value:Q", title="value (exact)", format=".6f")]
     stroke = {"stroke": "white", "strokeWidth": 0.5} if cell >= 18 else {}
@@ -105,7 +108,8 @@ def _cells(base: alt.Chart, stage: str, tooltip, stroke: dict, scale: str) -> li
     if stage == "softmax":
         color = alt.Color("value:Q", scale=alt.Scale(scheme="blues", domain=[0, 100], type=scale), title="attention %", legend=legend)
     else:
-        color = alt.Color("value:Q", scale=alt.Scale(scheme="redblue", domain=[alt.ExprRef("-bound"), alt.ExprRef("bound")], reverse=True),
+        # blue for high scores, as in the softmax panel (a high score gets much attention), red for low
+        color = alt.Color("value:Q", scale=alt.Scale(scheme="redblue", domain=[alt.ExprRef("-bound"), alt.ExprRef("bound")]),
                           title="score", legend=legend)
     return [base.transform_filter(~alt.datum.hidden).mark_rect(**stroke).encode(color=color, tooltip=tooltip),
             base.transform_filter(alt.datum.hidden).mark_rect(color=HIDDEN, **stroke).encode(tooltip=tooltip[:3])]
