@@ -49,19 +49,37 @@ def greedy_answer(ctx: shared.PageContext, slot) -> list[str]:
 
 
 def tokens_frame(ctx: shared.PageContext) -> pd.DataFrame:
-    """The prompt as the model reads it: one row per token, then any word it left out."""
+    """The prompt as the model reads it: one row per token, and each word it left out (a model
+    without <unk>) where it was typed, with no position or id."""
     enc = ctx.trace.encoding
     tokenizer = ctx.bundle.prompt_tokenizer
-    rows = []
+    dropped = dict(enc.unknown) if enc.unknown_dropped else {}  # typed word index -> spelling
+    last_typed = max((i for i, word in enumerate(enc.words) if word), default=-1)
+    rows, typed = [], 0  # typed: the index of the next typed word
+
+    def left_out(until: int) -> None:
+        nonlocal typed
+        for index in sorted(w for w in dropped if typed <= w < until):
+            rows.append({"position": pd.NA, "token": "", "id": pd.NA, "you typed": dropped[index],
+                         "note": "left out: not in the vocabulary"})
+        typed = max(typed, until)
+
     for i, (token, word) in enumerate(zip(enc.tokens, enc.words)):
-        token_id = tokenizer.id_of(token)
-        note = "added by the model" if not word else ("unknown word: read as <unk>" if token_id == tokenizer.unk_id else "")
-        rows.append({"position": i, "token": token, "id": token_id, "you typed": word, "note": note})
-    if enc.unknown_dropped:
-        for _, word in enc.unknown:
-            rows.append({"position": None, "token": "", "id": None, "you typed": word,
-                         "note": "unknown word: left out (no <unk> in the vocabulary)"})
-    return pd.DataFrame(rows, columns=["position", "token", "id", "you typed", "note"])
+        if word:
+            while typed in dropped:  # words left out just before this one
+                left_out(typed + 1)
+            token_id = tokenizer.id_of(token)
+            rows.append({"position": i, "token": token, "id": token_id, "you typed": word,
+                         "note": "unknown word: read as <unk>" if token_id == tokenizer.unk_id else ""})
+            typed += 1
+        else:
+            if i > last_typed:  # words left out at the end come before an added <EOS>
+                left_out(max(dropped, default=-1) + 1)
+            rows.append({"position": i, "token": token, "id": tokenizer.id_of(token), "you typed": word,
+                         "note": "added by the model"})
+    left_out(max(dropped, default=-1) + 1)
+    frame = pd.DataFrame(rows, columns=["position", "token", "id", "you typed", "note"])
+    return frame.astype({"position": "Int64", "id": "Int64"})
 
 
 def answer(ctx: shared.PageContext, slot) -> tuple[list[str], str]:

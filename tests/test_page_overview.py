@@ -1,6 +1,7 @@
 """Overview page under AppTest: the diagram, tokens and answer follow the model and the prompt."""
 
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -57,6 +58,9 @@ def test_unknown_words_are_listed():
     assert "pizza" in table["you typed"].tolist()
     row = table[table["you typed"] == "pizza"].iloc[0]
     assert "unknown" in row["note"]
+    # where it was typed, with no position or id (the model never reads it)
+    assert table["you typed"].tolist() == ["what", "is", "pizza", "statquest", ""]
+    assert pd.isna(row["position"]) and pd.isna(row["id"]) and table["position"].dropna().tolist() == [0, 1, 2, 3]
     assert any("pizza" in w.value for w in at.warning)
     # under the prompt box: in the page it came and went with every half-typed word, moving the page
     assert any("pizza" in w.value for w in at.sidebar.warning)
