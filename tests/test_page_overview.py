@@ -57,7 +57,7 @@ def test_unknown_words_are_listed():
     table = tokens_table(at)
     assert "pizza" in table["you typed"].tolist()
     row = table[table["you typed"] == "pizza"].iloc[0]
-    assert "unknown" in row["note"]
+    assert "left out" in row["note"]
     # where it was typed, with no position or id (the model never reads it)
     assert table["you typed"].tolist() == ["what", "is", "pizza", "statquest", ""]
     assert pd.isna(row["position"]) and pd.isna(row["id"]) and table["position"].dropna().tolist() == [0, 1, 2, 3]
