@@ -94,7 +94,8 @@ def heatmap_column(trace, module: str, head: int, query: int, title: str) -> Non
         block = int(overview["block"].iloc[0])
         st.caption(f"{n_q} x {n_k} words: too many cells to draw at once, so the heatmap shows rows {window.q0}–{window.q1 - 1} "
                    f"and columns {window.k0}–{window.k1 - 1} (red box below). The overview shows the whole matrix; "
-                   f"each cell is the strongest attention in a block of {block} x {block} words.")
+                   f"each cell is the strongest attention in a block of {block} x {block} words. Both use a square-root colour "
+                   "scale, so that the small percentages of a long prompt still show.")
         shared.chart_with_csv(va.overview_heatmap(overview, "The whole matrix (max in each block)", window), overview,
                               f"attention-overview-{module}-head{head + 1}", "att-overview")
 

@@ -159,7 +159,7 @@ class Projection:
     def axis_titles(self) -> tuple[str, str]:
         if not self.is_pca:
             return ("embedding dim 1", "embedding dim 2" if self.dims == 2 else "")
-        return (f"PCA axis 1 ({self.explained[0]:.0%} of the spread)", f"PCA axis 2 ({self.explained[1]:.0%})")
+        return (f"PCA axis 1 ({self.explained[0]:.1%} of the spread)", f"PCA axis 2 ({self.explained[1]:.1%})")  # 3.6% + 3.6% read as 4% + 4% = 7%
 
     @property
     def short_titles(self) -> tuple[str, str]:
@@ -275,4 +275,4 @@ def plane_summary(projection: Projection, n_vocab: int) -> str:
         return f"All {n_vocab} words of the vocabulary, drawn at their {projection.dims} embedding numbers (no projection needed)."
     kept = float(sum(projection.explained))
     return (f"All {n_vocab} words, projected from {projection.dims} numbers onto the 2 directions where the vocabulary "
-            f"spreads most (PCA; together {kept:.0%} of the spread). Both ends of each arrow use the same projection.")
+            f"spreads most (PCA; together {kept:.1%} of the spread). Both ends of each arrow use the same projection.")

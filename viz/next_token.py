@@ -68,7 +68,8 @@ def next_token_chart(frame: pd.DataFrame, title: str, subtitle: str | list[str] 
     """Horizontal bars, most likely on top; the chosen word red, the plain softmax faint behind."""
     labels = frame["word"].tolist()
     if subtitle is None:
-        subtitle = ["faint grey: the plain softmax;  solid: after temperature, top-k, top-p;", "red: the word chosen"]
+        subtitle = ["blue: the probability used (after temperature, top-k, top-p); red: the word chosen;",
+                    "faint grey: the plain softmax, seen only where those settings change it"]
     base = alt.Chart(frame).encode(
         y=alt.Y("word:N", sort=labels, title=None, axis=alt.Axis(labelLimit=160, labelFontSize=13, labelOverlap=False)),
     )
