@@ -89,15 +89,17 @@ def squiggles_chart(curves: pd.DataFrame, points: pd.DataFrame, height_each: int
     choices only (cached, see viz.spec); the positions' range comes as the parameters x_lo, x_hi.
     """
     rows = tuple(curves.drop_duplicates("dim").sort_values("dim")[["dim", "dimension"]].itertuples(index=False, name=None))
-    height_each = height_each or max(50, min(130, 330 // max(1, len(rows))))  # about one screen's height in all
     n_points = points["position"].nunique()
     xs = np.concatenate([curves["position"].to_numpy(float), points["position"].to_numpy(float)])
     x_lo, x_hi = float(xs.min()), float(xs.max())
     px_per_position = 600 / max(x_hi - x_lo, 1)  # about the width of a chart in its column
     # the formula's squiggles share one fixed scale; a learned table's numbers get a scale of their own
     bounded = not curves["dimension"].str.endswith("learned").any()
-    spec = _squiggles_spec(tuple((int(d), str(t)) for d, t in rows), height_each, bounded,
-                           n_points <= 12 and px_per_position >= 30, n_points <= 24 and px_per_position >= 45)
+    values, words = n_points <= 12 and px_per_position >= 30, n_points <= 24 and px_per_position >= 45
+    # about one screen's height in all; charts with a value above and a word below each dot need
+    # 100 px, or the curve runs through its labels and the last ones hang into the next chart
+    height_each = height_each or max(100 if values or words else 50, min(130, 330 // max(1, len(rows))))
+    spec = _squiggles_spec(tuple((int(d), str(t)) for d, t in rows), height_each, bounded, values, words)
     return SpecChart(spec, {"curves": curves, "points": points}, {"x_lo": x_lo, "x_hi": x_hi})
 
 
