@@ -222,7 +222,10 @@ def embedding_plane_chart(vocab: pd.DataFrame, arrows: pd.DataFrame, axis_titles
     square axes' ranges come as the parameters x_lo, x_hi, y_lo, y_hi.
     """
     x_dom, y_dom = square_domains((vocab, "x", "y"), (arrows, "x", "y"), (arrows, "x2", "y2"))
-    spec = _plane_spec(tuple(axis_titles), title, size, tuple(short_titles), len(vocab) > 60, len(arrows) <= 16)
+    many = len(vocab) > 60
+    # A large vocabulary's PCA plane crowds the prompt's words together: there, more than 8 arrow
+    # labels ran into one blob (the tooltip always has them).
+    spec = _plane_spec(tuple(axis_titles), title, size, tuple(short_titles), many, len(arrows) <= (8 if many else 16))
     return SpecChart(spec, {"vocab": vocab, "arrows": arrows},
                      {"x_lo": x_dom[0], "x_hi": x_dom[1], "y_lo": y_dom[0], "y_hi": y_dom[1]})
 
@@ -255,7 +258,7 @@ def _plane_spec(axis_titles: tuple[str, str], title: str, size: int, short_title
     lines = arrows.mark_rule(color=POSITION_COLOR, strokeWidth=2, strokeDash=[5, 3]).encode(
         x=x, y=y, x2="x2:Q", y2="y2:Q", tooltip=tip)
     heads = arrows.mark_point(shape=ARROW_HEAD, filled=True, color=POSITION_COLOR, opacity=1, strokeWidth=0,
-                              size=350 if labelled else 120).encode(
+                              size=350 if labelled and not many else 140).encode(
         x=alt.X("x2:Q"), y=alt.Y("y2:Q"), angle=alt.Angle("angle:Q", scale=None), tooltip=tip)
     layers = [words, word_labels, lines, heads]
     if labelled:  # more labels than this hide the plane; the tooltip has them
