@@ -150,8 +150,11 @@ def architecture_dot(cfg: ModelConfig, n_tokens: int | None = None, n_src_tokens
         tails[stack] = nodes[-1]
     if cfg.is_encoder_decoder:
         label = "keys and values" + (f"  ({n_src_tokens} x {cfg.d_model})" if n_src_tokens is not None else "")
-        lines.append(f'{tails["encoder"]} -> dec_cross [label=" {label}" style=dashed color="{CROSS}" '
-                     f'fontcolor="{CROSS}" constraint=false penwidth=1.5];')
+        # into the cross-attention box's left side, and ranked (no constraint=false): the box then sits
+        # below the encoder's output. Unranked, a two-layer encoder ended below the box, and the arrow
+        # looped up through the decoder's own arrows into it from below.
+        lines.append(f'{tails["encoder"]} -> dec_cross [xlabel=" {label}" style=dashed color="{CROSS}" '
+                     f'fontcolor="{CROSS}" penwidth=1.5 headport=w];')
     for row in frame[frame["stack"] == "output"].itertuples():
         lines.append(_node(row))
     into = f"{n_tokens} x {cfg.d_model}" if n_tokens is not None else None
