@@ -154,8 +154,11 @@ def similarity_frame(pe, tokens: list[str], start: int = 0, stop: int | None = N
 
 
 def similarity_heatmap(frame: pd.DataFrame) -> alt.LayerChart:
+    """Negative dot products (positions whose squiggles are opposite, as with 2 dimensions) get the
+    diverging colours of the encoding heatmap beside it; on one-sided blues -0.99 looked like "weak"."""
     return matrix_heatmap(frame, title="Position similarity (dot product)", x_title="position", y_title="position",
-                          value_title="dot product", diverging=False, extra_tooltip=[alt.Tooltip("cosine:Q", format=".4f")])
+                          value_title="dot product", diverging=bool((frame["value"] < 0).any()),
+                          extra_tooltip=[alt.Tooltip("cosine:Q", format=".4f")])
 
 
 def wavelength_frame(d_model: int) -> pd.DataFrame:
