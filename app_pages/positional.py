@@ -6,7 +6,7 @@ import streamlit as st
 
 from app_pages import shared
 from app_pages.view_state import clamp_state, pick_position_window, pick_side
-from viz.embeddings import is_wide, side_title, side_tokens, stack_prefix
+from viz.embeddings import is_wide, position_window, side_title, side_tokens, stack_prefix
 from viz.positional import (
     MAX_SQUIGGLES, curves_frame, default_dims, encoding_heatmap, encoding_matrix_frame, formula_matrix_frame, formula_table,
     learned_curves_frame, points_frame, similarity_frame, similarity_heatmap, squiggles_chart, wavelength_chart,
@@ -58,11 +58,15 @@ def positional_view(ctx: shared.PageContext) -> None:
                 icon=":material/school:")
     left, right = st.columns([3, 2], gap="large")
     with left:
-        controls = st.columns(2)
-        with controls[0]:
-            dims = pick_dims(d_model, "pe_dims")
-        with controls[1]:
-            lo, hi = pick_position_window(len(tokens), d_model, "pe_start", MAX_WINDOW)
+        shown = position_window(len(tokens), d_model, 0, max_rows=MAX_WINDOW)
+        if shown[1] - shown[0] >= len(tokens):  # every position fits: no slider, the chosen dimensions get the row
+            dims, (lo, hi) = pick_dims(d_model, "pe_dims"), (0, len(tokens))
+        else:
+            controls = st.columns(2)
+            with controls[0]:
+                dims = pick_dims(d_model, "pe_dims")
+            with controls[1]:
+                lo, hi = pick_position_window(len(tokens), d_model, "pe_start", MAX_WINDOW)
         if learned:
             curves = learned_curves_frame(pe[:hi], dims, lo)
         else:
