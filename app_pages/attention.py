@@ -162,7 +162,8 @@ def grid_section(trace, module: str, head: int) -> None:
     data, pooled = head_grid_data(ctx.path, ctx.mtime, ctx.prompt, ctx.continuation)
     data = {**data, "panels": [{**p, "selected": p["module"] == module and p["head"] == head} for p in data["panels"]]}
     st.caption("One small heatmap per attention head: rows are the query words top to bottom, columns the key words left "
-               "to right, darker blue is more attention. Click one to show it above, with the exact numbers."
+               "to right, darker blue is more attention, grey is hidden by the causal mask. Click one to show it above, with "
+               "the exact numbers."
                + (" Long prompts are drawn in blocks: each pixel is the strongest attention in its block." if pooled else ""))
     attention_components.head_grid(data, "att-grid", on_pick=on_click_panel)
     shared.csv_button(lambda: va.grid_frame(trace), "attention-all-heads", "att-grid")

@@ -10,6 +10,7 @@ import pytest
 from model.checkpoint import load_checkpoint
 from tests.model_factory import random_bundle
 from viz import attention as va
+from viz.raster import MASKED
 
 PROMPT = "the cat sat on the mat"  # "the" twice: labels must keep both
 
@@ -243,7 +244,19 @@ def test_grid_images_hold_every_head_one_pixel_per_cell(trace):
     brightness = pixels.sum(axis=-1)
     for q in range(1, n):
         assert brightness[q, : q + 1].argmin() == pattern[q, : q + 1].argmax()
-    np.testing.assert_array_equal(pixels[0, 1], pixels[0, 2])  # masked cells (0%) share the lightest colour
+    # cells the causal mask hides are grey, as in the heatmap, not the blues' lightest "little attention"
+    assert (pixels[np.triu_indices(n, k=1)] == MASKED).all() and not (pixels[np.tril_indices(n)] == MASKED).all(axis=-1).any()
+
+
+def test_a_pooled_grid_block_is_grey_only_when_the_mask_hides_all_of_it():
+    bundle = random_bundle(max_len=64)
+    trace = bundle.run(" ".join(["the cat"] * 20))
+    images = va.grid_images(trace, max_side=10)
+    block = int(images["block"].iloc[0])
+    assert block == 4  # 40 tokens -> 10 x 10 blocks of 4
+    pixels = png_pixels(images["image"].iloc[0]).astype(int)
+    grey = (pixels == MASKED).all(axis=-1)
+    assert grey[0, 1] and not grey[0, 0] and not grey[1, 0]  # above the diagonal block: all hidden
 
 
 def test_grid_of_a_short_prompt_keeps_every_cell_with_its_tokens(trace):

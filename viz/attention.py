@@ -372,11 +372,14 @@ def grid_images(trace: Trace, selected: tuple[str, int] | None = None, max_side:
         patterns = to_numpy(trace.pattern(module))  # [head, query, key]
         block = max(1, math.ceil(max(patterns.shape[1:]) / max_side))
         pooled = max_pool(patterns, block)
+        mask = trace.tensors.get(f"{module}.hook_mask")
+        # a block is drawn as masked when every cell in it is (1 = hidden; the ragged edge counts as hidden)
+        masked = None if mask is None else _blocks(np.isneginf(to_numpy(mask))[None].astype(float), block, 1.0).min(axis=(2, 4))[0] > 0
         for head in range(patterns.shape[0]):
             values = np.sqrt(pooled[head]) if block > 1 else pooled[head]  # long prompts: sqrt, as in their heatmaps
             rows.append({"module": module, "module_index": index, "module_title": module_title(module), "head": head,
                          "head_title": f"head {head + 1}", "block": block, "selected": selected == (module, head),
-                         "image": png_data_uri(values)})
+                         "image": png_data_uri(values, masked)})
     return pd.DataFrame(rows)
 
 

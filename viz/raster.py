@@ -32,9 +32,16 @@ def colorize(values: np.ndarray, scheme: list[str] = BLUES) -> np.ndarray:
     return np.round(ramp[lo] * (1 - frac) + ramp[hi] * frac).astype(np.uint8)
 
 
-def png_data_uri(values: np.ndarray) -> str:
+MASKED = (226, 226, 226)  # the causal mask's hidden cells, as in the attention heatmap (components/heatmap.js)
+
+
+def png_data_uri(values: np.ndarray, masked: np.ndarray | None = None) -> str:
     """A [rows, cols] matrix of values in [0, 1] as a PNG with one pixel per cell; the chart
-    scales it up without smoothing (CSS image-rendering: pixelated, in the grid of heads)."""
+    scales it up without smoothing (CSS image-rendering: pixelated, in the grid of heads).
+    ``masked`` (booleans, same shape) marks cells hidden by the causal mask: drawn grey."""
+    pixels = colorize(values)
+    if masked is not None:
+        pixels[masked] = MASKED
     out = io.BytesIO()
-    Image.fromarray(colorize(values), "RGB").save(out, format="PNG")
+    Image.fromarray(pixels, "RGB").save(out, format="PNG")
     return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode("ascii")

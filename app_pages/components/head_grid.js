@@ -15,6 +15,15 @@ function el(tag, cls, parent) {
   return e;
 }
 
+// The picture at the panel's size with its own shape (a translator's cross-attention is not
+// square), so that the chosen head's outline hugs the picture, not the empty band beside it.
+function fit(img, px) {
+  const scale = px / Math.max(img.naturalWidth, img.naturalHeight, 1);
+  const [w, h] = [`${Math.round(img.naturalWidth * scale)}px`, `${Math.round(img.naturalHeight * scale)}px`];
+  if (img.style.width !== w) img.style.width = w;
+  if (img.style.height !== h) img.style.height = h;
+}
+
 export default function (component) {
   const { data, parentElement, setTriggerValue } = component;
   let root = parentElement.querySelector(".al-grid");
@@ -32,6 +41,7 @@ export default function (component) {
   const set = (node, name, value) => { if (node.getAttribute(name) !== value) node.setAttribute(name, value); };
   set(root, "aria-label", `Attention patterns of every head: ${data.rows.length} x ${data.cols.length}`);
   const px = `${data.panel_px}px`;
+  root._panelPx = data.panel_px;
   set(root, "style", `grid-template-columns: auto repeat(${data.cols.length}, ${px}); --al-highlight: ${data.highlight};`);
 
   // Reuse the elements of the last draw when the shape is the same: only pictures change.
@@ -47,7 +57,9 @@ export default function (component) {
         const panel = el("button", "al-panel al-empty", root);
         panel.type = "button";
         panel.style.height = px;
-        el("img", null, panel).alt = "";
+        const img = el("img", null, panel);
+        img.alt = "";
+        img.addEventListener("load", () => fit(img, root._panelPx));
         root._panels.set(`${r},${c}`, panel);
       });
     });
