@@ -7,6 +7,9 @@ loaded model's own config, and can jump from each step to the page that shows it
 
 from __future__ import annotations
 
+import itertools
+import math
+
 import pandas as pd
 import streamlit as st
 
@@ -54,31 +57,19 @@ def tokens_frame(ctx: shared.PageContext) -> pd.DataFrame:
     enc = ctx.trace.encoding
     tokenizer = ctx.bundle.prompt_tokenizer
     dropped = dict(enc.unknown) if enc.unknown_dropped else {}  # typed word index -> spelling
-    last_typed = max((i for i, word in enumerate(enc.words) if word), default=-1)
-    rows, typed = [], 0  # typed: the index of the next typed word
-
-    def left_out(until: int) -> None:
-        nonlocal typed
-        for index in sorted(w for w in dropped if typed <= w < until):
-            rows.append({"position": pd.NA, "token": "", "id": pd.NA, "you typed": dropped[index],
-                         "note": "left out: not in the vocabulary"})
-        typed = max(typed, until)
-
+    kept = (w for w in itertools.count() if w not in dropped)  # the typed words the model reads, in order
+    rows = []
     for i, (token, word) in enumerate(zip(enc.tokens, enc.words)):
+        token_id = tokenizer.id_of(token)
         if word:
-            while typed in dropped:  # words left out just before this one
-                left_out(typed + 1)
-            token_id = tokenizer.id_of(token)
-            rows.append({"position": i, "token": token, "id": token_id, "you typed": word,
-                         "note": "unknown word: read as <unk>" if token_id == tokenizer.unk_id else ""})
-            typed += 1
-        else:
-            if i > last_typed:  # words left out at the end come before an added <EOS>
-                left_out(max(dropped, default=-1) + 1)
-            rows.append({"position": i, "token": token, "id": tokenizer.id_of(token), "you typed": word,
-                         "note": "added by the model"})
-    left_out(max(dropped, default=-1) + 1)
-    frame = pd.DataFrame(rows, columns=["position", "token", "id", "you typed", "note"])
+            note, order = ("unknown word: read as <unk>" if token_id == tokenizer.unk_id else ""), next(kept)
+        else:  # a token the model adds: before the typed words, or (as <EOS>) after them
+            note, order = "added by the model", -1 if i == 0 and any(enc.words) else math.inf
+        rows.append({"position": i, "token": token, "id": token_id, "you typed": word, "note": note, "order": order})
+    rows += [{"position": pd.NA, "token": "", "id": pd.NA, "you typed": word, "note": "left out: not in the vocabulary",
+              "order": w} for w, word in dropped.items()]
+    frame = pd.DataFrame(rows, columns=["position", "token", "id", "you typed", "note", "order"])
+    frame = frame.sort_values("order", kind="stable").drop(columns="order").reset_index(drop=True)
     return frame.astype({"position": "Int64", "id": "Int64"})
 
 
