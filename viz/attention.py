@@ -268,6 +268,13 @@ def max_pool(patterns: np.ndarray, block: int) -> np.ndarray:
     return patterns if block == 1 else _blocks(patterns, block, 0.0).max(axis=(2, 4))
 
 
+def hidden_blocks(mask: np.ndarray, block: int) -> np.ndarray:
+    """[query, key] causal mask (0 or -inf) -> [rows, cols] booleans: True where the mask hides
+    every cell of the block (the ragged edge counts as hidden)."""
+    hidden = np.isneginf(mask)[None].astype(float)
+    return _blocks(hidden, block, 1.0).min(axis=(2, 4))[0] > 0
+
+
 def pool_heads(patterns: np.ndarray, block: int) -> tuple[np.ndarray, np.ndarray]:
     """(max, mean) of each block x block cells, [heads, rows, cols]."""
     if block == 1:
@@ -373,8 +380,7 @@ def grid_images(trace: Trace, selected: tuple[str, int] | None = None, max_side:
         block = max(1, math.ceil(max(patterns.shape[1:]) / max_side))
         pooled = max_pool(patterns, block)
         mask = trace.tensors.get(f"{module}.hook_mask")
-        # a block is drawn as masked when every cell in it is (1 = hidden; the ragged edge counts as hidden)
-        masked = None if mask is None else _blocks(np.isneginf(to_numpy(mask))[None].astype(float), block, 1.0).min(axis=(2, 4))[0] > 0
+        masked = None if mask is None else hidden_blocks(to_numpy(mask), block)
         for head in range(patterns.shape[0]):
             values = np.sqrt(pooled[head]) if block > 1 else pooled[head]  # long prompts: sqrt, as in their heatmaps
             rows.append({"module": module, "module_index": index, "module_title": module_title(module), "head": head,
