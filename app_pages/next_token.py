@@ -187,7 +187,8 @@ def next_token_view(ctx: shared.PageContext) -> None:
                            "that word and the words before it). During training every row's target is the word that "
                            "really came next, outlined in red.")
             if len(trace.tokens) > MAX_ROWS:
-                st.caption(f"The last {MAX_ROWS} of {len(trace.tokens)} positions; columns: the 8 words most likely anywhere here.")
+                st.caption(f"The last {MAX_ROWS} of {len(trace.tokens)} positions; columns: the 8 words most likely anywhere "
+                           "here, then each word that actually came next and is not among them.")
             shared.chart_with_csv(prediction_chart(frame, "Next-word probabilities at each position"), frame,
                                   "predictions-by-position", "by-position")
 

@@ -82,7 +82,7 @@ def positional_view(ctx: shared.PageContext) -> None:
         title = "The model's learned position table" if learned else "The encoding added to each word"
         shared.chart_with_csv(encoding_heatmap(frame, title), frame, f"positional-matrix-{side}", "pe-matrix", stretch=is_wide(frame))
         sim = similarity_frame(pe, tokens, lo, hi)
-        shared.chart_with_csv(similarity_heatmap(sim), sim, f"positional-similarity-{side}", "pe-sim", stretch=is_wide(sim))
+        shared.chart_with_csv(similarity_heatmap(sim), sim, f"positional-similarity-{side}", "pe-sim")  # square cells
         st.caption(("A learned table need not make neighbours alike: this is what the model learned. " if learned else
                     "Neighbouring positions get similar encodings (a large dot product); far apart ones less so. ")
                    + "Hover for the cosine too.")

@@ -153,8 +153,8 @@ def architecture_dot(cfg: ModelConfig, n_tokens: int | None = None, n_src_tokens
         # into the cross-attention box's left side, and ranked (no constraint=false): the box then sits
         # below the encoder's output. Unranked, a two-layer encoder ended below the box, and the arrow
         # looped up through the decoder's own arrows into it from below.
-        lines.append(f'{tails["encoder"]} -> dec_cross [xlabel=" {label}" style=dashed color="{CROSS}" '
-                     f'fontcolor="{CROSS}" penwidth=1.5 headport=w];')
+        lines.append(f'{tails["encoder"]} -> dec_cross [label=" {label}" style=dashed color="{CROSS}" '
+                     f'fontcolor="{CROSS}" penwidth=1.5 headport=w weight=0];')  # weight 0: it does not pull the encoder sideways
     for row in frame[frame["stack"] == "output"].itertuples():
         lines.append(_node(row))
     into = f"{n_tokens} x {cfg.d_model}" if n_tokens is not None else None

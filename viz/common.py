@@ -72,6 +72,7 @@ def heatmap(
     scheme: str = "blues",
     domain: tuple[float, float] | None = None,
     diverging: bool = False,
+    high_is_blue: bool = False,
     cell: int = 28,
     text: bool | None = None,
     extra_tooltip: Sequence[alt.Tooltip] = (),
@@ -87,7 +88,9 @@ def heatmap(
             bound = max(abs(lo), abs(hi), 1e-9)
             lo, hi = -bound, bound
         domain = (lo, hi if hi > lo else lo + 1e-9)
-    scale = alt.Scale(scheme="redblue" if diverging else scheme, domain=list(domain), reverse=diverging)
+    # diverging: red for high values, blue for low ones (the encodings' convention), or the other way
+    # round with high_is_blue (similarities: dark blue = most alike, as in the sequential blues)
+    scale = alt.Scale(scheme="redblue" if diverging else scheme, domain=list(domain), reverse=diverging and not high_is_blue)
     base = alt.Chart(frame).encode(
         x=alt.X("col_label:N", sort=cols, title=x_title, axis=alt.Axis(labelAngle=-45, labelLimit=120, labelOverlap=False)),
         y=alt.Y("row_label:N", sort=rows, title=y_title, axis=alt.Axis(labelLimit=120, labelOverlap=False)),

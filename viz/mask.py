@@ -52,6 +52,8 @@ def mask_frames(trace: Trace, module: str, head: int, window: Window | None = No
         frame["hidden"] = np.isneginf(values)
         frame["shown"] = _shown(values, 0 if stage == "mask" else 1 if stage == "softmax" else 2)
         frames[stage] = frame
+    # softmax turns -inf into exactly 0: those cells stay grey (hidden), apart from attention that is merely small
+    frames["softmax"]["hidden"] = frames["mask"]["hidden"].to_numpy()
     return frames
 
 

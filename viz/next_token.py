@@ -68,8 +68,8 @@ def next_token_chart(frame: pd.DataFrame, title: str, subtitle: str | list[str] 
     """Horizontal bars, most likely on top; the chosen word red, the plain softmax faint behind."""
     labels = frame["word"].tolist()
     if subtitle is None:
-        subtitle = ["blue: the probability used (after temperature, top-k, top-p); red: the word chosen;",
-                    "faint grey: the plain softmax, seen only where those settings change it"]
+        subtitle = ["blue: the probability used (after temperature, top-k, top-p);", "red: the word chosen;",
+                    "faint grey: the plain softmax, where those settings change it"]
     base = alt.Chart(frame).encode(
         y=alt.Y("word:N", sort=labels, title=None, axis=alt.Axis(labelLimit=160, labelFontSize=13, labelOverlap=False)),
     )
@@ -151,7 +151,7 @@ def prediction_chart(frame: pd.DataFrame, title: str) -> alt.LayerChart:
     cols = frame.drop_duplicates("column").sort_values("column")["word"].tolist()
     base = alt.Chart(frame).encode(
         x=alt.X("word:N", sort=cols, title="next word", axis=alt.Axis(labelAngle=-45, labelLimit=120, labelOverlap=False, orient="top")),
-        y=alt.Y("row_label:N", sort=rows, title="after the word at position", axis=alt.Axis(labelLimit=140, labelOverlap=False)),
+        y=alt.Y("row_label:N", sort=rows, title=None, axis=alt.Axis(labelLimit=140, labelOverlap=False)),  # rows: in the subtitle
     )
     tooltip = [alt.Tooltip("row_label:N", title="after"), alt.Tooltip("word:N", title="next word"),
                alt.Tooltip("probability:Q", format=".6f"), alt.Tooltip("next_word:N", title="what actually came next")]
@@ -167,7 +167,8 @@ def prediction_chart(frame: pd.DataFrame, title: str) -> alt.LayerChart:
     nexts = frame[frame["is_next"]]
     outline = alt.Chart(nexts).mark_rect(fill=None, stroke="#ff4b4b", strokeWidth=2.5).encode(
         x=alt.X("word:N", sort=cols), y=alt.Y("row_label:N", sort=rows), tooltip=tooltip)
-    heading = alt.Title(title, subtitle="outlined in red: the word that actually came next", anchor="start", subtitleColor=GREY_TEXT)
+    heading = alt.Title(title, subtitle=["rows: after the word at each position; columns: the next word",
+                                         "outlined in red: the word that actually came next"], anchor="start", subtitleColor=GREY_TEXT)
     # Step sizes fix each cell, and the titles and axes are added around them: a fixed height for
     # everything left the rows of a 2-word prompt no room at all.
     return alt.layer(rects, text, outline, title=heading).properties(width=alt.Step(44), height=alt.Step(26))

@@ -13,7 +13,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from .common import matrix_frame, to_numpy, token_labels
+from .common import heatmap, matrix_frame, to_numpy, token_labels
 from .embeddings import matrix_heatmap
 from .spec import SpecChart, spec_template
 
@@ -154,11 +154,23 @@ def similarity_frame(pe, tokens: list[str], start: int = 0, stop: int | None = N
 
 
 def similarity_heatmap(frame: pd.DataFrame) -> alt.LayerChart:
-    """Negative dot products (positions whose squiggles are opposite, as with 2 dimensions) get the
-    diverging colours of the encoding heatmap beside it; on one-sided blues -0.99 looked like "weak"."""
-    return matrix_heatmap(frame, title="Position similarity (dot product)", x_title="position", y_title="position",
-                          value_title="dot product", diverging=bool((frame["value"] < 0).any()),
-                          extra_tooltip=[alt.Tooltip("cosine:Q", format=".4f")])
+    """Positions x positions in square cells, darker blue = more alike. Negative dot products
+    (positions whose squiggles are opposite, as with 2 dimensions) run into red: on one-sided
+    blues -0.99 looked like a weak similarity."""
+    n = frame["row"].nunique()
+    cell = max(8, min(40, 260 // max(n, 1)))  # fits its ~370 px column beside the row labels
+    negative = bool((frame["value"] < 0).any())
+    chart = heatmap(frame, title="Position similarity (dot product)", x_title="position", y_title="position",
+                    value_title="dot product", diverging=negative, high_is_blue=True, cell=cell, text=cell >= 34,
+                    extra_tooltip=[alt.Tooltip("cosine:Q", format=".4f")])
+    # the legend below: on the right it pushed the chart past its column's edge, where it was cut off
+    chart.layer[0].encoding["color"]["legend"] = alt.Legend(format=".2f", orient="bottom", direction="horizontal", gradientLength=160)
+    if cell < 16:  # the labels of small cells cannot all be written: Vega drops the overlapping ones
+        for layer in chart.layer:
+            for channel in ("x", "y"):
+                if layer.encoding[channel] is not alt.Undefined and isinstance(layer.encoding[channel]["axis"], alt.Axis):
+                    layer.encoding[channel]["axis"]["labelOverlap"] = True
+    return chart.properties(width=alt.Step(cell), height=alt.Step(cell))  # square, whatever the labels take
 
 
 def wavelength_frame(d_model: int) -> pd.DataFrame:
