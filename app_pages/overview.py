@@ -97,7 +97,7 @@ def data_flow(ctx: shared.PageContext) -> None:
     n_in = len(trace.src_tokens) if trace.src_tokens is not None else n
     st.subheader("The data flow, step by step")
     st.page_link("app_pages/embeddings.py", icon=":material/scatter_plot:",
-                 label=f"1. Word embeddings: each of the {n_in} {words} becomes {d} numbers")
+                 label=f"1. Word embeddings: {n_in} {words} become {d} numbers each")  # one line: a link does not wrap
     st.page_link("app_pages/positional.py", icon=":material/waves:",
                  label="2. Positional encoding: squiggles add each position")
     st.page_link("app_pages/attention.py", icon=":material/grid_on:",
@@ -121,7 +121,10 @@ def overview(ctx: shared.PageContext) -> None:
     with right:
         st.subheader("Your prompt as tokens")
         st.dataframe(tokens_frame(ctx), hide_index=True, column_config={
-            "position": st.column_config.NumberColumn(format="%d"), "id": st.column_config.NumberColumn(format="%d")})
+            "position": st.column_config.NumberColumn(format="%d", width="small"),
+            "id": st.column_config.NumberColumn(format="%d", width="small"),
+            "token": st.column_config.TextColumn(width="small"), "you typed": st.column_config.TextColumn(width="small"),
+            "note": st.column_config.TextColumn(width="large")})  # the note gets the room ("added by the model" was cut)
         st.subheader("The model's translation" if bundle.is_translator else "The model's answer")
         slot = st.empty()
         words, stop = answer(ctx, slot)
