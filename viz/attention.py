@@ -24,7 +24,7 @@ import pandas as pd
 from model.trace import Trace
 
 from .common import to_numpy
-from .raster import png_data_uri
+from .raster import MASKED, png_data_uri
 from .common import token_labels as labels  # "i: token": tokens repeat, positions do not
 from .spec import SpecChart, spec_template
 
@@ -302,6 +302,8 @@ def overview_frame(trace: Trace, module: str, head: int, max_side: int = 60) -> 
     block = max(1, math.ceil(max(pattern.shape) / max_side))
     frame = pooled_frame(pattern, block)
     frame["block"] = block
+    mask = trace.tensors.get(f"{module}.hook_mask")
+    frame["hidden"] = False if mask is None else hidden_blocks(to_numpy(mask), block).ravel()  # all of it masked
     return frame
 
 
@@ -318,9 +320,13 @@ def _overview_spec(title: str, width: int, height: int) -> alt.LayerChart:
     """The axes run from 0 to the prompt's length, read from the data (no length in the spec)."""
     x = alt.X("key_from:Q", scale=alt.Scale(nice=False, zero=True), title="key position")
     y = alt.Y("query_from:Q", scale=alt.Scale(nice=False, zero=True, reverse=True), title="query position")
-    rect = alt.Chart(alt.NamedData(name="blocks")).mark_rect().encode(
+    blocks = alt.Chart(alt.NamedData(name="blocks"))
+    # the causal mask's hidden blocks in the heatmap's grey, apart from attention that is merely small
+    hidden = blocks.transform_filter(alt.datum.hidden).mark_rect(color=f"rgb{MASKED}").encode(x=x, x2="key_to:Q", y=y, y2="query_to:Q")
+    rect = blocks.transform_filter(~alt.datum.hidden).mark_rect().encode(
         x=x, x2="key_to:Q", y=y, y2="query_to:Q",
-        color=alt.Color("max_percent:Q", scale=alt.Scale(scheme="blues", domain=[0, 100], type="sqrt"), title="max attention %"),
+        color=alt.Color("max_percent:Q", scale=alt.Scale(scheme="blues", domain=[0, 100], type="sqrt"), title="max attention %",
+                        legend=alt.Legend(values=[0, 10, 25, 50, 100])),  # sqrt: 80 and 100 sat on each other
         tooltip=[alt.Tooltip("query_from:Q", title="queries from"), alt.Tooltip("query_to:Q", title="queries to (excl.)"),
                  alt.Tooltip("key_from:Q", title="keys from"), alt.Tooltip("key_to:Q", title="keys to (excl.)"),
                  alt.Tooltip("max_percent:Q", title="max attention %", format=".3f"),
@@ -328,7 +334,7 @@ def _overview_spec(title: str, width: int, height: int) -> alt.LayerChart:
     )
     box = alt.Chart(alt.NamedData(name="window")).mark_rect(fill=None, stroke=HIGHLIGHT, strokeWidth=2).encode(
         x=alt.X("k0:Q"), x2="k1:Q", y=alt.Y("q0:Q"), y2="q1:Q")
-    return alt.layer(rect, box, title=alt.Title(title, anchor="start", limit=600)).properties(
+    return alt.layer(hidden, rect, box, title=alt.Title(title, anchor="start", limit=600)).properties(
         width=width, height=height, autosize=alt.AutoSizeParams(type="pad"))
 
 
