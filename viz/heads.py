@@ -73,7 +73,7 @@ def ablation_chart(frame: pd.DataFrame, title: str) -> alt.Chart:
     return alt.Chart(long, title=title).mark_bar().encode(
         y=alt.Y("word:N", sort=order, title=None, axis=alt.Axis(labelOverlap=False)),
         yOffset=alt.YOffset("run:N", sort=["with all heads", "heads switched off"]),
-        x=alt.X("probability:Q", title="probability of being the next word"),  # not 0-1: small ones must show too
+        x=alt.X("probability:Q", title="probability of being the next word", axis=alt.Axis(format="%")),  # not fixed to 0-1: small ones must show too
         color=alt.Color("run:N", scale=alt.Scale(domain=["with all heads", "heads switched off"], range=["#1f77b4", "#ff4b4b"]), title=None,
                         legend=alt.Legend(orient="top")),
         tooltip=[alt.Tooltip("word:N"), alt.Tooltip("run:N"), alt.Tooltip("probability:Q", format=".6f"),
