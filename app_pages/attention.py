@@ -169,7 +169,7 @@ def grid_section(trace, module: str, head: int) -> None:
     shared.csv_button(lambda: va.grid_frame(trace), "attention-all-heads", "att-grid")
 
 
-ARITHMETIC_PX, ARITHMETIC_PX_SHORT = 760, 600  # the step-by-step table's width: vectors of 3 numbers and "…", or of 2
+ARITHMETIC_PX, ARITHMETIC_PX_SHORT = 760, 600  # the step-by-step table's width: vectors of 3 or more numbers, or of 2
 
 
 @st.fragment
@@ -182,16 +182,18 @@ def attention_view(trace) -> None:
     with c3:
         query = pick_query(trace, module)
     n_q, n_k = trace.pattern(module).shape[1:]
-    shown = min(n_k, va.WINDOW) if va.needs_window(n_q, n_k) else n_k
+    windowed = va.needs_window(n_q, n_k)
+    rows, cols = (min(n_q, va.WINDOW), min(n_k, va.WINDOW)) if windowed else (n_q, n_k)
     title = f"{va.module_title(module)}, head {head + 1}"
-    width = max(va.cell_px(min(shown, n_q)) * shown + 130, 7 * len(title) + 10)  # the heatmap's width with labels and title
+    cell = min(va.cell_px(rows), va.cell_px(cols))  # as heatmap_data draws it
+    width = max(cell * cols + 130, 7 * len(title) + 10)  # the heatmap's width with labels and title
     d_head = int(trace[f"{module}.hook_q"].shape[-1])
     # Side by side where both fit, else the arithmetic wraps below the heatmap at its full width: in
     # columns it got what the heatmap left, and a long prompt's table showed only its first columns.
     with st.container(horizontal=True, wrap=True, gap="medium"):
         with st.container(width=max(width, 240)):
             heatmap_column(trace, module, head, query, title)
-        with st.container(width=ARITHMETIC_PX if d_head > 4 else ARITHMETIC_PX_SHORT):
+        with st.container(width=ARITHMETIC_PX_SHORT if d_head <= 2 else ARITHMETIC_PX):
             arithmetic_column(trace, module, head, query)
     grid_section(trace, module, head)
 

@@ -199,6 +199,8 @@ def test_long_prompts_are_windowed_overviewed_and_pooled():
     first = overview.iloc[0]
     assert first["max_percent"] == pytest.approx(trace.pattern("blocks.1.attn")[3, :5, :5].max().item() * 100)
     assert overview["query_to"].max() == n
+    # grey only where the causal mask hides the whole block: above the diagonal blocks
+    assert (overview["hidden"] == (overview["key_from"] >= overview["query_to"])).all()
     spec(va.overview_heatmap(overview, "o", window))
 
     grid = va.grid_frame(trace, selected=("blocks.1.attn", 2))

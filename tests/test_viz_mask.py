@@ -46,6 +46,7 @@ def test_the_four_stages_are_the_trace(trace):
     assert (mask.loc[later, "shown"] == "-∞").all() and (mask.loc[~later, "shown"] == "0").all()
     assert (frames["masked"]["hidden"] == later).all() and not frames["scores"]["hidden"].any()
     assert (frames["softmax"].loc[later, "value"] == 0).all()  # -∞ became exactly 0%
+    assert (frames["softmax"]["hidden"] == later).all()  # ... and those zeros are drawn grey, apart from small attention
 
 
 def test_stage_charts_validate_and_draw_minus_infinity_grey(trace):

@@ -158,7 +158,7 @@ def similarity_heatmap(frame: pd.DataFrame) -> alt.LayerChart:
     (positions whose squiggles are opposite, as with 2 dimensions) run into red: on one-sided
     blues -0.99 looked like a weak similarity."""
     n = frame["row"].nunique()
-    cell = max(8, min(40, 260 // max(n, 1)))  # fits its ~370 px column beside the row labels
+    cell = max(5, min(40, 260 // max(n, 1)))  # fits its ~370 px column beside the row labels, up to 52 positions
     negative = bool((frame["value"] < 0).any())
     chart = heatmap(frame, title="Position similarity (dot product)", x_title="position", y_title="position",
                     value_title="dot product", diverging=negative, high_is_blue=True, cell=cell, text=cell >= 34,
