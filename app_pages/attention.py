@@ -185,7 +185,7 @@ def attention_view(trace) -> None:
     windowed = va.needs_window(n_q, n_k)
     rows, cols = (min(n_q, va.WINDOW), min(n_k, va.WINDOW)) if windowed else (n_q, n_k)
     title = f"{va.module_title(module)}, head {head + 1}"
-    cell = min(va.cell_px(rows), va.cell_px(cols))  # as heatmap_data draws it
+    cell = va.heatmap_cell(rows, cols)  # as heatmap_data draws it
     width = max(cell * cols + 130, 7 * len(title) + 10)  # the heatmap's width with labels and title
     d_head = int(trace[f"{module}.hook_q"].shape[-1])
     # Side by side where both fit, else the arithmetic wraps below the heatmap at its full width: in

@@ -135,6 +135,11 @@ def cell_px(n: int) -> int:
     return 44 if n <= 8 else 30 if n <= 14 else 18 if n <= 24 else 9
 
 
+def heatmap_cell(n_rows: int, n_cols: int) -> int:
+    """One square cell size for an n_rows x n_cols heatmap: the smaller of the two axes' sizes."""
+    return min(cell_px(n_rows), cell_px(n_cols))
+
+
 def label_font(n: int) -> int:
     """Token labels shrink on long axes so that every one still shows."""
     return 11 if n <= 24 else 8
@@ -171,7 +176,7 @@ def attention_heatmap(
     a canvas instead; this Vega version serves the causal-mask page's side-by-side panels.)
     """
     n_rows, n_cols = frame["query_pos"].nunique(), frame["key_pos"].nunique()
-    cell = cell or min(cell_px(n_rows), cell_px(n_cols))
+    cell = cell or heatmap_cell(n_rows, n_cols)
     spec = _heatmap_spec(title, key_title, query_title, value, value_title, cell, scale, prints_numbers(n_rows, n_cols),
                          label_font(n_rows), label_font(n_cols))
     return SpecChart(spec, {"cells": frame.assign(chosen=frame["query_pos"] == query)})
@@ -216,7 +221,7 @@ def heatmap_data(
         "cols": [str(x) for x in frame["key_label"].to_numpy()[first_col]],
         "row_pos": row_pos, "values": matrix(value), "exact": matrix(exact) if exact in frame else None,
         "masked": [bool(x) for x in matrix("masked")] if "masked" in frame else None,
-        "value_max": 100, "scale": scale, "cell": min(cell_px(n_rows), cell_px(n_cols)),
+        "value_max": 100, "scale": scale, "cell": heatmap_cell(n_rows, n_cols),
         "row_font": label_font(n_rows), "col_font": label_font(n_cols),
         "printed": prints_numbers(n_rows, n_cols), "chosen": row_pos.index(query) if query in row_pos else -1,
         "highlight": HIGHLIGHT,

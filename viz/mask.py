@@ -18,7 +18,7 @@ import pandas as pd
 from model.trace import Trace
 
 from .spec import SpecChart, spec_template
-from .attention import (HIGHLIGHT, KEY_TITLE, Window, attention_frame, axis, cell_px, full_window, label_font, long_frame,
+from .attention import (HIGHLIGHT, KEY_TITLE, Window, attention_frame, axis, full_window, heatmap_cell, label_font, long_frame,
                         prints_numbers, rounded)
 
 HIDDEN = "#6e6e6e"  # -∞ cells: a neutral grey that reads in light and dark themes
@@ -72,7 +72,7 @@ def mask_heatmap(frame: pd.DataFrame, stage: str, title: str | None = None, quer
     scale="sqrt" spreads the small percentages of long prompts over the softmax colours.
     """
     n_rows, n_cols = frame["query_pos"].nunique(), frame["key_pos"].nunique()
-    cell = cell or min(cell_px(n_rows), cell_px(n_cols))
+    cell = cell or heatmap_cell(n_rows, n_cols)
     printed = prints_numbers(n_rows, n_cols)
     data = frame.assign(value=frame["value"].where(~frame["hidden"]),  # -inf is not JSON: drawn apart, in grey
                         chosen=frame["query_pos"] == query)
@@ -151,7 +151,7 @@ def compare_frames(masked: Trace, unmasked: Trace, module: str, head: int, windo
 def change_heatmap(frame: pd.DataFrame, title: str, cell: int | None = None) -> SpecChart:
     """Without minus with the mask, in percentage points: blue gained, red lost."""
     n_rows, n_cols = frame["query_pos"].nunique(), frame["key_pos"].nunique()
-    cell = cell or min(cell_px(n_rows), cell_px(n_cols))
+    cell = cell or heatmap_cell(n_rows, n_cols)
     printed = prints_numbers(n_rows, n_cols)  # print changes of at least half a point
     spec = _change_spec(title, cell, printed, label_font(n_rows), label_font(n_cols))
     return SpecChart(spec, {"cells": frame}, {"bound": max(float(frame["change"].abs().max()), 1e-6)})
