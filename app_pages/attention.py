@@ -148,10 +148,10 @@ def arithmetic_column(trace, module: str, head: int, query: int) -> None:
 
 @st.cache_resource(max_entries=16, show_spinner=False)
 def head_grid_data(path: str, mtime: float, prompt: str, continuation: tuple[int, ...] | None) -> tuple[dict, bool]:
-    """Every head's image, made once per trace (choosing another head only moves the outline),
+    """Every head's picture, made once per trace (choosing another head only moves the outline),
     with whether long prompts were pooled into blocks."""
-    images = va.grid_images(shared.compute_trace(path, mtime, prompt, continuation, RunOptions()))
-    return va.grid_data(images), bool(len(images)) and int(images["block"].max()) > 1
+    pictures = va.grid_pictures(shared.compute_trace(path, mtime, prompt, continuation, RunOptions()))
+    return va.grid_data(pictures), any(p["block"] > 1 for p in pictures)
 
 
 def grid_section(trace, module: str, head: int) -> None:

@@ -1,7 +1,9 @@
 """Attention page under AppTest: heatmap beside one query's arithmetic, for both lesson models,
 following the prompt, restored from the URL, and windowed for long prompts."""
 
+import base64
 import json
+import math
 
 import pandas as pd
 import pytest
@@ -68,7 +70,7 @@ def test_heatmap_and_arithmetic_for_the_lesson_models(model, modules, words):
     if model == "statquest-translator":  # three attention cells: every one in the grid of small multiples
         grid = component_data(at, -1)
         assert sorted(p["module"] for p in grid["panels"]) == sorted(modules)
-        assert all(p["image"].startswith("data:image/png;base64,") for p in grid["panels"])
+        assert all(len(base64.b64decode(p["pixels"])) == math.prod(p["shape"]) for p in grid["panels"])
         assert [p["selected"] for p in grid["panels"]].count(True) == 1
 
 

@@ -56,6 +56,18 @@ def test_raster_colours_match_the_vega_blues_at_both_ends():
     assert rgb[0, 1].sum() < rgb[0, 2].sum() < rgb[0, 0].sum()  # darker means more
 
 
+def test_the_grid_palette_runs_along_the_blues_with_grey_for_hidden_cells():
+    import numpy as np
+
+    from viz.raster import BLUES, HIDDEN, MASKED, levels_rgb, to_levels
+
+    levels = to_levels(np.array([[0.0, 1.0, 0.5, np.nan]]), masked=np.array([[False, False, False, True]]))
+    assert levels.tolist() == [[0, 254, 127, HIDDEN]]
+    rgb = levels_rgb(levels)
+    assert ["#%02x%02x%02x" % tuple(c) for c in rgb[0, :2]] == [BLUES[0], BLUES[-1]]
+    assert tuple(rgb[0, 3]) == MASKED
+
+
 def test_an_altair_chart_becomes_a_spec_with_its_frames_named_by_order():
     """viz.spec.from_altair: each DataFrame once, named frame_0, frame_1... (the same frame in two
     layers is one dataset); a second chart of the same shape with other numbers gives the same

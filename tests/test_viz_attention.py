@@ -10,7 +10,7 @@ import pytest
 from model.checkpoint import load_checkpoint
 from tests.model_factory import random_bundle
 from viz import attention as va
-from viz.raster import MASKED
+from viz.raster import MASKED, levels_rgb
 
 PROMPT = "the cat sat on the mat"  # "the" twice: labels must keep both
 
@@ -208,44 +208,42 @@ def test_long_prompts_are_windowed_overviewed_and_pooled():
     assert grid.groupby(["module", "head"]).size().nunique() == 1
     assert grid.loc[grid["selected"], ["module", "head"]].drop_duplicates().values.tolist() == [["blocks.1.attn", 2]]
 
-    images = va.grid_images(trace, selected=("blocks.1.attn", 2), max_side=60)
-    assert len(images) == 2 * 4 and images["block"].eq(5).all()  # 300 tokens in blocks of 5: 60 x 60 pixels
-    assert images.loc[images["selected"], ["module", "head"]].values.tolist() == [["blocks.1.attn", 2]]
-    pixels = png_pixels(images["image"][0])
-    assert pixels.shape == (60, 60, 3)
-    data = va.grid_data(images)
+    pictures = va.grid_pictures(trace, selected=("blocks.1.attn", 2), max_side=60)
+    assert len(pictures) == 2 * 4 and all(p["block"] == 5 for p in pictures)  # 300 tokens in blocks of 5: 60 x 60
+    assert [(p["module"], p["head"]) for p in pictures if p["selected"]] == [("blocks.1.attn", 2)]
+    assert pictures[0]["levels"].shape == (60, 60)
+    data = va.grid_data(pictures)
     # one row per module (in model order), one column per head, one panel per head with its picture
     assert data["rows"] == [va.module_title("blocks.0.attn"), va.module_title("blocks.1.attn")]
     assert data["cols"] == ["head 1", "head 2", "head 3", "head 4"]
     assert sorted((p["row"], p["col"]) for p in data["panels"]) == [(r, c) for r in range(2) for c in range(4)]
     assert [(p["module"], p["head"]) for p in data["panels"] if p["selected"]] == [("blocks.1.attn", 2)]
-    assert all(p["image"] == img for p, img in zip(data["panels"], images["image"]))
-    assert data["highlight"] == va.HIGHLIGHT
+    assert all(panel_levels(p).tolist() == pic["levels"].tolist() for p, pic in zip(data["panels"], pictures))
+    assert data["highlight"] == va.HIGHLIGHT and len(data["palette"]) == 256 * 3
 
 
-def png_pixels(data_uri: str) -> np.ndarray:
+def panel_levels(panel: dict) -> np.ndarray:
+    """A panel's picture as the component reads it: base64 bytes, row-major, in ``shape``."""
     import base64
-    import io
 
-    from PIL import Image
-
-    assert data_uri.startswith("data:image/png;base64,")
-    return np.asarray(Image.open(io.BytesIO(base64.b64decode(data_uri.split(",", 1)[1]))).convert("RGB"))
+    return np.frombuffer(base64.b64decode(panel["pixels"]), dtype=np.uint8).reshape(panel["shape"])
 
 
-def test_grid_images_hold_every_head_one_pixel_per_cell(trace):
+def test_grid_pictures_hold_every_head_one_pixel_per_cell(trace):
     """Short prompts are not pooled: pixel (q, k) is the head's weight there, coloured on the blues
     (darker = more), so the strongest cell of a row is its darkest pixel."""
-    images = va.grid_images(trace)
+    pictures = va.grid_pictures(trace)
     n = len(trace.tokens)
-    assert len(images) == 2 * 4 and images["block"].eq(1).all()
-    row = images[(images["module"] == "blocks.1.attn") & (images["head"] == 3)].iloc[0]
-    pixels = png_pixels(row["image"]).astype(int)
+    assert len(pictures) == 2 * 4 and all(p["block"] == 1 for p in pictures)
+    picture = next(p for p in pictures if p["module"] == "blocks.1.attn" and p["head"] == 3)
+    pixels = levels_rgb(picture["levels"]).astype(int)
     assert pixels.shape == (n, n, 3)
     pattern = trace.pattern("blocks.1.attn")[3].numpy()
     brightness = pixels.sum(axis=-1)
     for q in range(1, n):
         assert brightness[q, : q + 1].argmin() == pattern[q, : q + 1].argmax()
+    # the level is the weight, to the nearest 1/254
+    assert np.abs(picture["levels"][np.tril_indices(n)] / 254 - pattern[np.tril_indices(n)]).max() <= 0.5 / 254 + 1e-6
     # cells the causal mask hides are grey, as in the heatmap, not the blues' lightest "little attention"
     assert (pixels[np.triu_indices(n, k=1)] == MASKED).all() and not (pixels[np.tril_indices(n)] == MASKED).all(axis=-1).any()
 
@@ -253,10 +251,10 @@ def test_grid_images_hold_every_head_one_pixel_per_cell(trace):
 def test_a_pooled_grid_block_is_grey_only_when_the_mask_hides_all_of_it():
     bundle = random_bundle(max_len=64)
     trace = bundle.run(" ".join(["the cat"] * 20))
-    images = va.grid_images(trace, max_side=10)
-    block = int(images["block"].iloc[0])
+    pictures = va.grid_pictures(trace, max_side=10)
+    block = pictures[0]["block"]
     assert block == 4  # 40 tokens -> 10 x 10 blocks of 4
-    pixels = png_pixels(images["image"].iloc[0]).astype(int)
+    pixels = levels_rgb(pictures[0]["levels"]).astype(int)
     grey = (pixels == MASKED).all(axis=-1)
     assert grey[0, 1] and not grey[0, 0] and not grey[1, 0]  # above the diagonal block: all hidden
 

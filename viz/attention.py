@@ -24,7 +24,7 @@ import pandas as pd
 from model.trace import Trace
 
 from .common import to_numpy
-from .raster import MASKED, png_data_uri
+from .raster import MASKED, levels_base64, palette, to_levels
 from .common import token_labels as labels  # "i: token": tokens repeat, positions do not
 from .spec import SpecChart, spec_template
 
@@ -382,35 +382,39 @@ def grid_frame(trace: Trace, max_cells: int = MAX_CELLS, selected: tuple[str, in
     return pd.concat(frames, ignore_index=True)
 
 
-def grid_images(trace: Trace, selected: tuple[str, int] | None = None, max_side: int = 120) -> pd.DataFrame:
-    """One row per attention module x head: its whole pattern as a PNG (data URI) of one pixel
-    per cell, max-pooled to at most max_side pixels a side (the chart scales it up unblurred)."""
-    rows = []
+def grid_pictures(trace: Trace, selected: tuple[str, int] | None = None, max_side: int = 120) -> list[dict]:
+    """One dict per attention module x head: its whole pattern as a picture of one level per cell
+    (viz.raster.to_levels: the blues, and a grey level where the causal mask hides the cell),
+    max-pooled to at most max_side cells a side (the grid scales it up unblurred)."""
+    pictures = []
     for index, module in enumerate(trace.attention_modules()):
         patterns = to_numpy(trace.pattern(module))  # [head, query, key]
         block = max(1, math.ceil(max(patterns.shape[1:]) / max_side))
         pooled = max_pool(patterns, block)
         mask = trace.tensors.get(f"{module}.hook_mask")
         masked = None if mask is None else hidden_blocks(to_numpy(mask), block)
+        values = np.sqrt(pooled) if block > 1 else pooled  # long prompts: sqrt, as in their heatmaps
+        levels = to_levels(values, None if masked is None else np.broadcast_to(masked, values.shape))
         for head in range(patterns.shape[0]):
-            values = np.sqrt(pooled[head]) if block > 1 else pooled[head]  # long prompts: sqrt, as in their heatmaps
-            rows.append({"module": module, "module_index": index, "module_title": module_title(module), "head": head,
-                         "head_title": f"head {head + 1}", "block": block, "selected": selected == (module, head),
-                         "image": png_data_uri(values, masked)})
-    return pd.DataFrame(rows)
+            pictures.append({"module": module, "module_index": index, "module_title": module_title(module), "head": head,
+                             "block": block, "selected": selected == (module, head), "levels": levels[head]})
+    return pictures
 
 
-def grid_data(images: pd.DataFrame, panel_px: int = 120) -> dict:
-    """The grid of every head (see grid_images) as plain data for its component
-    (app_pages/attention_components.py): one row per attention module, one column per head."""
-    order = images.drop_duplicates("module_index").sort_values("module_index")["module_index"].tolist()
-    rows = [images.loc[images["module_index"] == i, "module_title"].iloc[0] for i in order]
-    n_cols = int(images["head"].max()) + 1 if len(images) else 0
-    panels = [{"row": order.index(p.module_index), "col": int(p.head), "module": p.module, "head": int(p.head),
-               "title": f"{p.module_title}, {p.head_title}", "image": p.image, "selected": bool(p.selected)}
-              for p in images.itertuples()]
-    return {"rows": rows, "cols": [f"head {h + 1}" for h in range(n_cols)], "panels": panels,
-            "panel_px": panel_px, "highlight": HIGHLIGHT}
+def grid_data(pictures: list[dict], panel_px: int = 120) -> dict:
+    """The grid of every head (see grid_pictures) as plain data for its component
+    (app_pages/attention_components.py): one row per attention module, one column per head.
+    Each panel's ``pixels`` are its levels as base64, ``shape`` [rows, cols]; ``palette`` gives
+    every level's colour."""
+    order = sorted({p["module_index"] for p in pictures})
+    titles = {p["module_index"]: p["module_title"] for p in pictures}
+    n_cols = max((p["head"] for p in pictures), default=-1) + 1
+    panels = [{"row": order.index(p["module_index"]), "col": p["head"], "module": p["module"], "head": p["head"],
+               "title": f"{p['module_title']}, head {p['head'] + 1}", "pixels": levels_base64(p["levels"]),
+               "shape": list(p["levels"].shape), "selected": p["selected"]}
+              for p in pictures]
+    return {"rows": [titles[i] for i in order], "cols": [f"head {h + 1}" for h in range(n_cols)], "panels": panels,
+            "panel_px": panel_px, "highlight": HIGHLIGHT, "palette": list(palette())}
 
 
 # --- one query's arithmetic ------------------------------------------------------------------

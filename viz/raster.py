@@ -1,17 +1,21 @@
-"""Matrices as small PNG images, coloured like the Vega heatmaps.
+"""Matrices as small pictures, coloured like the Vega heatmaps.
 
 Why: the grid of every layer and head is an overview with thousands of cells; drawn as Vega
-marks it cost the browser a quarter of a second on every keystroke. As one image per head it
+marks it cost the browser a quarter of a second on every keystroke. As one picture per head it
 is 16 pictures, drawn at once, and still clickable and labelled (viz.attention.grid_data).
+
+Why levels and a palette rather than PNG files: the grid is redrawn on every keystroke, and
+colouring and compressing 16 PNGs took 10 ms of the server's time per keystroke (and the browser
+decoded them again). A picture is now one byte per cell, an index into a palette of the blues
+made here once, that the browser's canvas paints as it is (app_pages/components/head_grid.js).
 """
 
 from __future__ import annotations
 
 import base64
-import io
+import functools
 
 import numpy as np
-from PIL import Image
 
 # Vega's "blues" scheme (vega-scale), so an image matches the heatmaps beside it.
 BLUES = ["#cfe1f2", "#bed8ec", "#a8cee5", "#8fc1de", "#74b2d7", "#5ba3cf", "#4592c6", "#3181bd", "#206fb2",
@@ -35,13 +39,32 @@ def colorize(values: np.ndarray, scheme: list[str] = BLUES) -> np.ndarray:
 MASKED = (226, 226, 226)  # the causal mask's hidden cells, as in the attention heatmap (components/heatmap.js)
 
 
-def png_data_uri(values: np.ndarray, masked: np.ndarray | None = None) -> str:
-    """A [rows, cols] matrix of values in [0, 1] as a PNG with one pixel per cell; the chart
-    scales it up without smoothing (CSS image-rendering: pixelated, in the grid of heads).
-    ``masked`` (booleans, same shape) marks cells hidden by the causal mask: drawn grey."""
-    pixels = colorize(values)
+LEVELS = 255  # levels 0..254 run along the blues; one more byte value marks a hidden cell
+HIDDEN = LEVELS  # the level of a cell the causal mask hides
+
+
+@functools.cache
+def palette() -> tuple[int, ...]:
+    """Flat (r, g, b, r, g, b, ...) of the 256 levels: 0..254 along the blues (colorize), 255 grey."""
+    colours = colorize(np.arange(LEVELS) / (LEVELS - 1))
+    return (*colours.reshape(-1).tolist(), *MASKED)
+
+
+def to_levels(values: np.ndarray, masked: np.ndarray | None = None) -> np.ndarray:
+    """Values in [0, 1] (NaN as 0) -> uint8 levels 0..254; ``masked`` cells (booleans, same
+    shape) -> HIDDEN. level / 254 is the value to within 0.002."""
+    levels = np.round(np.clip(np.nan_to_num(values, nan=0.0), 0.0, 1.0) * (LEVELS - 1)).astype(np.uint8)
     if masked is not None:
-        pixels[masked] = MASKED
-    out = io.BytesIO()
-    Image.fromarray(pixels, "RGB").save(out, format="PNG")
-    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode("ascii")
+        levels[masked] = HIDDEN
+    return levels
+
+
+def levels_base64(levels: np.ndarray) -> str:
+    """Row-major bytes of a [rows, cols] uint8 picture, as base64 text (JSON carries no bytes)."""
+    return base64.b64encode(np.ascontiguousarray(levels, dtype=np.uint8).tobytes()).decode("ascii")
+
+
+def levels_rgb(levels: np.ndarray) -> np.ndarray:
+    """What the browser paints: [rows, cols] levels -> [rows, cols, 3] uint8 RGB (for tests and
+    for anyone saving the picture)."""
+    return np.asarray(palette(), dtype=np.uint8).reshape(256, 3)[levels]

@@ -1,11 +1,14 @@
-// Every attention head as a small image: one row per attention module, one column per head.
+// Every attention head as a small picture: one row per attention module, one column per head.
 //
-// Why not a Vega chart: on every keystroke Vega rebuilt the grid's image marks and axes; here
-// each <img> only gets its new picture. The images are PNGs made by viz.attention.grid_images
-// (one pixel per cell, scaled up unblurred); titles are set as textContent.
+// Why not a Vega chart: on every keystroke Vega rebuilt the grid's image marks and axes. Why not
+// PNG images: making 16 of them took the server 10 ms a keystroke and the browser decoded them
+// again. Each picture arrives as one byte per cell (viz.attention.grid_pictures), an index into
+// the palette that viz.raster makes, and is painted on a canvas of one pixel per cell, scaled up
+// unblurred. Titles are set as textContent.
 //
 // data (see viz.attention.grid_data): rows (module titles, top to bottom), cols (head titles),
-// panels [{row, col, module, head, title, image, selected}], panel_px, highlight.
+// panels [{row, col, module, head, title, pixels (base64), shape [rows, cols], selected}],
+// palette (r, g, b of each of the 256 levels), panel_px, highlight.
 // A click on a panel sends the trigger "pick" with {module, head}.
 
 function el(tag, cls, parent) {
@@ -15,13 +18,30 @@ function el(tag, cls, parent) {
   return e;
 }
 
+// The levels as colours: RGBA words in the machine's byte order, to fill an ImageData at once.
+function paletteWords(palette) {
+  const bytes = new Uint8ClampedArray(256 * 4);
+  for (let i = 0; i < 256; i++) {
+    bytes.set([palette[3 * i], palette[3 * i + 1], palette[3 * i + 2], 255], 4 * i);
+  }
+  return new Uint32Array(bytes.buffer);
+}
+
 // The picture at the panel's size with its own shape (a translator's cross-attention is not
 // square), so that the chosen head's outline hugs the picture, not the empty band beside it.
-function fit(img, px) {
-  const scale = px / Math.max(img.naturalWidth, img.naturalHeight, 1);
-  const [w, h] = [`${Math.round(img.naturalWidth * scale)}px`, `${Math.round(img.naturalHeight * scale)}px`];
-  if (img.style.width !== w) img.style.width = w;
-  if (img.style.height !== h) img.style.height = h;
+function paint(canvas, panel, words, px) {
+  const [rows, cols] = panel.shape;
+  if (canvas.width !== cols) canvas.width = cols;
+  if (canvas.height !== rows) canvas.height = rows;
+  const scale = px / Math.max(rows, cols, 1);
+  const [w, h] = [`${Math.round(cols * scale)}px`, `${Math.round(rows * scale)}px`];
+  if (canvas.style.width !== w) canvas.style.width = w;
+  if (canvas.style.height !== h) canvas.style.height = h;
+  const levels = atob(panel.pixels);
+  const image = new ImageData(cols, rows);
+  const out = new Uint32Array(image.data.buffer);
+  for (let i = 0; i < levels.length; i++) out[i] = words[levels.charCodeAt(i)];
+  canvas.getContext("2d").putImageData(image, 0, 0);
 }
 
 export default function (component) {
@@ -41,8 +61,13 @@ export default function (component) {
   const set = (node, name, value) => { if (node.getAttribute(name) !== value) node.setAttribute(name, value); };
   set(root, "aria-label", `Attention patterns of every head: ${data.rows.length} x ${data.cols.length}`);
   const px = `${data.panel_px}px`;
-  root._panelPx = data.panel_px;
   set(root, "style", `grid-template-columns: auto repeat(${data.cols.length}, ${px}); --al-highlight: ${data.highlight};`);
+  const paletteKey = data.palette.join(",");
+  if (root._paletteKey !== paletteKey) {
+    root._paletteKey = paletteKey;
+    root._words = paletteWords(data.palette);
+    root._drawn = new Map(); // new colours: every picture is painted again
+  }
 
   // Reuse the elements of the last draw when the shape is the same: only pictures change.
   const shape = `${data.rows.join("|")}#${data.cols.join("|")}#${data.panel_px}`;
@@ -51,15 +76,14 @@ export default function (component) {
     root.replaceChildren(el("div", "al-corner"));
     data.cols.forEach((text) => { el("div", "al-colhead", root).textContent = text; });
     root._panels = new Map();
+    root._drawn = new Map();
     data.rows.forEach((text, r) => {
       el("div", "al-rowhead", root).textContent = text;
       data.cols.forEach((_, c) => {
         const panel = el("button", "al-panel al-empty", root);
         panel.type = "button";
         panel.style.height = px;
-        const img = el("img", null, panel);
-        img.alt = "";
-        img.addEventListener("load", () => fit(img, root._panelPx));
+        el("canvas", null, panel).setAttribute("aria-hidden", "true");
         root._panels.set(`${r},${c}`, panel);
       });
     });
@@ -76,7 +100,10 @@ export default function (component) {
     set(panel, "title", p.title);
     set(panel, "aria-label", p.title);
     if (p.selected) set(panel, "aria-current", "true"); else panel.removeAttribute("aria-current");
-    const img = panel.firstChild;
-    if (img.getAttribute("src") !== p.image) img.src = p.image;
+    const picture = `${p.shape}:${p.pixels}`;
+    if (root._drawn.get(where) !== picture) {
+      paint(panel.firstChild, p, root._words, data.panel_px);
+      root._drawn.set(where, picture);
+    }
   });
 }

@@ -169,6 +169,29 @@ def test_a_click_on_a_grid_panel_shows_that_head_above(page, app_url):
     assert not page.errors, page.errors
 
 
+GRID_PIXEL = """([panel, row, col]) => {
+  const canvas = document.querySelectorAll('.al-grid .al-panel:not(.al-empty) canvas')[panel];
+  return [canvas.width, canvas.height, ...canvas.getContext('2d').getImageData(col, row, 1, 1).data.slice(0, 3)];
+}"""
+
+
+def test_grid_pictures_are_painted_in_the_heatmap_colours_and_follow_the_prompt(page, app_url):
+    """Each head's picture is painted from its levels: one pixel per cell, the first word's
+    attention to itself (100%) in the darkest blue, a cell the causal mask hides in grey. A new
+    word repaints every picture one pixel wider."""
+    page.goto(f"{app_url}/attention?model=tiny-stories&prompt=mary+and+john")
+    wait_for_app_idle(page, 60_000)
+    assert page.evaluate(GRID_PIXEL, [0, 0, 0]) == [3, 3, 2, 47, 108]  # 3 words; #022f6c, the blues' darkest
+    assert page.evaluate(GRID_PIXEL, [15, 0, 1]) == [3, 3, 226, 226, 226]  # last head: hidden by the mask
+    box = prompt_box(page)
+    box.press("End")
+    box.type(" went")
+    wait_for_app_idle(page, 60_000)
+    assert page.evaluate(GRID_PIXEL, [15, 0, 3])[:2] == [4, 4]
+    assert page.evaluate(GRID_PIXEL, [15, 0, 3])[2:] == [226, 226, 226]
+    assert not page.errors, page.errors
+
+
 def test_charts_are_redrawn_in_place_while_a_word_is_unknown(page, app_url):
     """A notice that comes and goes (an unknown word while it is typed) keeps its own slot, so the
     charts after it are updated where they are, not rebuilt: the same chart elements stay."""
