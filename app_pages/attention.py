@@ -79,10 +79,16 @@ def heatmap_column(trace, module: str, head: int, query: int, title: str) -> Non
     kind = va.module_kind(module)
     key_title = "input word (key)" if kind == "cross" else va.KEY_TITLE
     query_title = "output word (query)" if kind == "cross" else va.QUERY_TITLE
+    local = va.local_window(ctx.bundle.config, module)
     data = va.heatmap_data(frame, title, query=query, key_title=key_title, query_title=query_title,
-                           scale="linear" if window is None else "sqrt")
+                           scale="linear" if window is None else "sqrt", window=local)
     attention_components.heatmap(data, "att-heatmap", on_pick=on_click_cell)
     shared.csv_button(frame, f"attention-{module}-head{head + 1}", "att-heatmap")
+    if local:
+        bias = " Each head also adds a bias it learned for each distance back (see the step-by-step table)." if (
+            f"{module}.hook_distance_bias" in trace) else ""
+        st.caption(f"A local layer: each word sees only itself and the {local - 1} words before it (GPT-3's banded layers, "
+                   f"Mistral's sliding window); words further back are hidden like later words.{bias}")
     if window is None:
         n_q, n_k = trace.pattern(module).shape[1:]
         st.caption(f"Rows and columns: the {n_q if n_q == n_k else f'{n_q} x {n_k}'} tokens, in order. "
@@ -112,15 +118,20 @@ def arithmetic_column(trace, module: str, head: int, query: int) -> None:
                    "encoder's output, one per input word. Each row is the output word just written, looking for the "
                    "input word it needs to write the next one: that is where word order changes show.")
     table = va.arithmetic_table(trace, module, head, query)
+    local = va.local_window(ctx.bundle.config, module)
+    hidden = f"a later word, or more than {local - 1} back (this layer's window)" if local else "a later word"
+    bias = " + distance bias" if "bias" in table else ""
     attention_components.table(
         va.arithmetic_display(table, d_head), "att-arithmetic", caption=f"The attention arithmetic for query word {query}",
         columns={
             "key vector": {"help": "this word's key (hook_k)"},
             "q·k": {"digits": 3, "help": "the query times this key: the similarity (hook_dots)"},
             f"÷ √{d_head}": {"digits": 3, "help": f"divided by √d_head = √{d_head} (hook_scaled)"},
-            "+ mask": {"help": "0 = may look; -∞ = a later word, hidden by the causal mask (hook_mask)"},
+            "+ distance bias": {"digits": 3, "help": "this head's learned bias for how many words back the key is "
+                                                     "(hook_distance_bias)"},
+            "+ mask": {"help": f"0 = may look; -∞ = {hidden}, hidden by the mask (hook_mask)"},
             "softmax %": {"kind": "bar", "digits": 1, "max": 100, "suffix": "%",
-                          "help": "softmax of (÷√d + mask): the attention percentages (hook_pattern)"},
+                          "help": f"softmax of (÷√d{bias} + mask): the attention percentages (hook_pattern)"},
             "value vector": {"help": "this word's value (hook_v)"},
             "% × value": {"help": "softmax % times the value"},
         },
@@ -162,8 +173,9 @@ def grid_section(trace, module: str, head: int) -> None:
     data, pooled = head_grid_data(ctx.path, ctx.mtime, ctx.prompt, ctx.continuation)
     data = {**data, "panels": [{**p, "selected": p["module"] == module and p["head"] == head} for p in data["panels"]]}
     st.caption("One small heatmap per attention head: rows are the query words top to bottom, columns the key words left "
-               "to right, darker blue is more attention, grey is hidden by the causal mask. Click one to show it above, with "
-               "the exact numbers."
+               "to right, darker blue is more attention, grey is hidden by the causal mask"
+               + (" (or outside a local layer's window)" if ctx.bundle.config.local_layers else "")
+               + ". Click one to show it above, with the exact numbers."
                + (" Long prompts are drawn in blocks: each pixel is the strongest attention in its block." if pooled else ""))
     attention_components.head_grid(data, "att-grid", on_pick=on_click_panel)
     shared.csv_button(lambda: va.grid_frame(trace), "attention-all-heads", "att-grid")

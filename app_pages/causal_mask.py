@@ -57,29 +57,50 @@ def stage_grid(trace, module: str, head: int, query: int, window: va.Window | No
     panel = max(n * cell + 30, 175)  # room for the title, the legend and the CSV button
     widths = [labels_px + panel] + [panel] * (per_row - 1) if per_row == 4 else [labels_px + panel] * 2
     domain = vm.score_domain(frames["scores"])
+    biased = f"{module}.hook_distance_bias" in trace
     row = widths + [max(1, 860 - sum(widths))]  # a spacer keeps small panels together on the left
     columns = st.columns(row)[:per_row] if per_row == 4 else [*st.columns(row)[:2], *st.columns(row)[:2]]
     for i, (column, (stage, frame)) in enumerate(zip(columns, frames.items())):
         with column:
-            chart = vm.mask_heatmap(frame, stage, query=query, domain=domain, cell=cell, row_labels=per_row == 2 or i == 0,
-                                    scale="linear" if window is None else "sqrt")
+            chart = vm.mask_heatmap(frame, stage, vm.stage_title(stage, biased), query=query, domain=domain, cell=cell,
+                                    row_labels=per_row == 2 or i == 0, scale="linear" if window is None else "sqrt")
             shared.chart_with_csv(chart, vm.csv_frame(frame, stage), f"{stage}-{module}-head{head + 1}", f"mask-{stage}")
 
 
 def looks_at(trace, module: str, query: int) -> None:
     visible, hidden = vm.visible_keys(trace, module, query)
+    before, after = vm.hidden_before_and_after(hidden, query)
     token = shared.md_escape(trace.query_tokens(module)[query])
     seen = f"words {vm.span(visible)}" if visible else "no word"
-    if hidden:
-        rest = f"; the -∞ on words {vm.span(hidden)}, after it, turn into 0%."
+    parts = []
+    if after:
+        parts.append(f"the -∞ on words {vm.span(after)}, after it, turn into 0%")
+    if before:
+        parts.append(f"so do those on words {vm.span(before)}, too far back for this layer's window" if after else
+                     f"the -∞ on words {vm.span(before)}, too far back for this layer's window, turn into 0%")
+    if parts:
+        rest = "; " + "; ".join(parts) + "."
     else:
         rest = ". It is the last word, so nothing is hidden from it: pick an earlier word to see the -∞ hide the words after it."
     st.caption(f"Query word {query} ({token}), outlined in red, may look at {seen}{rest}")
 
 
+def local_note(ctx: shared.PageContext, module: str) -> None:
+    """A local layer hides words too far back as well as later words: say so where it shows."""
+    window = va.local_window(ctx.bundle.config, module)
+    if not window:
+        return
+    bias = (" Each of its heads also learned a bias for each distance back, added to the scores (panel 2), so "
+            "that it can prefer, say, the word just before." if f"{module}.hook_distance_bias" in ctx.trace else "")
+    st.info(f"This is a local layer: it sees only the last {window} words (the word itself and the {window - 1} before it), "
+            "as in GPT-3's banded layers or Mistral's sliding window. Its mask hides the words further back with "
+            f"-∞ too, so the band of 0s runs along the diagonal.{bias}", icon=":material/info:")
+
+
 def without_mask(ctx: shared.PageContext, module: str, head: int, window: va.Window | None) -> None:
     st.subheader("The same prompt without the mask")
-    st.caption("Now every word also looks at the words after it: the upper-right triangle fills in. "
+    local = " (and, in a local layer, at the words before its window)" if va.local_window(ctx.bundle.config, module) else ""
+    st.caption(f"Now every word also looks at the words after it{local}: the upper-right triangle fills in. "
                "Because each layer reads the one before, every later layer changes too. That is how a normal Transformer's "
                "encoder reads its input, but a decoder that looked ahead could not learn to predict the next word.")
     frames = vm.compare_frames(ctx.trace, ctx.run(RunOptions(causal=False)), module, head, window)
@@ -133,6 +154,7 @@ def mask_view(ctx: shared.PageContext) -> None:
         show_without = st.toggle("Show without the mask", key="nomask", bind="query-params",
                                  help="Run the same prompt with the causal mask removed, and compare.")
     window = pick_window(trace, module, query)
+    local_note(ctx, module)
     stage_grid(trace, module, head, query, window)
     looks_at(trace, module, query)
     if show_without:

@@ -8,9 +8,9 @@ from app_pages import shared
 from app_pages.view_state import clamp_state, pick_position_window, pick_side
 from viz.embeddings import is_wide, position_window, side_title, side_tokens, stack_prefix
 from viz.positional import (
-    MAX_SQUIGGLES, curves_frame, default_dims, encoding_heatmap, encoding_matrix_frame, formula_matrix_frame, formula_table,
-    learned_curves_frame, points_frame, similarity_frame, similarity_heatmap, squiggles_chart, wavelength_chart,
-    wavelength_frame,
+    MAX_SQUIGGLES, curves_frame, default_dims, distance_bias_frame, distance_bias_heatmap, encoding_heatmap,
+    encoding_matrix_frame, formula_matrix_frame, formula_table, learned_curves_frame, points_frame, similarity_frame,
+    similarity_heatmap, squiggles_chart, wavelength_chart, wavelength_frame,
 )
 
 MAX_WINDOW = 48  # positions drawn at once: squiggle dots and a similarity heatmap stay readable
@@ -88,6 +88,24 @@ def positional_view(ctx: shared.PageContext) -> None:
                    + "Hover for the cosine too.")
 
 
+def distance_biases(bundle) -> None:
+    """A local layer's second source of position: one learned number per head and distance back."""
+    blocks = bundle.model.decoder.blocks if bundle.is_translator else bundle.model.blocks
+    layers = [(i, b.attn.distance_bias) for i, b in enumerate(blocks) if b.attn.distance_bias is not None]
+    if not layers:
+        return
+    window = bundle.config.local_window
+    st.subheader("Position inside attention: the distance bias")
+    shared.explain(f"This model's first {'layer sees' if len(layers) == 1 else f'{len(layers)} layers see'} only the last "
+                   f"{window} words, and each of its heads learned one more number per distance back, added to every score "
+                   "before the softmax (T5's relative positions). A head with a large number at \"1 back\" looks at the "
+                   "word just before: a previous-token head. The Attention page shows these numbers in the step-by-step "
+                   "table.")
+    for layer, bias in layers:
+        frame = distance_bias_frame(bias.detach(), layer)
+        shared.chart_with_csv(distance_bias_heatmap(frame), frame, f"distance-bias-layer{layer + 1}", f"dist-bias-{layer}")
+
+
 @st.fragment
 def explore(tokens: list[str], model_d: int) -> None:
     """The formula for any size, independent of the loaded model: see the later, wider squiggles.
@@ -130,6 +148,7 @@ def explore(tokens: list[str], model_d: int) -> None:
 
 if ctx:
     positional_view(ctx)
+    distance_biases(ctx.bundle)
     # Off by default: drawn only on request, so typing in the prompt stays quick on this page.
     if st.toggle("Explore the squiggles for any number of dimensions", key="pe_explore", bind="query-params"):
         explore(ctx.trace.src_tokens or ctx.trace.tokens, ctx.bundle.config.d_model)

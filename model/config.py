@@ -26,7 +26,12 @@ LIMITS = {
     "max_len": 8192,
     "vocab_size": 200_000,
     "src_vocab_size": 200_000,
+    "local_layers": 48,
+    "local_window": 8192,
 }
+# Keys a config.json written before they existed may leave out: the default is what such a
+# checkpoint was trained with.
+OPTIONAL_KEYS = ("local_layers", "local_window", "distance_bias")
 MAX_PARAMETERS = 200_000_000
 
 
@@ -50,6 +55,13 @@ class ModelConfig:
     positional: str = "sinusoidal"  # the paper's squiggles, or a learned table
     max_len: int = 6
     tie_embeddings: bool = False  # share the output layer with the (decoder) embedding
+    # Local attention (GPT-3's "locally banded" layers, Longformer's and Mistral's sliding window):
+    # the first `local_layers` masked self-attention layers see only the last `local_window`
+    # words, the word itself included; with `distance_bias` each head of those layers also learns
+    # one number per distance back (T5's relative positions), added to its scores.
+    local_layers: int = 0
+    local_window: int = 0
+    distance_bias: bool = False
 
     @property
     def d_head(self) -> int:
@@ -67,12 +79,12 @@ class ModelConfig:
             raise ConfigError(f"norm must be one of {NORMS}, not {self.norm!r}")
         if self.positional not in POSITIONALS:
             raise ConfigError(f"positional must be one of {POSITIONALS}, not {self.positional!r}")
-        for name in ("qkv_bias", "attn_out_proj", "tie_embeddings"):
+        for name in ("qkv_bias", "attn_out_proj", "tie_embeddings", "distance_bias"):
             if not isinstance(getattr(self, name), bool):
                 raise ConfigError(f"{name} must be true or false, not {getattr(self, name)!r}")
         for name, upper in LIMITS.items():
             value = getattr(self, name)
-            lower = 0 if name in ("d_ff", "n_encoder_layers", "src_vocab_size") else 1
+            lower = 0 if name in ("d_ff", "n_encoder_layers", "src_vocab_size", "local_layers", "local_window") else 1
             if isinstance(value, bool) or not isinstance(value, int):
                 raise ConfigError(f"{name} must be an integer, not {value!r}")
             if not lower <= value <= upper:
@@ -85,6 +97,12 @@ class ModelConfig:
             raise ConfigError("an encoder-decoder needs src_vocab_size >= 1 and n_encoder_layers >= 1")
         if not self.is_encoder_decoder and (self.src_vocab_size or self.n_encoder_layers):
             raise ConfigError("a decoder-only model has no encoder: src_vocab_size and n_encoder_layers must be 0")
+        if self.local_layers > self.n_layers:
+            raise ConfigError(f"local_layers = {self.local_layers} is more than the {self.n_layers} decoder layers")
+        if bool(self.local_layers) != bool(self.local_window):
+            raise ConfigError("local attention needs both local_layers >= 1 and local_window >= 1 (or both 0)")
+        if self.distance_bias and not self.local_layers:
+            raise ConfigError("distance_bias is learned per distance inside a local window: it needs local_layers >= 1")
         if self.estimated_parameters() > MAX_PARAMETERS:
             raise ConfigError(
                 f"this config has about {self.estimated_parameters():,} parameters, "
@@ -104,7 +122,8 @@ class ModelConfig:
         pos = (self.max_len * d * (2 if self.is_encoder_decoder else 1)) if self.positional == "learned" else 0
         final_norm = (2 * d * (2 if self.is_encoder_decoder else 1)) if self.norm == "pre" else 0
         out = 0 if self.tie_embeddings else self.vocab_size * d
-        return embed + pos + self.n_encoder_layers * block + self.n_layers * decoder_block + final_norm + out + self.vocab_size
+        bias = self.local_layers * self.n_heads * self.local_window if self.distance_bias else 0
+        return bias + embed + pos + self.n_encoder_layers * block + self.n_layers * decoder_block + final_norm + out + self.vocab_size
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -121,7 +140,7 @@ class ModelConfig:
         unknown = sorted(set(data) - fields)
         if unknown:
             raise ConfigError(f"unknown config keys: {', '.join(unknown)}")
-        missing = sorted(fields - set(data))
+        missing = sorted(fields - set(data) - set(OPTIONAL_KEYS))
         if missing:
             raise ConfigError(f"missing config keys: {', '.join(missing)}")
         return cls(**data).validate()

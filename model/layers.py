@@ -66,23 +66,32 @@ class Attention(Named):
     and values come from the encoder. ``causal`` masks later positions, as in the decoder.
     """
 
-    def __init__(self, cfg: ModelConfig, causal: bool) -> None:
+    def __init__(self, cfg: ModelConfig, causal: bool, window: int = 0) -> None:
         super().__init__()
         self.causal = causal
+        self.window = window  # 0: every earlier word; N: only the last N words (a local layer)
         self.n_heads, self.d_head = cfg.n_heads, cfg.d_head
         d = cfg.d_model
         self.W_Q = nn.Linear(d, d, bias=cfg.qkv_bias)
         self.W_K = nn.Linear(d, d, bias=cfg.qkv_bias)
         self.W_V = nn.Linear(d, d, bias=cfg.qkv_bias)
         self.W_O = nn.Linear(d, d) if cfg.attn_out_proj else None
+        # One learned number per head and distance back (0 = the word itself), added to the scores.
+        self.distance_bias = nn.Parameter(torch.zeros(cfg.n_heads, window)) if (window and cfg.distance_bias) else None
 
     def mask(self, n_q: int, n_k: int, key_padding: torch.Tensor | None, rec: Recorder | None, masked_keys: bool) -> torch.Tensor:
         """Additive mask [batch or 1, query_pos, key_pos]: 0 where a query may look, -inf where not."""
         blocked = torch.zeros(1, n_q, n_k, dtype=torch.bool)
         if self.causal and (rec is None or rec.options.causal):
             blocked = blocked | torch.ones(n_q, n_k, dtype=torch.bool).triu(1)
+            if self.window:  # and words more than window - 1 back
+                blocked = blocked | torch.ones(n_q, n_k, dtype=torch.bool).tril(-self.window)
         if key_padding is not None:  # [batch, key_pos], True at padding
             blocked = blocked | key_padding[:, None, :]
+            if self.window and n_q == n_k:
+                # A padding position past the end would see only padding in its window: let it see
+                # itself (its output is never used), so that no row is all -inf (NaN gradients).
+                blocked = blocked & ~(torch.eye(n_q, dtype=torch.bool)[None] & key_padding[:, :, None])
         if rec is not None and masked_keys:
             hidden = [p for p in rec.options.masked_keys if p < n_k]
             if hidden:
@@ -106,6 +115,8 @@ class Attention(Named):
         v = hook(rec, self.hook_name("hook_v"), self.W_V(x_kv).view(B, n_k, h, dh))  # [B, k, head, d_head]
         dots = hook(rec, self.hook_name("hook_dots"), torch.einsum("bqhd,bkhd->bhqk", q, k))  # [B, head, q, k]
         scaled = hook(rec, self.hook_name("hook_scaled"), dots / math.sqrt(dh))
+        if self.distance_bias is not None:
+            scaled = scaled + hook(rec, self.hook_name("hook_distance_bias"), self.distance_bias_scores(n_q, n_k)[None])
         mask = hook(rec, self.hook_name("hook_mask"), self.mask(n_q, n_k, key_padding, rec, masked_keys))  # [B|1, q, k]
         scores = hook(rec, self.hook_name("hook_attn_scores"), scaled + mask[:, None])
         # A query whose every key is masked attends to nothing (0), rather than producing NaN.
@@ -115,6 +126,13 @@ class Attention(Named):
         z = hook(rec, self.hook_name("hook_z"), self.ablate(z, rec))
         out = z.reshape(B, n_q, h * dh)
         return out if self.W_O is None else self.W_O(out)
+
+    def distance_bias_scores(self, n_q: int, n_k: int) -> torch.Tensor:
+        """[head, query_pos, key_pos]: each head's bias for how far back the key is, 0 outside the
+        window (where the mask hides the key anyway, unless the run removes the mask)."""
+        back = torch.arange(n_q)[:, None] - torch.arange(n_k)[None, :]
+        inside = (back >= 0) & (back < self.window)
+        return self.distance_bias[:, back.clamp(0, self.window - 1)] * inside
 
     def ablate(self, z: torch.Tensor, rec: Recorder | None) -> torch.Tensor:
         heads = rec.options.heads_off(self.name) if rec is not None else ()
@@ -147,11 +165,11 @@ class Block(Named):
     a normalized copy (GPT-2); with ``norm="post"`` the sum is normalized (the 2017 paper).
     """
 
-    def __init__(self, cfg: ModelConfig, causal: bool, cross: bool) -> None:
+    def __init__(self, cfg: ModelConfig, causal: bool, cross: bool, window: int = 0) -> None:
         super().__init__()
         self.norm_mode = cfg.norm
         with_norm = cfg.norm != "none"
-        self.attn = Attention(cfg, causal=causal)
+        self.attn = Attention(cfg, causal=causal, window=window)
         self.ln1 = LayerNorm(cfg) if with_norm else None
         self.cross_attn = Attention(cfg, causal=False) if cross else None
         self.ln_cross = LayerNorm(cfg) if (cross and with_norm) else None

@@ -40,7 +40,8 @@ def recipe(name: str):
 
 
 def _machine() -> str:
-    return f"{platform.machine()}, {torch.get_num_threads()} torch threads, torch {torch.__version__}"
+    threads = torch.get_num_threads()
+    return f"{platform.machine()}, {threads} torch thread{'' if threads == 1 else 's'}, torch {torch.__version__}"
 
 
 # Lesson 2: vocabulary, prompts and answers exactly as in StatQuest's companion code.

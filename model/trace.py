@@ -9,8 +9,10 @@ Shapes (batch dimension dropped: a trace is one prompt):
     blocks.{l}.attn.hook_q / hook_k / hook_v / hook_z       [pos, head, d_head]
     blocks.{l}.attn.hook_dots       raw q.k                 [head, query_pos, key_pos]
     blocks.{l}.attn.hook_scaled     dots / sqrt(d_head)     [head, query_pos, key_pos]
+    blocks.{l}.attn.hook_distance_bias  a local layer's learned bias per distance back
+                                    (only with distance_bias) [head, query_pos, key_pos]
     blocks.{l}.attn.hook_mask       0 or -inf               [query_pos, key_pos]
-    blocks.{l}.attn.hook_attn_scores  scaled + mask         [head, query_pos, key_pos]
+    blocks.{l}.attn.hook_attn_scores  scaled (+ bias) + mask [head, query_pos, key_pos]
     blocks.{l}.attn.hook_pattern    softmax of the scores   [head, query_pos, key_pos]
     logits                                                  [pos, vocab]
 Encoder-decoder traces prefix ``encoder.`` / ``decoder.``; decoder blocks add ``cross_attn.*``.
@@ -31,7 +33,8 @@ class RunOptions:
     ablate: attention module name -> heads to switch off, e.g. {"blocks.0.attn": (1,)}.
     ablation: "zero" replaces the head's weighted values (hook_z) by 0, "mean" by their mean
         over the positions of this prompt.
-    causal: False removes the causal mask from every masked self-attention.
+    causal: False removes the causal mask from every masked self-attention (and a local
+        layer's window with it: every word then sees every word).
     masked_keys: prompt positions no attention may look at (the decoder-only stream, or the
         encoder's input for a translator).
     """

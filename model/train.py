@@ -74,15 +74,31 @@ def train(
     seed: int = 0,
     shuffle: bool = True,
     weight_decay: float = 0.0,
+    decay_matrices_only: bool = False,
     warmup_steps: int = 0,
     max_seconds: float | None = None,
     progress: bool = True,
     on_epoch: Callable[[int, float], None] | None = None,
 ) -> TrainLog:
-    """Adam on next-token cross-entropy; linear warm-up then cosine decay when warmup_steps > 0."""
+    """Adam on next-token cross-entropy; linear warm-up then cosine decay when warmup_steps > 0.
+
+    decay_matrices_only: weight decay on the weight matrices (and embeddings) only, not on
+    biases, layer norms or a local layer's distance bias, as nanoGPT and GPT-2 train. Then
+    looking at a word because of what it is (query and key weights) costs weight, while
+    looking at it because of where it is (the distance bias) does not.
+    """
     seed_everything(seed)
     order = random.Random(seed)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay) if weight_decay else torch.optim.Adam(model.parameters(), lr=lr)
+    if weight_decay and decay_matrices_only:
+        named = list(model.named_parameters())
+        decayed = [p for n, p in named if p.dim() >= 2 and not n.endswith("distance_bias")]
+        kept = [p for n, p in named if not (p.dim() >= 2 and not n.endswith("distance_bias"))]
+        optimizer = torch.optim.AdamW([{"params": decayed, "weight_decay": weight_decay},
+                                       {"params": kept, "weight_decay": 0.0}], lr=lr)
+    elif weight_decay:
+        optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+    else:
+        optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     steps_per_epoch = (len(examples) + batch_size - 1) // batch_size
     total = epochs * steps_per_epoch
     schedule = None

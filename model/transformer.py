@@ -23,7 +23,10 @@ class Stack(Named):
         super().__init__()
         self.embed = nn.Embedding(vocab_size, cfg.d_model)
         self.pos = PositionalEncoding(cfg)
-        self.blocks = nn.ModuleList(Block(cfg, causal=causal, cross=cross) for _ in range(n_layers))
+        self.blocks = nn.ModuleList(
+            Block(cfg, causal=causal, cross=cross, window=cfg.local_window if causal and i < cfg.local_layers else 0)
+            for i in range(n_layers)
+        )
         self.ln_final = LayerNorm(cfg) if cfg.norm == "pre" else None
 
     def encode(self, ids: torch.Tensor, rec: Recorder | None, key_padding=None, memory=None, memory_padding=None, prompt_stream=True) -> torch.Tensor:

@@ -71,3 +71,66 @@ def test_pattern_rows_sum_to_one_and_trace_names_are_complete():
     attn(torch.randn(1, 6, 4), torch.randn(1, 6, 4), rec)
     torch.testing.assert_close(rec.tensors["attn.hook_pattern"].sum(-1), torch.ones(2, 6))
     assert set(rec.tensors) == {f"attn.hook_{n}" for n in ("q", "k", "v", "dots", "scaled", "mask", "attn_scores", "pattern", "z")}
+
+
+def local_attention(window: int, bias: list[list[float]] | None = None) -> Attention:
+    """A causal one-head layer that sees the last ``window`` words, W_Q = W_K = 0 (every score 0
+    before the bias), W_V = I: the pattern is the softmax of the distance bias alone."""
+    cfg = ModelConfig(d_model=2, n_heads=1, vocab_size=5, local_layers=1, local_window=window,
+                      distance_bias=bias is not None)
+    attn = Attention(cfg, causal=True, window=window)
+    with torch.no_grad():
+        attn.W_Q.weight.zero_()
+        attn.W_K.weight.zero_()
+        attn.W_V.weight.copy_(torch.eye(2))
+        if bias is not None:
+            attn.distance_bias.copy_(torch.tensor(bias))
+    attn.name = "attn"
+    return attn
+
+
+def test_local_window_hides_words_too_far_back_by_hand():
+    # Window 2: each word sees itself and the word before it, so with equal scores 50% / 50%
+    # (the first word only itself).
+    x = torch.randn(1, 4, 2)
+    rec = Recorder()
+    local_attention(2)(x, x, rec)
+    inf = -math.inf
+    assert rec.tensors["attn.hook_mask"].tolist() == [[0, inf, inf, inf], [0, 0, inf, inf], [inf, 0, 0, inf], [inf, inf, 0, 0]]
+    torch.testing.assert_close(rec.tensors["attn.hook_pattern"][0], torch.tensor(
+        [[1.0, 0, 0, 0], [0.5, 0.5, 0, 0], [0, 0.5, 0.5, 0], [0, 0, 0.5, 0.5]]))
+    assert "attn.hook_distance_bias" not in rec.tensors
+
+
+def test_distance_bias_by_hand():
+    # Window 3, bias [0, ln 4, 0] for 0, 1 and 2 words back: a word with two words before it gives
+    # e^ln4 / (1 + 4 + 1) = 4/6 to the word before; the second word 4/5; every score is the bias.
+    x = torch.randn(1, 4, 2)
+    rec = Recorder()
+    out = local_attention(3, [[0.0, math.log(4), 0.0]])(x, x, rec)
+    b = math.log(4)
+    torch.testing.assert_close(rec.tensors["attn.hook_distance_bias"][0], torch.tensor(
+        [[0, 0, 0, 0], [b, 0, 0, 0], [0, b, 0, 0], [0, 0, b, 0]]))  # one back: ln 4; else 0
+    pattern = rec.tensors["attn.hook_pattern"][0]
+    torch.testing.assert_close(pattern, torch.tensor(
+        [[1, 0, 0, 0], [4 / 5, 1 / 5, 0, 0], [1 / 6, 4 / 6, 1 / 6, 0], [0, 1 / 6, 4 / 6, 1 / 6]]))
+    torch.testing.assert_close(out[0], pattern @ x[0])  # values are the inputs (W_V = I)
+
+
+def test_without_the_causal_mask_a_local_layer_sees_every_word():
+    from model.trace import RunOptions
+
+    x = torch.randn(1, 5, 2)
+    rec = Recorder(RunOptions(causal=False))
+    local_attention(2)(x, x, rec)
+    assert (rec.tensors["attn.hook_mask"] == 0).all()
+
+
+def test_padding_past_the_end_of_a_local_window_gives_finite_gradients():
+    # A padding query whose whole window is padding would be a row of -inf (NaN gradients); it
+    # looks at itself instead, and its output is not used.
+    attn = local_attention(2, [[0.0, 1.0]])
+    x = torch.randn(2, 5, 2, requires_grad=True)
+    padding = torch.tensor([[False] * 5, [False, False, True, True, True]])
+    attn(x, x, None, key_padding=padding)[0].sum().backward()
+    assert torch.isfinite(x.grad).all() and torch.isfinite(attn.distance_bias.grad).all()

@@ -86,6 +86,10 @@ def test_non_finite_weights(folder, bad):
     ("norm", "sideways", "norm"),
     ("max_len", -1, "max_len"),
     ("d_model", "16", "integer"),
+    ("local_layers", 3, "local_layers"),  # the test model has 2 layers
+    ("local_window", 4, "local attention"),  # a window with no local layer
+    ("distance_bias", True, "distance_bias"),  # a bias per distance needs a local window
+    ("distance_bias", "yes", "true or false"),
 ])
 def test_absurd_configs(folder, field, value, words):
     config = json.loads((folder / "config.json").read_text())
@@ -133,3 +137,20 @@ def test_training_info_must_be_an_object(folder):
 def test_a_copy_of_a_bundled_model_loads(tmp_path):
     copy = shutil.copytree(Path(__file__).parents[1] / "sample_checkpoints" / "statquest-decoder", tmp_path / "c")
     assert load_checkpoint(copy).n_parameters == 37
+
+
+def test_a_config_written_before_local_attention_loads_without_its_keys(folder):
+    config = json.loads((folder / "config.json").read_text())
+    for key in ("local_layers", "local_window", "distance_bias"):
+        del config[key]
+    (folder / "config.json").write_text(json.dumps(config))
+    assert load_checkpoint(folder).config.local_layers == 0
+
+
+def test_local_attention_round_trip(tmp_path):
+    bundle = random_bundle(local_layers=1, local_window=3, distance_bias=True)
+    with torch.no_grad():
+        bundle.model.blocks[0].attn.distance_bias.copy_(torch.randn(4, 3))
+    loaded = load_checkpoint(save_checkpoint(bundle, tmp_path / "local"))
+    torch.testing.assert_close(loaded.model.blocks[0].attn.distance_bias, bundle.model.blocks[0].attn.distance_bias)
+    torch.testing.assert_close(loaded.run("the cat sat on the mat").logits, bundle.run("the cat sat on the mat").logits)

@@ -273,3 +273,38 @@ def test_the_window_follows_the_chosen_query_only_when_it_leaves_the_window():
     assert va.window_for_query(500, 500, 300, "masked", current) == va.Window(280, 320, 261, 301)  # keys end at the query
     assert va.window_for_query(500, 500, 300, "encoder", current) == va.Window(280, 320, 280, 320)
     assert va.window_for_query(500, 500, 3, "masked") == va.Window(0, 40, 0, 40)
+
+
+@pytest.fixture(scope="module")
+def local_bundle():
+    """Layer 1 sees the last 3 words and learns a bias per distance back (as tiny-stories does)."""
+    import torch
+
+    bundle = random_bundle(local_layers=1, local_window=3, distance_bias=True)
+    with torch.no_grad():
+        bundle.model.blocks[0].attn.distance_bias.copy_(torch.tensor([[0.0, 2.0, -1.0]] * 4))
+    return bundle
+
+
+def test_a_local_layer_s_arithmetic_adds_its_distance_bias(local_bundle):
+    trace = local_bundle.run(PROMPT)
+    assert va.local_window(local_bundle.config, "blocks.0.attn") == 3
+    assert va.local_window(local_bundle.config, "blocks.1.attn") == 0
+    table = va.arithmetic_table(trace, "blocks.0.attn", 1, 4)  # query 4 sees keys 2, 3, 4
+    np.testing.assert_allclose(table["bias"][2:5], [-1.0, 2.0, 0.0])  # 2, 1 and 0 words back
+    assert np.isneginf(table["mask"]).tolist() == [True, True, False, False, False, True]  # too far back, and later
+    np.testing.assert_allclose(table["score"], table["scaled"] + table["bias"] + table["mask"], atol=1e-6)
+    np.testing.assert_allclose(table["softmax"], trace["blocks.0.attn.hook_pattern"][1, 4].numpy(), atol=1e-7)
+    shown = va.arithmetic_display(table, d_head=4)
+    assert shown.columns.tolist()[3:6] == ["÷ √4", "+ distance bias", "+ mask"]
+    assert "distance_bias" in va.arithmetic_exact(table)
+    assert "bias" not in va.arithmetic_table(trace, "blocks.1.attn", 1, 4)  # a global layer has none
+
+
+def test_heatmap_data_of_a_local_layer_says_how_far_it_sees(local_bundle):
+    trace = local_bundle.run(PROMPT)
+    data = va.heatmap_data(va.attention_frame(trace, "blocks.0.attn", 0), "t", window=3)
+    assert data["window"] == 3 and data["col_pos"] == list(range(6))
+    masked = np.array(data["masked"]).reshape(6, 6)
+    q, k = np.indices((6, 6))
+    assert (masked == ((k > q) | (k < q - 2))).all()  # later words, and words more than 2 back

@@ -99,3 +99,22 @@ def test_long_prompt_stages_are_windowed():
     out = spec(vm.mask_heatmap(frames["softmax"], "softmax", scale="sqrt"))
     assert out["layer"][0]["encoding"]["color"]["scale"]["type"] == "sqrt"
     assert not any(layer["mark"]["type"] == "text" for layer in out["layer"])
+
+
+def test_a_local_layer_s_scores_include_its_distance_bias_and_its_mask_a_band():
+    import torch
+
+    bundle = random_bundle(local_layers=1, local_window=2, distance_bias=True)
+    with torch.no_grad():
+        bundle.model.blocks[0].attn.distance_bias.copy_(torch.tensor([[0.0, 3.0]] * 4))
+    trace = bundle.run(PROMPT)
+    frames = vm.mask_frames(trace, "blocks.0.attn", 1)
+    n = len(trace.tokens)
+    scores = frames["scores"]["value"].to_numpy().reshape(n, n)
+    scaled = trace["blocks.0.attn.hook_scaled"][1].numpy()
+    np.testing.assert_allclose(np.diagonal(scores, -1), np.diagonal(scaled, -1) + 3.0, atol=1e-6)  # one back: +3
+    masked = frames["masked"]["value"].to_numpy().reshape(n, n)
+    np.testing.assert_allclose(masked[~np.isneginf(masked)], scores[~np.isneginf(masked)], atol=1e-6)  # panel 3 = 2 + mask
+    assert vm.stage_title("scores", biased=True) == vm.BIASED_SCORES
+    visible, hidden = vm.visible_keys(trace, "blocks.0.attn", 3)
+    assert visible == [2, 3] and vm.hidden_before_and_after(hidden, 3) == ([0, 1], [4, 5])

@@ -61,7 +61,8 @@ def _stack_rows(cfg: ModelConfig, stack: str, vocab: int, n_layers: int, kind: s
     first = "\n(layer norm first)" if cfg.norm == "pre" else ""
     then = ", then layer norm" if cfg.norm == "post" else ""
     attn = "Self-attention (unmasked)" if kind == "encoder" else "Masked self-attention"
-    add("attn", attn, heads + first, "attn", True, f"{blk}.attn")
+    local = f"\n{local_note(cfg)}" if cfg.local_layers and kind != "encoder" else ""
+    add("attn", attn, heads + first + local, "attn", True, f"{blk}.attn")
     add("res1", "+ residual" + then, "", "residual", True, f"{blk}.hook_resid_mid")
     if kind == "decoder-x":
         add("cross", "Encoder-decoder attention", heads + first, "cross", True, f"{blk}.cross_attn")
@@ -72,6 +73,12 @@ def _stack_rows(cfg: ModelConfig, stack: str, vocab: int, n_layers: int, kind: s
     if cfg.norm == "pre":
         add("norm", "Final layer norm", "", "norm", trace_name=f"{pre}ln_final.hook_normalized")
     return rows
+
+
+def local_note(cfg: ModelConfig) -> str:
+    """"layer 1: only the last 4 words, + distance bias": which masked layers are local."""
+    layers = "layer 1" if cfg.local_layers == 1 else f"layers 1-{cfg.local_layers}"
+    return f"{layers}: only the last {cfg.local_window} words" + (", + distance bias" if cfg.distance_bias else "")
 
 
 def architecture_frame(cfg: ModelConfig) -> pd.DataFrame:
@@ -169,6 +176,7 @@ PARTS = [  # (pattern in the parameter's name, what a learner calls it); first m
     ("cross_attn.W_O", "Encoder-decoder attention: output weights"),
     ("cross_attn.", "Encoder-decoder attention: query, key, value weights"),
     ("attn.W_O", "Self-attention: output weights W_O"),
+    ("attn.distance_bias", "Self-attention: bias per distance back (local layers)"),
     ("attn.", "Self-attention: query, key, value weights"),
     ("mlp.", "Feed-forward"),
     ("ln", "Layer norms"),

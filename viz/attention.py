@@ -65,6 +65,14 @@ def module_title(module: str) -> str:
     return f"Masked self-attention, layer {layer}"
 
 
+def local_window(config, module: str) -> int:
+    """How many words a masked self-attention layer sees (the word itself included), or 0 for
+    every earlier word: only the first ``config.local_layers`` layers are local."""
+    if module_kind(module) != "masked":
+        return 0
+    return config.local_window if int(module.split(".")[-2]) < config.local_layers else 0
+
+
 def n_heads(trace: Trace, module: str) -> int:
     return int(trace.pattern(module).shape[0])
 
@@ -192,6 +200,7 @@ def heatmap_data(
     value_title: str = "attention %",
     scale: str = "linear",
     exact: str | None = "weight",
+    window: int = 0,
 ) -> dict:
     """One heatmap as plain numbers for the canvas heatmap (app_pages/attention_components.py).
 
@@ -201,7 +210,9 @@ def heatmap_data(
     token order; ``values`` is row-major (None where the frame has no cell); ``exact`` (the
     weights at full precision) goes in the tooltip; ``masked`` (row-major, when the frame has the
     column) marks the cells the causal mask hides, drawn apart from attention that is merely
-    small; ``chosen`` is the row of ``query``, or -1.
+    small; ``chosen`` is the row of ``query``, or -1. ``window``: the layer's local window (0 if
+    it has none), so that a hidden cell's tooltip can say whether it is a later word or one
+    too far back.
     """
     # Plain numpy rather than pivot tables: this runs on every keystroke, and pandas' pivots took
     # most of the page's own time (docs/benchmarks.md, fifth session).
@@ -219,7 +230,8 @@ def heatmap_data(
         "title": title, "key_title": key_title, "query_title": query_title, "value_title": value_title,
         "rows": [str(x) for x in frame["query_label"].to_numpy()[first_row]],
         "cols": [str(x) for x in frame["key_label"].to_numpy()[first_col]],
-        "row_pos": row_pos, "values": matrix(value), "exact": matrix(exact) if exact in frame else None,
+        "row_pos": row_pos, "col_pos": col_pos.tolist(), "window": int(window),
+        "values": matrix(value), "exact": matrix(exact) if exact in frame else None,
         "masked": [bool(x) for x in matrix("masked")] if "masked" in frame else None,
         "value_max": 100, "scale": scale, "cell": heatmap_cell(n_rows, n_cols),
         "row_font": label_font(n_rows), "col_font": label_font(n_cols),
@@ -401,7 +413,13 @@ def grid_pictures(trace: Trace, selected: tuple[str, int] | None = None, max_sid
     return pictures
 
 
-def grid_data(pictures: list[dict], panel_px: int = 120) -> dict:
+def grid_panel_px(n_heads: int) -> int:
+    """A panel's side in the grid of heads: 120 px, smaller when many heads share a row, so that
+    the row still fits the page beside its layer titles (8 heads: 90 px)."""
+    return max(60, min(120, 720 // max(n_heads, 1)))
+
+
+def grid_data(pictures: list[dict], panel_px: int | None = None) -> dict:
     """The grid of every head (see grid_pictures) as plain data for its component
     (app_pages/attention_components.py): one row per attention module, one column per head.
     Each panel's ``pixels`` are its levels as base64, ``shape`` [rows, cols]; ``palette`` gives
@@ -409,6 +427,7 @@ def grid_data(pictures: list[dict], panel_px: int = 120) -> dict:
     order = sorted({p["module_index"] for p in pictures})
     titles = {p["module_index"]: p["module_title"] for p in pictures}
     n_cols = max((p["head"] for p in pictures), default=-1) + 1
+    panel_px = panel_px or grid_panel_px(n_cols)
     panels = [{"row": order.index(p["module_index"]), "col": p["head"], "module": p["module"], "head": p["head"],
                "title": f"{p['module_title']}, head {p['head'] + 1}", "pixels": levels_base64(p["levels"]),
                "shape": list(p["levels"].shape), "selected": p["selected"]}
@@ -421,12 +440,15 @@ def grid_data(pictures: list[dict], panel_px: int = 120) -> dict:
 
 
 def arithmetic_table(trace: Trace, module: str, head: int, query_pos: int) -> pd.DataFrame:
-    """One row per key: key vector, q·k, ÷√d, + mask, score, softmax, value vector, % × value.
+    """One row per key: key vector, q·k, ÷√d, (+ distance bias,) + mask, score, softmax, value
+    vector, % × value.
 
-    Every number is read from the trace (hook_k, hook_dots, hook_scaled, hook_mask,
-    hook_attn_scores, hook_pattern, hook_v); only "% × value" is the product shown in the
-    lesson, and its column sums to the head's output, hook_z[query, head].
+    Every number is read from the trace (hook_k, hook_dots, hook_scaled, hook_distance_bias in a
+    local layer that learns one, hook_mask, hook_attn_scores, hook_pattern, hook_v); only "% ×
+    value" is the product shown in the lesson, and its column sums to the head's output,
+    hook_z[query, head].
     """
+    bias = f"{module}.hook_distance_bias"
     k = to_numpy(trace[f"{module}.hook_k"][:, head])  # [key, d_head]
     v = to_numpy(trace[f"{module}.hook_v"][:, head])
     pattern = to_numpy(trace[f"{module}.hook_pattern"][head, query_pos])
@@ -438,6 +460,7 @@ def arithmetic_table(trace: Trace, module: str, head: int, query_pos: int) -> pd
         "key": list(k),
         "dot": to_numpy(trace[f"{module}.hook_dots"][head, query_pos]),
         "scaled": to_numpy(trace[f"{module}.hook_scaled"][head, query_pos]),
+        **({"bias": to_numpy(trace[bias][head, query_pos])} if bias in trace else {}),
         "mask": to_numpy(trace[f"{module}.hook_mask"][query_pos]),
         "score": to_numpy(trace[f"{module}.hook_attn_scores"][head, query_pos]),
         "softmax": pattern,
@@ -466,7 +489,7 @@ def arithmetic_display(table: pd.DataFrame, d_head: int, digits: int = 3, vector
     """The table as the lesson writes it: rounded vectors, "-∞" for the mask, percentages.
 
     Long vectors show their first 3 numbers (all of them are in arithmetic_exact); the masked
-    score (hook_attn_scores, ÷√d plus the mask) is there too.
+    score (hook_attn_scores, ÷√d plus the bias and the mask) is there too.
     """
     limit = d_head if d_head <= 4 else 3
     return pd.DataFrame({
@@ -474,6 +497,7 @@ def arithmetic_display(table: pd.DataFrame, d_head: int, digits: int = 3, vector
         "key vector": [fmt_vector(x, vector_digits, limit) for x in table["key"]],
         "q·k": table["dot"],
         f"÷ √{d_head}": table["scaled"],
+        **({"+ distance bias": table["bias"]} if "bias" in table else {}),
         "+ mask": [fmt_mask(x) for x in table["mask"]],
         "softmax %": table["softmax"] * 100,
         "value vector": [fmt_vector(x, vector_digits, limit) for x in table["value"]],
@@ -490,7 +514,8 @@ def arithmetic_exact(table: pd.DataFrame) -> pd.DataFrame:
     """Every number at full precision, one column per vector component (the CSV download)."""
     return pd.DataFrame({
         "key_pos": table["key_pos"], "key_token": table["key_token"], **_spread("key", table["key"]),
-        "dot": table["dot"], "scaled": table["scaled"], "mask": table["mask"], "score": table["score"],
+        "dot": table["dot"], "scaled": table["scaled"], **({"distance_bias": table["bias"]} if "bias" in table else {}),
+        "mask": table["mask"], "score": table["score"],
         "softmax": table["softmax"], **_spread("value", table["value"]), **_spread("weighted", table["weighted"]),
     })
 

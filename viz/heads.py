@@ -41,6 +41,12 @@ def head_table(trace: Trace, token_ids: list[int], induction: dict[tuple[int, in
     return pd.DataFrame(rows)
 
 
+def head_px(n_heads: int) -> int:
+    """A head's column width in the score panels: 34 px, narrower for many heads so that the four
+    panels still fit beside each other in the page (8 heads: 21 px)."""
+    return max(14, min(34, 170 // max(n_heads, 1)))
+
+
 def head_score_chart(table: pd.DataFrame) -> alt.Chart:
     """Layers x heads, one panel per kind of score: the strong heads stand out."""
     kinds = [k for k in (*PROMPT_KINDS, "induction") if k in table]
@@ -51,7 +57,7 @@ def head_score_chart(table: pd.DataFrame) -> alt.Chart:
         color=alt.Color("score:Q", scale=alt.Scale(scheme="blues", domain=[0, 1]), title="score"),
         tooltip=[alt.Tooltip("kind:N"), alt.Tooltip("layer:O"), alt.Tooltip("head:O"), alt.Tooltip("score:Q", format=".4f"),
                  alt.Tooltip("does:N", title="labels")],
-    ).properties(width=max(34 * table["head"].nunique(), 130), height=30 * table["layer"].nunique()).facet(
+    ).properties(width=max(head_px(table["head"].nunique()) * table["head"].nunique(), 130), height=30 * table["layer"].nunique()).facet(
         # at least 130 px a panel: narrower (a one-head model's 34 px) and the panel titles ran together
         column=alt.Column("kind:N", title=None, sort=[KIND_LABELS[k] for k in kinds]),
         title=alt.Title("Every head's scores on this prompt (0 to 1; darker is stronger)", anchor="start"))

@@ -31,8 +31,11 @@ STAGES = {  # stage -> (trace name suffix, per head?, panel title)
 }
 
 
-def stage_title(stage: str) -> str:
-    return STAGES[stage][2]
+BIASED_SCORES = "2. Scores: q·k ÷ √d + distance bias"  # a local layer that learns a bias per distance back
+
+
+def stage_title(stage: str, biased: bool = False) -> str:
+    return BIASED_SCORES if biased and stage == "scores" else STAGES[stage][2]
 
 
 def _shown(values: np.ndarray, digits: int) -> list[str]:
@@ -40,12 +43,18 @@ def _shown(values: np.ndarray, digits: int) -> list[str]:
 
 
 def mask_frames(trace: Trace, module: str, head: int, window: Window | None = None) -> dict[str, pd.DataFrame]:
-    """The four stages of one head as tidy frames: value (with -inf), shown ("-∞" or rounded), hidden."""
+    """The four stages of one head as tidy frames: value (with -inf), shown ("-∞" or rounded), hidden.
+
+    In a local layer with a distance bias the scores of panel 2 include the bias, so that panel
+    3 is still panel 2 plus the mask."""
     q_tokens, k_tokens = trace.query_tokens(module), trace.key_tokens(module)
     window = window or full_window(*trace.pattern(module).shape[1:])
+    bias = trace.tensors.get(f"{module}.hook_distance_bias")
     frames = {}
     for stage, (name, per_head, _) in STAGES.items():
         matrix = trace[f"{module}.{name}"]
+        if stage == "scores" and bias is not None:
+            matrix = matrix + bias
         matrix = matrix[head] * (100 if stage == "softmax" else 1) if per_head else matrix
         frame = long_frame(matrix, q_tokens, k_tokens, window, "value")
         values = frame["value"].to_numpy()
@@ -183,6 +192,11 @@ def visible_keys(trace: Trace, module: str, query_pos: int) -> tuple[list[int], 
     row = trace[f"{module}.hook_mask"][query_pos]
     hidden = np.isneginf(row.numpy())
     return np.flatnonzero(~hidden).tolist(), np.flatnonzero(hidden).tolist()
+
+
+def hidden_before_and_after(hidden: Sequence[int], query_pos: int) -> tuple[list[int], list[int]]:
+    """The hidden keys before the query (a local layer's window) and after it (the causal mask)."""
+    return [k for k in hidden if k < query_pos], [k for k in hidden if k > query_pos]
 
 
 def span(positions: Sequence[int]) -> str:

@@ -200,3 +200,26 @@ def formula_matrix_frame(n_positions: int, d_model: int) -> pd.DataFrame:
     frame = encoding_matrix_frame(formula_table(n_positions, d_model), [str(p) for p in range(n_positions)])
     frame["row_label"] = frame["row_token"]
     return frame
+
+
+# --- positions inside attention: a local layer's bias per distance back ---------------------
+
+
+def distance_bias_frame(bias, layer: int) -> pd.DataFrame:
+    """[heads, window] learned biases of one local layer as a tidy table: one row per head and
+    distance back (0 = the word itself)."""
+    m = to_numpy(bias)
+    heads = [f"head {h + 1}" for h in range(m.shape[0])]
+    back = ["the word itself" if d == 0 else f"{d} back" for d in range(m.shape[1])]
+    frame = matrix_frame(m, heads, back)
+    frame["row_label"], frame["col_label"] = frame["row_token"], frame["col_token"]
+    frame["layer"] = layer + 1
+    return frame
+
+
+def distance_bias_heatmap(frame: pd.DataFrame) -> alt.LayerChart:
+    """Heads x distance back: blue where a head's scores get a boost for that distance, red where
+    they are pushed down (its learned numbers, printed in each cell)."""
+    layer = int(frame["layer"].iloc[0])
+    return heatmap(frame, title=f"Layer {layer}: bias added to the scores, per distance back", x_title="how far back the key word is",
+                   y_title="head", value_title="bias", diverging=True, high_is_blue=True, cell=44, text=True)

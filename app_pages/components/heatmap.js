@@ -57,7 +57,7 @@ function build(parent) {
   el("span", "al-legend-hi", legend);
   const mask = el("span", "al-legend-mask", legend);
   el("span", "al-mask-swatch", mask);
-  el("span", null, mask).textContent = "hidden by the causal mask";
+  el("span", "al-mask-text", mask);
   const tip = el("div", "al-tip", root); // position: fixed, so it may leave the chart's box
   tip.hidden = true;
 
@@ -77,7 +77,7 @@ function build(parent) {
     const k = i * d.cols.length + j;
     const lines = [["query", d.rows[i]], ["key", d.cols[j]], [d.value_title, d.values[k].toFixed(3)]];
     if (d.exact && d.exact[k] !== null) lines.push(["weight (exact)", d.exact[k].toFixed(8)]);
-    if (isMasked(d, k)) lines.push(["causal mask", "hidden: a later word (score -∞, so 0%)"]);
+    if (isMasked(d, k)) lines.push(maskReason(d, i, j));
     tip.replaceChildren(...lines.map(([name, value]) => {
       const row = el("div");
       el("span", "al-tip-name", row).textContent = name;
@@ -182,6 +182,15 @@ const MASKED_LINE = "rgb(200,200,200)";
 
 function isMasked(d, k) {
   return Boolean(d.masked && d.masked[k]);
+}
+
+// Why a cell is hidden: a later word (the causal mask), or, in a local layer, a word too far back.
+function maskReason(d, i, j) {
+  if (d.col_pos && d.col_pos[j] > d.row_pos[i]) return ["causal mask", "hidden: a later word (score -∞, so 0%)"];
+  if (d.window) {
+    return ["local window", `hidden: more than ${d.window - 1} words back; this layer sees only the last ${d.window} words (score -∞, so 0%)`];
+  }
+  return ["mask", "hidden (score -∞, so 0%)"];
 }
 
 function drawCells(root, d) {
@@ -294,6 +303,7 @@ function drawLegend(root, d) {
   setText(root.querySelector(".al-legend-lo"), "0");
   setText(root.querySelector(".al-legend-hi"), String(d.value_max));
   const mask = root.querySelector(".al-legend-mask");
+  setText(root.querySelector(".al-mask-text"), d.window ? "hidden by the mask (a later word, or outside the window)" : "hidden by the causal mask");
   const anyMasked = Boolean(d.masked && d.masked.some(Boolean));
   if (mask.hidden === anyMasked) mask.hidden = !anyMasked;
 }

@@ -115,6 +115,26 @@ def test_hovering_a_heatmap_cell_gives_its_numbers_and_a_click_picks_its_row(pag
     assert not page.errors, page.errors
 
 
+def test_a_local_layer_s_hidden_cells_say_why_they_are_hidden(page, app_url):
+    """tiny-stories' layer 1 sees only the last 4 words: a cell far back is hidden by its window, a
+    cell to the right of the diagonal by the causal mask, and the tooltip tells the two apart."""
+    page.goto(f"{app_url}/attention?model=tiny-stories&prompt=Ben+saw+a+shiny+kite+at+the+park")
+    wait_for_app_idle(page, 60_000)
+    cells = page.locator(".al-heatmap canvas.al-cells")
+    box = cells.bounding_box()
+    cell = box["width"] / 8  # 8 words
+    tip = page.locator(".al-tip")
+    page.mouse.move(box["x"] + 0.5 * cell, box["y"] + 7.5 * cell)  # row "7: park", column "0: ben"
+    expect(tip).to_contain_text("local window")
+    assert "more than 3 words back" in tip.inner_text()
+    page.mouse.move(box["x"] + 5.5 * cell, box["y"] + 1.5 * cell)  # row "1: saw", column "5: at": a later word
+    expect(tip).to_contain_text("causal mask")
+    expect(page.locator(".al-legend-mask")).to_contain_text("outside the window")
+    assert "A local layer" in page.get_by_test_id("stMain").inner_text()
+    screenshot(page, "attention-local-layer")
+    assert not page.errors, page.errors
+
+
 def test_the_heatmap_works_from_the_keyboard(page, app_url):
     """Tab reaches the cells; arrows move from cell to cell with the tooltip's numbers; Enter picks
     the row's word, as a click does."""
