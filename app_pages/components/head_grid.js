@@ -2,14 +2,20 @@
 //
 // Why not a Vega chart: on every keystroke Vega rebuilt the grid's image marks and axes. Why not
 // PNG images: making 16 of them took the server 10 ms a keystroke and the browser decoded them
-// again. Each picture arrives as one byte per cell (viz.attention.grid_pictures), an index into
-// the palette that viz.raster makes, and is painted on a canvas of one pixel per cell, scaled up
-// unblurred. Titles are set as textContent.
+// again. Why one canvas for all the pictures, not one per head: every canvas is a layer of its
+// own that the browser commits in every frame of a keystroke, drawn or not; with 32 of them (4
+// layers x 8 heads) the grid cost about 26 ms of frame work per keystroke (docs/benchmarks.md).
+// Each picture arrives as one byte per cell (viz.attention.grid_pictures), an index into the
+// palette that viz.raster makes, and is scaled up unblurred into its place on the canvas. Over
+// each picture lies a button of its size: it takes the click, the keyboard focus, the tooltip and
+// the chosen head's outline. Titles are set as textContent.
 //
 // data (see viz.attention.grid_data): rows (module titles, top to bottom), cols (head titles),
 // panels [{row, col, module, head, title, pixels (base64), shape [rows, cols], selected}],
 // palette (r, g, b of each of the 256 levels), panel_px, highlight.
 // A click on a panel sends the trigger "pick" with {module, head}.
+
+const GAP = 8; // px between panels, as the grid's CSS gap
 
 function el(tag, cls, parent) {
   const e = document.createElement(tag);
@@ -27,21 +33,33 @@ function paletteWords(palette) {
   return new Uint32Array(bytes.buffer);
 }
 
-// The picture at the panel's size with its own shape (a translator's cross-attention is not
-// square), so that the chosen head's outline hugs the picture, not the empty band beside it.
-function paint(canvas, panel, words, px) {
+// Where a panel's picture sits on the canvas, in CSS pixels: centred in its cell, at its own
+// shape (a translator's cross-attention is not square), so that the outline hugs the picture.
+function placement(panel, px) {
   const [rows, cols] = panel.shape;
-  if (canvas.width !== cols) canvas.width = cols;
-  if (canvas.height !== rows) canvas.height = rows;
   const scale = px / Math.max(rows, cols, 1);
-  const [w, h] = [`${Math.round(cols * scale)}px`, `${Math.round(rows * scale)}px`];
-  if (canvas.style.width !== w) canvas.style.width = w;
-  if (canvas.style.height !== h) canvas.style.height = h;
+  const [w, h] = [Math.round(cols * scale), Math.round(rows * scale)];
+  const x = panel.col * (px + GAP) + Math.floor((px - w) / 2);
+  const y = panel.row * (px + GAP) + Math.floor((px - h) / 2);
+  return { x, y, w, h };
+}
+
+// One picture: its levels become pixels on a small scratch canvas, drawn scaled up unblurred.
+function paint(ctx, scratch, panel, words, px, ratio) {
+  const [rows, cols] = panel.shape;
+  const { x, y, w, h } = placement(panel, px);
+  const cell = [panel.col * (px + GAP), panel.row * (px + GAP)];
+  ctx.clearRect(cell[0] * ratio, cell[1] * ratio, px * ratio, px * ratio);
+  if (!rows || !cols) return;
+  if (scratch.width < cols) scratch.width = cols;
+  if (scratch.height < rows) scratch.height = rows;
   const levels = atob(panel.pixels);
   const image = new ImageData(cols, rows);
   const out = new Uint32Array(image.data.buffer);
   for (let i = 0; i < levels.length; i++) out[i] = words[levels.charCodeAt(i)];
-  canvas.getContext("2d").putImageData(image, 0, 0);
+  scratch.getContext("2d").putImageData(image, 0, 0);
+  ctx.imageSmoothingEnabled = false;
+  ctx.drawImage(scratch, 0, 0, cols, rows, Math.round(x * ratio), Math.round(y * ratio), Math.round(w * ratio), Math.round(h * ratio));
 }
 
 export default function (component) {
@@ -56,12 +74,24 @@ export default function (component) {
         root._setTriggerValue("pick", { module: panel.dataset.module, head: Number(panel.dataset.head) });
       }
     });
+    // Browser zoom changes the pixel ratio: repaint sharp, as the heatmap does.
+    const onResize = () => {
+      if (!root.isConnected) { window.removeEventListener("resize", onResize); return; }
+      if (root._ratio !== window.devicePixelRatio) { root._shape = null; draw(root, root._data); }
+    };
+    window.addEventListener("resize", onResize);
   }
   root._setTriggerValue = setTriggerValue;
+  root._data = data;
+  draw(root, data);
+}
+
+function draw(root, data) {
   const set = (node, name, value) => { if (node.getAttribute(name) !== value) node.setAttribute(name, value); };
   set(root, "aria-label", `Attention patterns of every head: ${data.rows.length} x ${data.cols.length}`);
-  const px = `${data.panel_px}px`;
-  set(root, "style", `grid-template-columns: auto repeat(${data.cols.length}, ${px}); --al-highlight: ${data.highlight};`);
+  const px = data.panel_px;
+  set(root, "style", `grid-template-columns: auto repeat(${data.cols.length}, ${px}px); `
+    + `grid-template-rows: auto repeat(${data.rows.length}, ${px}px); gap: ${GAP}px; --al-highlight: ${data.highlight};`);
   const paletteKey = data.palette.join(",");
   if (root._paletteKey !== paletteKey) {
     root._paletteKey = paletteKey;
@@ -70,24 +100,41 @@ export default function (component) {
   }
 
   // Reuse the elements of the last draw when the shape is the same: only pictures change.
-  const shape = `${data.rows.join("|")}#${data.cols.join("|")}#${data.panel_px}`;
+  const ratio = window.devicePixelRatio || 1;
+  const shape = `${data.rows.join("|")}#${data.cols.join("|")}#${px}#${ratio}`;
   if (root._shape !== shape) {
     root._shape = shape;
+    root._ratio = ratio;
     root.replaceChildren(el("div", "al-corner"));
-    data.cols.forEach((text) => { el("div", "al-colhead", root).textContent = text; });
+    data.cols.forEach((text, c) => {
+      const head = el("div", "al-colhead", root);
+      head.textContent = text;
+      Object.assign(head.style, { gridRow: "1", gridColumn: `${c + 2}` });
+    });
+    const canvas = el("canvas", "al-pictures", root);
+    canvas.setAttribute("aria-hidden", "true");
+    const [w, h] = [data.cols.length * (px + GAP) - GAP, data.rows.length * (px + GAP) - GAP];
+    canvas.width = Math.round(w * ratio);
+    canvas.height = Math.round(h * ratio);
+    Object.assign(canvas.style, { width: `${w}px`, height: `${h}px`, gridColumn: `2 / span ${data.cols.length}`,
+      gridRow: `2 / span ${data.rows.length}` });
+    root._canvas = canvas;
+    root._scratch = document.createElement("canvas");
     root._panels = new Map();
     root._drawn = new Map();
     data.rows.forEach((text, r) => {
-      el("div", "al-rowhead", root).textContent = text;
+      const head = el("div", "al-rowhead", root);
+      head.textContent = text;
+      Object.assign(head.style, { gridRow: `${r + 2}`, gridColumn: "1" });
       data.cols.forEach((_, c) => {
         const panel = el("button", "al-panel al-empty", root);
         panel.type = "button";
-        panel.style.height = px;
-        el("canvas", null, panel).setAttribute("aria-hidden", "true");
+        Object.assign(panel.style, { gridRow: `${r + 2}`, gridColumn: `${c + 2}` });
         root._panels.set(`${r},${c}`, panel);
       });
     });
   }
+  const ctx = root._canvas.getContext("2d");
   // Only what differs is written (most panels keep their head and outline on a keystroke).
   const shown = new Map(data.panels.map((p) => [`${p.row},${p.col}`, p]));
   root._panels.forEach((panel, where) => {
@@ -100,10 +147,24 @@ export default function (component) {
     set(panel, "title", p.title);
     set(panel, "aria-label", p.title);
     if (p.selected) set(panel, "aria-current", "true"); else panel.removeAttribute("aria-current");
+    const { x, y, w, h } = placement(p, px);
+    set(panel, "data-picture", `${x},${y},${w},${h},${p.shape}`); // where it is painted (tests read it)
+    const size = `width: ${w}px; height: ${h}px;`;
+    if (panel.dataset.size !== size) {
+      panel.dataset.size = size;
+      Object.assign(panel.style, { width: `${w}px`, height: `${h}px` });
+    }
     const picture = `${p.shape}:${p.pixels}`;
     if (root._drawn.get(where) !== picture) {
-      paint(panel.firstChild, p, root._words, data.panel_px);
+      paint(ctx, root._scratch, p, root._words, px, ratio);
       root._drawn.set(where, picture);
+    }
+  });
+  root._panels.forEach((panel, where) => { // an empty cell: clear what an earlier draw left there
+    if (!shown.has(where) && root._drawn.has(where)) {
+      const [r, c] = where.split(",").map(Number);
+      ctx.clearRect(c * (px + GAP) * ratio, r * (px + GAP) * ratio, px * ratio, px * ratio);
+      root._drawn.delete(where);
     }
   });
 }

@@ -189,20 +189,26 @@ def test_a_click_on_a_grid_panel_shows_that_head_above(page, app_url):
     assert not page.errors, page.errors
 
 
+# [rows, cols] of a panel's picture and the colour painted at one of its cells: every picture is
+# painted on the grid's one canvas, where its button's data-picture says (x, y, w, h in CSS px).
 GRID_PIXEL = """([panel, row, col]) => {
-  const canvas = document.querySelectorAll('.al-grid .al-panel:not(.al-empty) canvas')[panel];
-  return [canvas.width, canvas.height, ...canvas.getContext('2d').getImageData(col, row, 1, 1).data.slice(0, 3)];
+  const button = document.querySelectorAll('.al-grid .al-panel:not(.al-empty)')[panel];
+  const [x, y, w, h, rows, cols] = button.dataset.picture.split(',').map(Number);
+  const canvas = document.querySelector('.al-grid canvas.al-pictures');
+  const ratio = canvas.width / canvas.getBoundingClientRect().width;
+  const px = Math.floor((x + (col + 0.5) * w / cols) * ratio), py = Math.floor((y + (row + 0.5) * h / rows) * ratio);
+  return [cols, rows, ...canvas.getContext('2d').getImageData(px, py, 1, 1).data.slice(0, 3)];
 }"""
 
 
 def test_grid_pictures_are_painted_in_the_heatmap_colours_and_follow_the_prompt(page, app_url):
-    """Each head's picture is painted from its levels: one pixel per cell, the first word's
+    """Each head's picture is painted from its levels, one block per cell: the first word's
     attention to itself (100%) in the darkest blue, a cell the causal mask hides in grey. A new
-    word repaints every picture one pixel wider."""
+    word repaints every picture one cell wider."""
     page.goto(f"{app_url}/attention?model=tiny-stories&prompt=mary+and+john")
     wait_for_app_idle(page, 60_000)
     assert page.evaluate(GRID_PIXEL, [0, 0, 0]) == [3, 3, 2, 47, 108]  # 3 words; #022f6c, the blues' darkest
-    assert page.evaluate(GRID_PIXEL, [15, 0, 1]) == [3, 3, 226, 226, 226]  # last head: hidden by the mask
+    assert page.evaluate(GRID_PIXEL, [15, 0, 1]) == [3, 3, 226, 226, 226]  # layer 2, head 8: hidden by the mask
     box = prompt_box(page)
     box.press("End")
     box.type(" went")
