@@ -181,7 +181,9 @@ def grid_section(trace, module: str, head: int) -> None:
     shared.csv_button(lambda: va.grid_frame(trace), "attention-all-heads", "att-grid")
 
 
-ARITHMETIC_PX, ARITHMETIC_PX_SHORT = 760, 600  # the step-by-step table's width: vectors of 3 or more numbers, or of 2
+# The step-by-step table's width: vectors of 3 or more numbers, of 2, or with a local layer's
+# distance-bias column (the table is 821 px wide there; at 760 its last column was cut off).
+ARITHMETIC_PX, ARITHMETIC_PX_SHORT, ARITHMETIC_PX_BIASED = 760, 600, 840
 
 
 @st.fragment
@@ -205,7 +207,8 @@ def attention_view(trace) -> None:
     with st.container(horizontal=True, wrap=True, gap="medium"):
         with st.container(width=max(width, 240)):
             heatmap_column(trace, module, head, query, title)
-        with st.container(width=ARITHMETIC_PX_SHORT if d_head <= 2 else ARITHMETIC_PX):
+        biased = f"{module}.hook_distance_bias" in trace
+        with st.container(width=ARITHMETIC_PX_SHORT if d_head <= 2 else ARITHMETIC_PX_BIASED if biased else ARITHMETIC_PX):
             arithmetic_column(trace, module, head, query)
     grid_section(trace, module, head)
 

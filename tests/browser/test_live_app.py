@@ -135,6 +135,19 @@ def test_a_local_layer_s_hidden_cells_say_why_they_are_hidden(page, app_url):
     assert not page.errors, page.errors
 
 
+
+@pytest.mark.parametrize("model", ["statquest-decoder", "statquest-translator", "tiny-stories", "tiny-translator"])
+def test_the_step_by_step_tables_show_every_column(page, app_url, model):
+    """The arithmetic sits in a column of fixed width; a table wider than it scrolls sideways and
+    hides its last columns ("% × value" went missing when tiny-stories' distance bias came in)."""
+    page.goto(f"{app_url}/attention?model={model}")
+    wait_for_app_idle(page, 60_000)
+    widths = page.evaluate("[...document.querySelectorAll('.al-table')].map(t => [t.scrollWidth, t.parentElement.clientWidth])")
+    assert len(widths) == 2, widths  # the arithmetic and the residual connection
+    for table, shown in widths:
+        assert table <= shown, widths
+    assert not page.errors, page.errors
+
 def test_the_heatmap_works_from_the_keyboard(page, app_url):
     """Tab reaches the cells; arrows move from cell to cell with the tooltip's numbers; Enter picks
     the row's word, as a click does."""
