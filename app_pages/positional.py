@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from app_pages import shared
@@ -12,6 +13,7 @@ from viz.positional import (
     encoding_matrix_frame, formula_matrix_frame, formula_table, learned_curves_frame, points_frame, similarity_frame,
     similarity_heatmap, squiggles_chart, wavelength_chart, wavelength_frame,
 )
+from viz.spec import SpecChart, from_altair
 
 MAX_WINDOW = 48  # positions drawn at once: squiggle dots and a similarity heatmap stay readable
 
@@ -88,22 +90,34 @@ def positional_view(ctx: shared.PageContext) -> None:
                    + "Hover for the cosine too.")
 
 
-def distance_biases(bundle) -> None:
-    """A local layer's second source of position: one learned number per head and distance back."""
+@st.cache_resource(max_entries=8, show_spinner=False)
+def distance_bias_charts(path: str, mtime: float) -> list[tuple[int, pd.DataFrame, SpecChart]]:
+    """(layer, biases, heatmap) of each local layer that learns a distance bias. The biases are
+    weights, the same for every prompt: made once per model (Altair took 70 ms a keystroke)."""
+    bundle = shared.load_bundle(path, mtime)
     blocks = bundle.model.decoder.blocks if bundle.is_translator else bundle.model.blocks
-    layers = [(i, b.attn.distance_bias) for i, b in enumerate(blocks) if b.attn.distance_bias is not None]
-    if not layers:
+    charts = []
+    for layer, block in enumerate(blocks):
+        if block.attn.distance_bias is not None:
+            frame = distance_bias_frame(block.attn.distance_bias.detach(), layer)
+            charts.append((layer, frame, from_altair(distance_bias_heatmap(frame))))
+    return charts
+
+
+def distance_biases(ctx: shared.PageContext) -> None:
+    """A local layer's second source of position: one learned number per head and distance back."""
+    charts = distance_bias_charts(ctx.path, ctx.mtime)
+    if not charts:
         return
-    window = bundle.config.local_window
+    window = ctx.bundle.config.local_window
     st.subheader("Position inside attention: the distance bias")
-    shared.explain(f"This model's first {'layer sees' if len(layers) == 1 else f'{len(layers)} layers see'} only the last "
+    shared.explain(f"This model's first {'layer sees' if len(charts) == 1 else f'{len(charts)} layers see'} only the last "
                    f"{window} words, and each of its heads learned one more number per distance back, added to every score "
                    "before the softmax (T5's relative positions). A head with a large number at \"1 back\" looks at the "
                    "word just before: a previous-token head. The Attention page shows these numbers in the step-by-step "
                    "table.")
-    for layer, bias in layers:
-        frame = distance_bias_frame(bias.detach(), layer)
-        shared.chart_with_csv(distance_bias_heatmap(frame), frame, f"distance-bias-layer{layer + 1}", f"dist-bias-{layer}")
+    for layer, frame, chart in charts:
+        shared.chart_with_csv(chart, frame, f"distance-bias-layer{layer + 1}", f"dist-bias-{layer}")
 
 
 @st.fragment
@@ -148,7 +162,7 @@ def explore(tokens: list[str], model_d: int) -> None:
 
 if ctx:
     positional_view(ctx)
-    distance_biases(ctx.bundle)
+    distance_biases(ctx)
     # Off by default: drawn only on request, so typing in the prompt stays quick on this page.
     if st.toggle("Explore the squiggles for any number of dimensions", key="pe_explore", bind="query-params"):
         explore(ctx.trace.src_tokens or ctx.trace.tokens, ctx.bundle.config.d_model)
