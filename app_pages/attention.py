@@ -32,6 +32,12 @@ def on_click_cell() -> None:
         st.session_state["query"] = int(position)
 
 
+def on_click_overview() -> None:
+    """A click on a block of the overview chooses its first row as the query word; the window follows."""
+    if (position := attention_components.picked("att-overview")) is not None:
+        st.session_state["query"] = int(position)
+
+
 def on_click_panel() -> None:
     """A click on a small multiple shows that layer and head above."""
     if picked := attention_components.picked("att-grid"):
@@ -96,14 +102,16 @@ def heatmap_column(trace, module: str, head: int, query: int, title: str) -> Non
                    "to pick its row's word.")
     else:
         n_q, n_k = trace.pattern(module).shape[1:]
-        overview = va.overview_frame(trace, module, head)
+        overview = va.overview_frame(trace, module, head, max_side=va.OVERVIEW_SIDE)
         block = int(overview["block"].iloc[0])
         st.caption(f"{n_q} x {n_k} words: too many cells to draw at once, so the heatmap shows rows {window.q0}–{window.q1 - 1} "
                    f"and columns {window.k0}–{window.k1 - 1} (red box below). The overview shows the whole matrix; "
                    f"each cell is the strongest attention in a block of {block} x {block} words. Both use a square-root colour "
-                   "scale, so that the small percentages of a long prompt still show.")
-        shared.chart_with_csv(va.overview_heatmap(overview, "The whole matrix (max in each block)", window), overview,
-                              f"attention-overview-{module}-head{head + 1}", "att-overview")
+                   "scale, so that the small percentages of a long prompt still show. Click a block of the overview to look "
+                   "there: its first row becomes the query word and the window moves to it.")
+        attention_components.heatmap(va.overview_data(overview, "The whole matrix (max in each block)", window, local),
+                                     "att-overview", on_pick=on_click_overview)
+        shared.csv_button(overview, f"attention-overview-{module}-head{head + 1}", "att-overview")
 
 
 def arithmetic_column(trace, module: str, head: int, query: int) -> None:

@@ -112,7 +112,11 @@ def test_long_prompt_is_windowed_with_an_overview(tmp_path, monkeypatch):
     rows = heatmap["rows"]
     assert len(rows) == 40 and rows[0] == "50: the"
     assert heatmap["scale"] == "sqrt"  # small percentages of a long prompt spread over more colours
-    assert any("whole matrix" in json.dumps(s.get("title", "")) for s in specs)  # the pooled overview
+    overview = next(d for d in map(json.loads, (e.proto.json for e in at.get("bidi_component"))) if "whole matrix" in d.get("title", ""))
+    assert len(overview["rows"]) == 34 and overview["rows"][0] == "0–2"  # 100 words in blocks of 3 (at most 40 a side)
+    k0 = at.select_slider(key="kstart").value
+    assert overview["box"] == {"r0": 50 / 3, "r1": 90 / 3, "c0": k0 / 3, "c1": (k0 + 40) / 3}  # the window above, outlined
+    assert not specs  # no Vega chart left on the page
     assert len(arithmetic(at)) == 100  # every key of the last word
     assert any("too many cells" in c.value for c in at.caption)
     at.selectbox(key="query").select(10).run()  # a word outside the window: the window moves to it

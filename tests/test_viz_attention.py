@@ -201,7 +201,14 @@ def test_long_prompts_are_windowed_overviewed_and_pooled():
     assert overview["query_to"].max() == n
     # grey only where the causal mask hides the whole block: above the diagonal blocks
     assert (overview["hidden"] == (overview["key_from"] >= overview["query_to"])).all()
-    spec(va.overview_heatmap(overview, "o", window))
+    data = va.overview_data(overview, "o", window)
+    assert len(data["rows"]) == len(data["cols"]) == 60 and data["rows"][:2] == ["0–4", "5–9"] and data["cols"][-1] == "295–299"
+    assert data["row_pos"][:2] == [0, 5]  # a click picks the block's first word
+    np.testing.assert_allclose(data["values"], overview["max_percent"])  # rows of blocks in order, row-major
+    np.testing.assert_allclose(data["exact"], overview["mean_percent"])  # the mean in the tooltip
+    assert data["masked"] == overview["hidden"].tolist() and data["scale"] == "sqrt" and not data["printed"]
+    assert data["box"] == {"r0": 40, "r1": 48, "c0": 34, "c1": 42}  # rows 200-239, keys 170-209, in blocks of 5
+    assert data["tip_names"] == ["queries", "keys"] and data["exact_title"] == "mean attention %"
 
     grid = va.grid_frame(trace, selected=("blocks.1.attn", 2))
     assert len(grid) <= va.MAX_CELLS and grid["block"].max() > 1

@@ -24,7 +24,7 @@ import pandas as pd
 from model.trace import Trace
 
 from .common import to_numpy
-from .raster import MASKED, levels_base64, palette, to_levels
+from .raster import levels_base64, palette, to_levels
 from .common import token_labels as labels  # "i: token": tokens repeat, positions do not
 from .spec import SpecChart, spec_template
 
@@ -324,35 +324,34 @@ def overview_frame(trace: Trace, module: str, head: int, max_side: int = 60) -> 
     return frame
 
 
-def overview_heatmap(frame: pd.DataFrame, title: str, window: Window | None = None, px: int = 300) -> SpecChart:
-    """Positions on both axes (row 0 at the top); the window drawn in the main heatmap outlined."""
-    n_q, n_k = int(frame["query_to"].max()), int(frame["key_to"].max())
-    height = min(max(60, round(px * n_q / max(n_k, 1))), 2 * px)
-    box = pd.DataFrame([window._asdict()] if window is not None else [], columns=list(Window._fields))
-    return SpecChart(_overview_spec(title, px, height), {"blocks": frame, "window": box})
+OVERVIEW_SIDE = WINDOW  # blocks a side in the overview: 9-px cells, each labelled, as in the window above
 
 
-@spec_template
-def _overview_spec(title: str, width: int, height: int) -> alt.LayerChart:
-    """The axes run from 0 to the prompt's length, read from the data (no length in the spec)."""
-    x = alt.X("key_from:Q", scale=alt.Scale(nice=False, zero=True), title="key position")
-    y = alt.Y("query_from:Q", scale=alt.Scale(nice=False, zero=True, reverse=True), title="query position")
-    blocks = alt.Chart(alt.NamedData(name="blocks"))
-    # the causal mask's hidden blocks in the heatmap's grey, apart from attention that is merely small
-    hidden = blocks.transform_filter(alt.datum.hidden).mark_rect(color=f"rgb{MASKED}").encode(x=x, x2="key_to:Q", y=y, y2="query_to:Q")
-    rect = blocks.transform_filter(~alt.datum.hidden).mark_rect().encode(
-        x=x, x2="key_to:Q", y=y, y2="query_to:Q",
-        color=alt.Color("max_percent:Q", scale=alt.Scale(scheme="blues", domain=[0, 100], type="sqrt"), title="max attention %",
-                        legend=alt.Legend(values=[0, 10, 25, 50, 100])),  # sqrt: 80 and 100 sat on each other
-        tooltip=[alt.Tooltip("query_from:Q", title="queries from"), alt.Tooltip("query_to:Q", title="queries to (excl.)"),
-                 alt.Tooltip("key_from:Q", title="keys from"), alt.Tooltip("key_to:Q", title="keys to (excl.)"),
-                 alt.Tooltip("max_percent:Q", title="max attention %", format=".3f"),
-                 alt.Tooltip("mean_percent:Q", title="mean attention %", format=".3f")],
-    )
-    box = alt.Chart(alt.NamedData(name="window")).mark_rect(fill=None, stroke=HIGHLIGHT, strokeWidth=2).encode(
-        x=alt.X("k0:Q"), x2="k1:Q", y=alt.Y("q0:Q"), y2="q1:Q")
-    return alt.layer(hidden, rect, box, title=alt.Title(title, anchor="start", limit=600)).properties(
-        width=width, height=height, autosize=alt.AutoSizeParams(type="pad"))
+def overview_data(frame: pd.DataFrame, title: str, window: Window | None = None, local_window: int = 0) -> dict:
+    """The whole matrix (overview_frame) as data for the canvas heatmap, one cell per block:
+    rows and columns labelled with their positions ("8–11"), the window the heatmap above shows
+    outlined (``box``, in cells), and each block's max and mean attention in the tooltip.
+
+    Why not a Vega chart: at 128 tokens the overview's 1,849 rects were re-created on every
+    keystroke, 128 of the page's 423 ms (docs/benchmarks.md, sixth session).
+    """
+    block = int(frame["block"].iloc[0])
+
+    def span(start: int, stop: int) -> str:
+        return f"{start}" if stop - start == 1 else f"{start}–{stop - 1}"
+
+    rows = frame.drop_duplicates("query_from").sort_values("query_from")
+    cols = frame.drop_duplicates("key_from").sort_values("key_from")
+    framed = frame.assign(percent=frame["max_percent"], mean=frame["mean_percent"], masked=frame["hidden"],
+                          query_pos=frame["query_from"], key_pos=frame["key_from"],
+                          query_label=frame["query_from"].map(dict(zip(rows["query_from"], map(span, rows["query_from"], rows["query_to"])))),
+                          key_label=frame["key_from"].map(dict(zip(cols["key_from"], map(span, cols["key_from"], cols["key_to"])))))
+    data = heatmap_data(framed, title, key_title="key positions", query_title="query positions", value="percent",
+                        value_title="max attention %", scale="sqrt", exact="mean", window=local_window)
+    data.update(tip_names=["queries", "keys"], exact_title="mean attention %", exact_digits=3, printed=False,
+                box=None if window is None else {"r0": window.q0 / block, "r1": window.q1 / block,
+                                                 "c0": window.k0 / block, "c1": window.k1 / block})
+    return data
 
 
 # --- every layer and head as small multiples -------------------------------------------------

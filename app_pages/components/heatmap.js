@@ -8,7 +8,9 @@
 // data (see viz.attention.heatmap_data): title, key_title, query_title, value_title, rows,
 // cols, row_pos, values (row-major, null = no cell), exact (or null), masked (row-major booleans:
 // hidden by the causal mask; or null), value_max, scale
-// ("linear" | "sqrt"), cell (px), row_font, col_font, printed, chosen (row or -1), highlight.
+// ("linear" | "sqrt"), cell (px), row_font, col_font, printed, chosen (row or -1), highlight;
+// for the overview of a long prompt (viz.attention.overview_data) also tip_names, exact_title,
+// exact_digits and box {r0, r1, c0, c1} (in cells: the window, outlined).
 // A click on a cell sends the trigger "pick" with that row's query position.
 
 // Vega's "blues" scheme, so this heatmap matches the app's other charts.
@@ -75,8 +77,9 @@ function build(parent) {
     const d = root._data;
     const hover = plot.querySelector(".al-hover");
     const k = i * d.cols.length + j;
-    const lines = [["query", d.rows[i]], ["key", d.cols[j]], [d.value_title, d.values[k].toFixed(3)]];
-    if (d.exact && d.exact[k] !== null) lines.push(["weight (exact)", d.exact[k].toFixed(8)]);
+    const [rowName, colName] = d.tip_names || ["query", "key"];
+    const lines = [[rowName, d.rows[i]], [colName, d.cols[j]], [d.value_title, d.values[k].toFixed(3)]];
+    if (d.exact && d.exact[k] !== null) lines.push([d.exact_title || "weight (exact)", d.exact[k].toFixed(d.exact_digits ?? 8)]);
     if (isMasked(d, k)) lines.push(maskReason(d, i, j));
     tip.replaceChildren(...lines.map(([name, value]) => {
       const row = el("div");
@@ -233,6 +236,13 @@ function drawCells(root, d) {
     ctx.strokeStyle = d.highlight;
     ctx.lineWidth = 2.5;
     ctx.strokeRect(1.25, d.chosen * c + 1.25, nc * c - 2.5, c - 2.5);
+  }
+  if (d.box) { // the overview: where the window drawn above lies in the whole matrix
+    const clip = (v, n) => Math.min(Math.max(v * c, 1), n * c - 1);
+    const [x0, x1, y0, y1] = [clip(d.box.c0, nc), clip(d.box.c1, nc), clip(d.box.r0, nr), clip(d.box.r1, nr)];
+    ctx.strokeStyle = d.highlight;
+    ctx.lineWidth = 2;
+    ctx.strokeRect(x0, y0, x1 - x0, y1 - y0);
   }
 }
 

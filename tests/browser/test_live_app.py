@@ -202,6 +202,33 @@ def test_a_click_on_a_grid_panel_shows_that_head_above(page, app_url):
     assert not page.errors, page.errors
 
 
+def test_a_long_prompt_s_overview_outlines_the_window_and_a_click_moves_it(page, app_url):
+    """Past 40 words the heatmap shows a window and the overview the whole matrix in blocks (a
+    canvas heatmap, no Vega chart). A click on the top-left block makes word 0 the query word,
+    and the window moves to the start."""
+    prompt = " ".join(["Ben saw a shiny kite at the park ."] * 8)  # 72 tokens: blocks of 2
+    page.goto(f"{app_url}/attention?model=tiny-stories&prompt={prompt.replace(' ', '+')}")
+    wait_for_app_idle(page, 60_000)
+    heatmaps = page.locator(".al-heatmap")
+    expect(heatmaps).to_have_count(2)
+    window, overview = heatmaps.nth(0), heatmaps.nth(1)
+    expect(overview.locator(".al-title")).to_have_text("The whole matrix (max in each block)")
+    expect(overview.locator(".al-row").first).to_have_text("0–1")
+    expect(window.locator(".al-row").first).not_to_have_text("0: ben")  # the window ends at the last word
+    assert page.locator("[data-testid='stVegaLiteChart']").count() == 0
+    cells = overview.locator("canvas.al-cells")
+    cells.scroll_into_view_if_needed()
+    box = cells.bounding_box()
+    page.mouse.move(box["x"] + 3, box["y"] + 3)
+    expect(overview.locator(".al-tip")).to_contain_text("mean attention %")
+    page.mouse.click(box["x"] + 3, box["y"] + 3)
+    expect(window.locator(".al-row").first).to_have_text("0: ben", timeout=15_000)
+    wait_for_app_idle(page, 60_000)
+    assert "Step by step for query word 0: ben" in page.get_by_test_id("stMain").inner_text()
+    screenshot(page, "attention-overview-click")
+    assert not page.errors, page.errors
+
+
 # [rows, cols] of a panel's picture and the colour painted at one of its cells: every picture is
 # painted on the grid's one canvas, where its button's data-picture says (x, y, w, h in CSS px).
 GRID_PIXEL = """([panel, row, col]) => {
