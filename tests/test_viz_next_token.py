@@ -66,7 +66,11 @@ def test_the_chart_keeps_rank_order_and_has_exact_tooltips(trace, bundle):
     spec = next_token_chart(frame, "after 'mat'").to_dict()  # validates against the schema
     ghost, bars, text = layers(spec)
     assert ghost["encoding"]["x"]["field"] == "softmax" and bars["encoding"]["x"]["field"] == "probability"
-    assert bars["encoding"]["y"]["sort"] == frame["word"].tolist()
+    assert bars["encoding"]["y"]["sort"] == {"field": "rank", "op": "min"}  # most likely on top
+    assert frame["rank"].is_monotonic_increasing and spec["datasets"]["bars"][0]["word"] == frame["word"][0]
+    params = {p["name"]: p["value"] for p in spec["params"]}
+    assert params["heading"] == "after 'mat'" and spec["title"]["text"] == {"expr": "heading"}
+    assert params["xmax"] == pytest.approx(min(1.0, max(0.05, frame["bar_end"].max() * 1.25)))
     assert {t["field"] for t in bars["encoding"]["tooltip"]} >= {"word", "probability", "softmax", "rank"}
     assert any(t.get("format") == ".6f" for t in bars["encoding"]["tooltip"])
     assert text["encoding"]["text"]["field"] == "label"
@@ -99,6 +103,10 @@ def test_predictions_along_the_sentence_keep_position_order(trace, bundle):
         assert math.isclose(row.probability, expected, rel_tol=1e-5)
         assert row.is_next == (row.position + 1 < n and trace.tokens[row.position + 1] == row.word)
     spec = prediction_chart(frame, "t").to_dict()
-    rects = spec["layer"][0]
-    assert rects["encoding"]["y"]["sort"] == [f"{i}: {trace.tokens[i]}" for i in range(n - 4, n)]
+    rects, _, outline = spec["layer"]
+    assert rects["encoding"]["y"]["sort"] == {"field": "position", "op": "min"}  # rows in position order
+    assert rects["encoding"]["x"]["sort"] == {"field": "column", "op": "min"}
+    assert outline["transform"] == [{"filter": "datum.is_next"}]  # the word that really came next, outlined
+    assert [r["row_label"] for r in spec["datasets"]["cells"]][::frame["column"].nunique()] == [
+        f"{i}: {trace.tokens[i]}" for i in range(n - 4, n)]
     assert any(t.get("format") == ".6f" for t in rects["encoding"]["tooltip"])

@@ -17,6 +17,8 @@ import torch
 
 from model.generate import Sampling, distribution
 
+from .spec import SpecChart, spec_template
+
 CHOSEN, KEPT, CUT = "chosen", "kept", "cut by top-k / top-p"
 COLORS = {CHOSEN: "#ff4b4b", KEPT: "#4a90d9", CUT: "#9e9e9e"}
 GREY_TEXT = "#8c8c8c"  # text on the chart's background: readable in the light and the dark theme
@@ -64,14 +66,30 @@ def next_token_frame(
     return frame
 
 
-def next_token_chart(frame: pd.DataFrame, title: str, subtitle: str | list[str] | None = None) -> alt.LayerChart:
-    """Horizontal bars, most likely on top; the chosen word red, the plain softmax faint behind."""
-    labels = frame["word"].tolist()
-    if subtitle is None:
-        subtitle = ["blue: the probability used (after temperature, top-k, top-p);", "red: the word chosen;",
-                    "faint grey: the plain softmax, where those settings change it"]
-    base = alt.Chart(frame).encode(
-        y=alt.Y("word:N", sort=labels, title=None, axis=alt.Axis(labelLimit=160, labelFontSize=13, labelOverlap=False)),
+SUBTITLE = ("blue: the probability used (after temperature, top-k, top-p);", "red: the word chosen;",
+            "faint grey: the plain softmax, where those settings change it")
+
+
+def next_token_chart(frame: pd.DataFrame, title: str, subtitle: str | Sequence[str] | None = None) -> SpecChart:
+    """Horizontal bars, most likely on top; the chosen word red, the plain softmax faint behind.
+
+    A cached spec (viz.spec): built with Altair on every keystroke it took most of the page's
+    script time. The words come as the dataset "bars", ranked; the axis ends a little past the
+    longest bar (the parameter xmax), so flat distributions of big vocabularies stay readable.
+    """
+    subtitle = SUBTITLE if subtitle is None else (subtitle,) if isinstance(subtitle, str) else tuple(subtitle)
+    top = float(frame["bar_end"].max()) if len(frame) else 1.0
+    spec = _next_token_spec(subtitle, 125 + (30 if len(frame) <= 10 else 22) * len(frame))
+    return SpecChart(spec, {"bars": frame}, {"xmax": min(1.0, max(0.05, top * 1.25)), "heading": title})
+
+
+@spec_template
+def _next_token_spec(subtitle: tuple[str, ...], height: int) -> alt.LayerChart:
+    """The title is the parameter "heading" (it names the prompt's last word: a spec per word would
+    be built anew on every keystroke)."""
+    base = alt.Chart().encode(
+        y=alt.Y("word:N", sort=alt.EncodingSortField("rank", op="min"), title=None,
+                axis=alt.Axis(labelLimit=160, labelFontSize=13, labelOverlap=False)),
     )
     tooltip = [
         alt.Tooltip("word:N"), alt.Tooltip("rank:Q"),
@@ -79,10 +97,8 @@ def next_token_chart(frame: pd.DataFrame, title: str, subtitle: str | list[str] 
         alt.Tooltip("softmax:Q", title="plain softmax", format=".6f"),
         alt.Tooltip("status:N"),
     ]
-    # Up to a little past the longest bar (flat distributions of big vocabularies stay readable);
-    # the faint plain-softmax bars share the axis, so reshaping is still compared honestly.
-    top = float(frame["bar_end"].max()) if len(frame) else 1.0
-    x_scale = alt.Scale(domain=[0, min(1.0, max(0.05, top * 1.25))])
+    # The faint plain-softmax bars share the axis, so reshaping is still compared honestly.
+    x_scale = alt.Scale(domain=[0, alt.ExprRef("xmax")])
     ghost = base.mark_bar(opacity=0.3, color=COLORS[CUT]).encode(
         x=alt.X("softmax:Q", title="probability of being the next word", scale=x_scale, axis=alt.Axis(format="%")),
         tooltip=tooltip,
@@ -94,8 +110,9 @@ def next_token_chart(frame: pd.DataFrame, title: str, subtitle: str | list[str] 
     )
     text = base.mark_text(align="left", dx=4, fontSize=12, color=GREY_TEXT).encode(
         x=alt.X("bar_end:Q", scale=x_scale), text="label:N", tooltip=tooltip)
-    heading = alt.Title(title, subtitle=subtitle, anchor="start", subtitleColor=GREY_TEXT)
-    return alt.layer(ghost, bars, text, title=heading).properties(height=125 + (30 if len(frame) <= 10 else 22) * len(frame))
+    heading = alt.Title(alt.ExprRef("heading"), subtitle=list(subtitle), anchor="start", subtitleColor=GREY_TEXT)
+    return alt.layer(ghost, bars, text, data=alt.NamedData(name="bars"), title=heading).add_params(
+        alt.param(name="xmax", value=1.0), alt.param(name="heading", value="")).properties(height=height)
 
 
 def generated_frame(trace_logits: torch.Tensor, stream_ids: Sequence[int], stream_tokens: Sequence[str], n_prompt: int) -> pd.DataFrame:
@@ -145,13 +162,22 @@ def prediction_frame(logits: torch.Tensor, tokens: Sequence[str], vocab: Sequenc
     return pd.DataFrame(rows, columns=["position", "row_label", "word", "column", "probability", "is_next", "next_word"])
 
 
-def prediction_chart(frame: pd.DataFrame, title: str) -> alt.LayerChart:
-    """Heatmap positions x words; the cell of the word that really came next is outlined."""
-    rows = frame.drop_duplicates("position").sort_values("position")["row_label"].tolist()
-    cols = frame.drop_duplicates("column").sort_values("column")["word"].tolist()
-    base = alt.Chart(frame).encode(
-        x=alt.X("word:N", sort=cols, title="next word", axis=alt.Axis(labelAngle=-45, labelLimit=120, labelOverlap=False, orient="top")),
-        y=alt.Y("row_label:N", sort=rows, title=None, axis=alt.Axis(labelLimit=140, labelOverlap=False)),  # rows: in the subtitle
+def prediction_chart(frame: pd.DataFrame, title: str) -> SpecChart:
+    """Heatmap positions x words; the cell of the word that really came next is outlined.
+
+    A cached spec like next_token_chart: the cells come as the dataset "cells", rows in position
+    order and columns in the frame's column order.
+    """
+    return SpecChart(_prediction_spec(title), {"cells": frame})
+
+
+@spec_template
+def _prediction_spec(title: str) -> alt.LayerChart:
+    base = alt.Chart().encode(
+        x=alt.X("word:N", sort=alt.EncodingSortField("column", op="min"), title="next word",
+                axis=alt.Axis(labelAngle=-45, labelLimit=120, labelOverlap=False, orient="top")),
+        y=alt.Y("row_label:N", sort=alt.EncodingSortField("position", op="min"), title=None,
+                axis=alt.Axis(labelLimit=140, labelOverlap=False)),  # rows: in the subtitle
     )
     tooltip = [alt.Tooltip("row_label:N", title="after"), alt.Tooltip("word:N", title="next word"),
                alt.Tooltip("probability:Q", format=".6f"), alt.Tooltip("next_word:N", title="what actually came next")]
@@ -164,11 +190,10 @@ def prediction_chart(frame: pd.DataFrame, title: str) -> alt.LayerChart:
         color=alt.condition(alt.datum.probability > 0.5, alt.value("white"), alt.value("black")),
         tooltip=tooltip,
     )
-    nexts = frame[frame["is_next"]]
-    outline = alt.Chart(nexts).mark_rect(fill=None, stroke="#ff4b4b", strokeWidth=2.5).encode(
-        x=alt.X("word:N", sort=cols), y=alt.Y("row_label:N", sort=rows), tooltip=tooltip)
+    outline = base.transform_filter(alt.datum.is_next).mark_rect(fill=None, stroke="#ff4b4b", strokeWidth=2.5).encode(tooltip=tooltip)
     heading = alt.Title(title, subtitle=["rows: after the word at each position; columns: the next word",
                                          "outlined in red: the word that actually came next"], anchor="start", subtitleColor=GREY_TEXT)
     # Step sizes fix each cell, and the titles and axes are added around them: a fixed height for
     # everything left the rows of a 2-word prompt no room at all.
-    return alt.layer(rects, text, outline, title=heading).properties(width=alt.Step(44), height=alt.Step(26))
+    return alt.layer(rects, text, outline, data=alt.NamedData(name="cells"), title=heading).properties(
+        width=alt.Step(44), height=alt.Step(26))

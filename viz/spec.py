@@ -36,7 +36,7 @@ class SpecChart:
 
     spec_json: str
     datasets: Mapping[str, pd.DataFrame]
-    values: Mapping[str, float] = field(default_factory=dict)  # of the spec's top-level params (e.g. a colour bound)
+    values: Mapping[str, float | str] = field(default_factory=dict)  # of the spec's top-level params (a colour bound, a title)
 
     def _spec(self) -> dict:
         spec = json.loads(self.spec_json)
