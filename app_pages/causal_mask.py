@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages import shared
+from app_pages import attention_components, shared
 from app_pages.view_state import pick_head, pick_module, pick_query
 from model.trace import RunOptions
 from viz import attention as va
@@ -47,6 +47,12 @@ def pick_window(trace, module: str, query: int) -> va.Window | None:
     return va.window_at(n_q, n_k, start, start)
 
 
+def on_click_cell(stage: str) -> None:
+    """A click on a cell of any stage chooses its row as the query word, as on the attention page."""
+    if (position := attention_components.picked(f"mask-{stage}-panel")) is not None:
+        st.session_state["query"] = int(position)
+
+
 def stage_grid(trace, module: str, head: int, query: int, window: va.Window | None) -> None:
     frames = vm.mask_frames(trace, module, head, window)
     n = max(frames["mask"]["query_pos"].nunique(), frames["mask"]["key_pos"].nunique())
@@ -62,9 +68,12 @@ def stage_grid(trace, module: str, head: int, query: int, window: va.Window | No
     columns = st.columns(row)[:per_row] if per_row == 4 else [*st.columns(row)[:2], *st.columns(row)[:2]]
     for i, (column, (stage, frame)) in enumerate(zip(columns, frames.items())):
         with column:
-            chart = vm.mask_heatmap(frame, stage, vm.stage_title(stage, biased), query=query, domain=domain, cell=cell,
-                                    row_labels=per_row == 2 or i == 0, scale="linear" if window is None else "sqrt")
-            shared.chart_with_csv(chart, vm.csv_frame(frame, stage), f"{stage}-{module}-head{head + 1}", f"mask-{stage}")
+            data = vm.mask_data(frame, stage, vm.stage_title(stage, biased), query=query, domain=domain, cell=cell,
+                                row_labels=per_row == 2 or i == 0, scale="linear" if window is None else "sqrt",
+                                local_window=va.local_window(ctx.bundle.config, module))
+            attention_components.heatmap(data, f"mask-{stage}-panel", on_pick=lambda stage=stage: on_click_cell(stage))
+            shared.csv_button(lambda frame=frame, stage=stage: vm.csv_frame(frame, stage), f"{stage}-{module}-head{head + 1}",
+                              f"mask-{stage}")
 
 
 def looks_at(trace, module: str, query: int) -> None:

@@ -18,8 +18,14 @@ def open_mask(**params) -> AppTest:
     return at
 
 
+def panels(at: AppTest) -> list[dict]:
+    """The four stages' canvas heatmaps (their component data)."""
+    return [json.loads(e.proto.json) for e in at.get("bidi_component")]
+
+
 def titles(at: AppTest) -> list[str]:
-    out = []
+    """The stage panels' titles, then the Vega charts' (the run without the mask, the encoder)."""
+    out = [p["title"] for p in panels(at)]
     for chart in at.get("vega_lite_chart"):
         title = json.loads(chart.proto.spec).get("title", {})
         out.append(title.get("text", "") if isinstance(title, dict) else str(title))
@@ -45,10 +51,11 @@ def test_four_stages_and_the_lesson(model):
 
 def test_the_mask_page_follows_the_prompt():
     at = open_mask(model="statquest-decoder")
-    before = [c.proto.spec for c in at.get("vega_lite_chart")]
+    before = panels(at)
     at.text_input(key="prompt").input("what is").run()
     assert not at.exception
-    assert [c.proto.spec for c in at.get("vega_lite_chart")] != before
+    after = panels(at)
+    assert [p["rows"] for p in after] == [["0: what", "1: is", "2: <EOS>"]] * 4 and after != before
 
 
 def test_show_without_the_mask_runs_the_prompt_unmasked():
@@ -57,7 +64,7 @@ def test_show_without_the_mask_runs_the_prompt_unmasked():
     assert at.selectbox(key="query").value == 1
     assert {"With the mask (as trained)", "Without the mask", "Change (percentage points)"} <= set(titles(at))
     assert "words 2–3, after it" in text(at)
-    without = next(c for c, t in zip(at.get("vega_lite_chart"), titles(at)) if t == "Without the mask")
+    without = next(c for c, t in zip(at.get("vega_lite_chart"), titles(at)[len(panels(at)):]) if t == "Without the mask")
     cells = chart_data(without)
     ahead = cells[cells["key_pos"] > cells["query_pos"]]
     assert len(ahead) == 6 and (ahead["weight"] > 0).all()  # words now look ahead
@@ -70,7 +77,6 @@ def test_long_prompt_stages_are_windowed(tmp_path, monkeypatch):
     prompt = " ".join(["the cat sat on the mat and it was happy"] * 10)
     at = open_mask(**model, prompt=prompt, qstart="20: the", nomask="true")
     assert at.select_slider(key="qstart").value == 20
-    stages = [c for c, t in zip(at.get("vega_lite_chart"), titles(at)) if t == "3. Scores + mask"]
-    cells = chart_data(stages[0])
-    assert cells["query_pos"].min() == 20 and cells["query_pos"].max() == 59
+    stage = next(p for p in panels(at) if p["title"] == "3. Scores + mask")
+    assert stage["row_pos"][0] == 20 and stage["row_pos"][-1] == 59 and len(stage["cols"]) == 40
     assert "Without the mask" in titles(at) and "With the mask (as trained)" not in titles(at)  # long: panel 4 is "with"

@@ -50,7 +50,7 @@ def test_attention_page_shows_the_window_and_adds_the_bias(local_model):
 def test_causal_mask_page_explains_the_band(local_model):
     at = open_app("causal_mask", **local_model, query="4: the")
     assert not at.exception, at.exception
-    titles = [json.loads(c.proto.spec)["title"]["text"] for c in at.get("vega_lite_chart")]
+    titles = [json.loads(c.proto.json)["title"] for c in at.get("bidi_component")]
     assert titles[:4] == ["1. The mask (0 or -∞)", "2. Scores: q·k ÷ √d + distance bias", "3. Scores + mask", "4. Softmax %"]
     text = words(at)
     assert "This is a local layer: it sees only the last 3 words" in text

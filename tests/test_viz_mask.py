@@ -49,24 +49,25 @@ def test_the_four_stages_are_the_trace(trace):
     assert (frames["softmax"]["hidden"] == later).all()  # ... and those zeros are drawn grey, apart from small attention
 
 
-def test_stage_charts_validate_and_draw_minus_infinity_grey(trace):
+def test_stage_panels_draw_minus_infinity_grey_and_scores_around_zero(trace):
     frames = vm.mask_frames(trace, "blocks.0.attn", 0)
     domain = vm.score_domain(frames["scores"])
     assert domain[0] == -domain[1] > -np.inf
+    n = len(trace.tokens)
     for i, (stage, frame) in enumerate(frames.items()):
-        out = spec(vm.mask_heatmap(frame, stage, query=2, domain=domain, row_labels=i == 0))
-        assert out["title"]["text"] == vm.stage_title(stage)
+        data = vm.mask_data(frame, stage, query=2, domain=domain, row_labels=i == 0)
+        json.dumps(data, allow_nan=False)  # -inf never reaches the browser as a number
+        assert data["title"] == vm.stage_title(stage) and data["chosen"] == 2 and data["row_labels"] == (i == 0)
+        later = [k > q for q in range(n) for k in range(n)]
+        if stage != "scores":  # the mask hides the later words: drawn in the mask's grey, apart from small numbers
+            assert data["masked"] == later and data["masked_fill"] == vm.HIDDEN
+        if stage in ("scores", "masked"):  # a red-blue scale around 0, as wide as the largest score
+            assert data["scheme"] == "redblue" and (data["value_min"], data["value_max"]) == (-domain[1], domain[1])
         if stage == "masked":
-            grey = [layer for layer in out["layer"] if layer["mark"].get("color") == vm.HIDDEN]
-            assert grey[0]["transform"] == [{"filter": "datum.hidden"}]
-            cells = out["datasets"][out["data"]["name"]]
-            assert sum(c["hidden"] for c in cells) == frame["hidden"].sum() > 0
-            assert all(c["value"] is None for c in cells if c["hidden"])  # -inf is not JSON
-        if stage in ("scores", "masked"):  # a diverging scale around 0, as wide as the largest score
-            assert out["params"] == [{"name": "bound", "value": domain[1]}]
+            assert all(v is None for v, hidden in zip(data["values"], later) if hidden)  # -inf is not JSON
         if stage == "mask":
-            assert out["layer"][0]["encoding"]["color"]["scale"]["range"] == [vm.VISIBLE, vm.HIDDEN]
-        assert ("axis" in out["layer"][0]["encoding"]["y"]) and (out["layer"][0]["encoding"]["y"]["axis"] is None) == (i > 0)
+            assert data["legend"] == "swatch" and set(data["values"]) == {0.0, None}
+        assert data["texts"] == frame["shown"].tolist()  # small: the lesson's numbers in the cells ("-∞", "0", "1.23")
     csv = vm.csv_frame(frames["mask"], "mask")
     assert csv.columns.tolist() == ["query_pos", "key_pos", "query_token", "key_token", "mask"]
     assert np.isneginf(csv["mask"]).sum() == frames["mask"]["hidden"].sum()
@@ -96,9 +97,9 @@ def test_long_prompt_stages_are_windowed():
     frames = vm.mask_frames(trace, "blocks.0.attn", 0, window)
     assert all(len(f) == 40 * 40 for f in frames.values())
     assert frames["mask"]["query_pos"].min() == 100 and frames["mask"]["key_pos"].max() == 139
-    out = spec(vm.mask_heatmap(frames["softmax"], "softmax", scale="sqrt"))
-    assert out["layer"][0]["encoding"]["color"]["scale"]["type"] == "sqrt"
-    assert not any(layer["mark"]["type"] == "text" for layer in out["layer"])
+    data = vm.mask_data(frames["softmax"], "softmax", scale="sqrt")
+    assert data["scale"] == "sqrt" and not data["printed"] and data["texts"] is None  # 1,600 cells: no numbers in them
+    assert data["rows"][0] == f"100: {trace.tokens[100]}" and len(data["cols"]) == 40
 
 
 def test_a_local_layer_s_scores_include_its_distance_bias_and_its_mask_a_band():

@@ -18,11 +18,10 @@ import pandas as pd
 from model.trace import Trace
 
 from .spec import SpecChart, spec_template
-from .attention import (HIGHLIGHT, KEY_TITLE, Window, attention_frame, axis, full_window, heatmap_cell, label_font, long_frame,
-                        prints_numbers, rounded)
+from .attention import (KEY_TITLE, Window, attention_frame, axis, full_window, heatmap_cell, heatmap_data, label_font,
+                        long_frame, prints_numbers, rounded)
 
 HIDDEN = "#6e6e6e"  # -∞ cells: a neutral grey that reads in light and dark themes
-VISIBLE = "#c6dbef"  # mask 0 cells: the light end of the blues used for attention
 STAGES = {  # stage -> (trace name suffix, per head?, panel title)
     "mask": ("hook_mask", False, "1. The mask (0 or -∞)"),
     "scores": ("hook_scaled", True, "2. Scores: q·k ÷ √d"),
@@ -73,68 +72,37 @@ def score_domain(frame: pd.DataFrame) -> tuple[float, float]:
     return -max(bound, 1e-9), max(bound, 1e-9)
 
 
-def mask_heatmap(frame: pd.DataFrame, stage: str, title: str | None = None, query: int | None = None,
-                 domain: tuple[float, float] | None = None, cell: int | None = None, row_labels: bool = True, scale: str = "linear") -> SpecChart:
-    """One stage: mask cells in two colours, scores on a diverging scale, softmax in blues; -∞ grey.
+def mask_data(frame: pd.DataFrame, stage: str, title: str | None = None, query: int | None = None,
+              domain: tuple[float, float] | None = None, cell: int | None = None, row_labels: bool = True,
+              scale: str = "linear", local_window: int = 0) -> dict:
+    """One stage as data for the canvas heatmap (app_pages/attention_components.py): the mask
+    in two colours, the scores on a red-blue scale around 0, the softmax in blues; -∞ dark grey.
 
+    Why not Vega charts: the four panels re-created up to 4 x 1,600 marks on every keystroke, and
+    the page took 330-520 ms to follow a keystroke at 32 tokens (docs/benchmarks.md, sixth session).
     row_labels=False drops the query labels, for a panel placed right of one that has them;
-    scale="sqrt" spreads the small percentages of long prompts over the softmax colours.
+    scale="sqrt" spreads the small percentages of long prompts over the softmax colours;
+    local_window: the layer's window (0 if it has none), for what the tooltip and legend say is hidden.
     """
-    n_rows, n_cols = frame["query_pos"].nunique(), frame["key_pos"].nunique()
-    cell = cell or heatmap_cell(n_rows, n_cols)
-    printed = prints_numbers(n_rows, n_cols)
-    data = frame.assign(value=frame["value"].where(~frame["hidden"]),  # -inf is not JSON: drawn apart, in grey
-                        chosen=frame["query_pos"] == query)
-    spec = _mask_spec(stage, title or stage_title(stage), cell, row_labels, scale, printed, label_font(n_rows), label_font(n_cols))
-    return SpecChart(spec, {"cells": data}, {"bound": (domain or score_domain(frame))[1]})
-
-
-@spec_template
-def _mask_spec(stage: str, title: str, cell: int, row_labels: bool, scale: str, printed: bool, row_font: int,
-               col_font: int) -> alt.LayerChart:
-    """The scores' colours run from -bound to +bound, a parameter set from the data (SpecChart.values)."""
-    x_axis, y_axis = axis("key", col_font, angle=-45), axis("query", row_font)
-    if cell < row_font + 2:  # the 7 px cells of a long prompt's window: every other label, not all of them on top of each other
-        x_axis["labelOverlap"] = y_axis["labelOverlap"] = True
-    x = alt.X("key_label:N", sort=alt.EncodingSortField("key_pos", op="min"), axis=x_axis)
-    y = alt.Y("query_label:N", sort=alt.EncodingSortField("query_pos", op="min"), axis=y_axis if row_labels else None)
-    tooltip = [alt.Tooltip("query_label:N", title="query"), alt.Tooltip("key_label:N", title="key"),
-               alt.Tooltip("shown:N", title="value (rounded)"), alt.Tooltip("value:Q", title="value (exact)", format=".6f")]
-    stroke = {"stroke": "white", "strokeWidth": 0.5} if cell >= 18 else {}
-    base = alt.Chart().encode(x=x, y=y)
-    layers = _cells(base, stage, tooltip, stroke, scale)
-    if printed:
-        layers.append(base.mark_text(fontSize=11 if cell >= 36 else 9).encode(text="shown:N", tooltip=tooltip, color=_text_color(stage)))
-    layers.append(base.transform_filter(alt.datum.chosen).mark_rect(fill=None, stroke=HIGHLIGHT, strokeWidth=2))
-    return alt.layer(*layers, data=alt.NamedData(name="cells"), title=alt.Title(title, anchor="start", limit=600)).add_params(
-        alt.param(name="bound", value=1.0)).properties(width=alt.Step(cell), height=alt.Step(cell), autosize=alt.AutoSizeParams(type="pad"))
-
-
-def _cells(base: alt.Chart, stage: str, tooltip, stroke: dict, scale: str) -> list[alt.Chart]:
-    """The coloured cells of one stage; -∞ cells (no place on a colour scale) drawn apart in grey."""
-    legend = alt.Legend(orient="bottom", direction="horizontal", gradientLength=110)
-    if stage == "mask":
-        color = alt.Color("shown:N", scale=alt.Scale(domain=["0", "-∞"], range=[VISIBLE, HIDDEN]), title="mask", legend=legend)
-        return [base.mark_rect(**stroke).encode(color=color, tooltip=tooltip)]
-    if stage == "softmax":
-        color = alt.Color("value:Q", scale=alt.Scale(scheme="blues", domain=[0, 100], type=scale), title="attention %", legend=legend)
-    else:
-        # blue for high scores, as in the softmax panel (a high score gets much attention), red for low
-        color = alt.Color("value:Q", scale=alt.Scale(scheme="redblue", domain=[alt.ExprRef("-bound"), alt.ExprRef("bound")]),
-                          title="score", legend=legend)
-    return [base.transform_filter(~alt.datum.hidden).mark_rect(**stroke).encode(color=color, tooltip=tooltip),
-            base.transform_filter(alt.datum.hidden).mark_rect(color=HIDDEN, **stroke).encode(tooltip=tooltip[:3])]
-
-
-def _text_color(stage: str) -> alt.condition:
-    """White on dark cells (-∞, strong scores, high percentages), black on light ones."""
-    if stage == "mask":
-        dark = alt.datum.hidden
-    elif stage == "softmax":
-        dark = alt.datum.hidden | (alt.datum.value > 55)
-    else:
-        dark = "datum.hidden || abs(datum.value) > 0.6 * bound"
-    return alt.condition(dark, alt.value("white"), alt.value("black"))
+    data = heatmap_data(frame.assign(masked=frame["hidden"], exact=frame["value"]), title or stage_title(stage), query=query,
+                        key_title="key", query_title="query", value="value", exact="exact",
+                        value_title={"mask": "mask", "softmax": "attention %"}.get(stage, "score"),
+                        scale=scale if stage == "softmax" else "linear", window=local_window)
+    n_rows, n_cols = len(data["rows"]), len(data["cols"])
+    shown = {(q, k): text for q, k, text in zip(frame["query_pos"], frame["key_pos"], frame["shown"])}
+    bound = (domain or score_domain(frame))[1]
+    data.update(
+        cell=cell or data["cell"], row_labels=row_labels, masked_fill=HIDDEN, exact_title="value (exact)", exact_digits=6,
+        texts=[shown.get((q, k), "") for q in data["row_pos"] for k in data["col_pos"]] if data["printed"] else None,
+        mask_text=("-∞: hidden (a later word, or outside the window)" if local_window else "-∞: hidden (a later word)")
+        if stage == "mask" else "-∞",
+        **({"scheme": "redblue", "value_min": -bound, "value_max": bound, "legend_lo": f"{-bound:.2f}", "legend_hi": f"{bound:.2f}"}
+           if stage in ("scores", "masked") else
+           {"legend": "swatch", "value_max": 1, "legend_lo": "0: may look"} if stage == "mask" else {}),
+    )
+    if stage == "mask":  # the two values only: 0 in the light blue of "may look", -∞ in grey
+        data["values"] = [None if v is None else 0.0 for v in data["values"]]
+    return data
 
 
 def csv_frame(frame: pd.DataFrame, stage: str) -> pd.DataFrame:

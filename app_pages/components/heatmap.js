@@ -10,24 +10,38 @@
 // hidden by the causal mask; or null), value_max, scale
 // ("linear" | "sqrt"), cell (px), row_font, col_font, printed, chosen (row or -1), highlight;
 // for the overview of a long prompt (viz.attention.overview_data) also tip_names, exact_title,
-// exact_digits and box {r0, r1, c0, c1} (in cells: the window, outlined).
+// exact_digits and box {r0, r1, c0, c1} (in cells: the window, outlined); for the causal-mask
+// page's stages (viz.mask.mask_data) also scheme ("redblue" around 0, else blues), value_min,
+// texts (row-major strings printed in the cells), row_labels (false: none), masked_fill (a solid
+// colour for -∞ instead of the hatch), legend ("swatch": one swatch, no ramp), legend_lo,
+// legend_hi and mask_text. A null value with masked true is a -∞ cell.
 // A click on a cell sends the trigger "pick" with that row's query position.
 
 // Vega's "blues" scheme, so this heatmap matches the app's other charts.
 const BLUES = ["#cfe1f2", "#bed8ec", "#a8cee5", "#8fc1de", "#74b2d7", "#5ba3cf", "#4592c6",
   "#3181bd", "#206fb2", "#125ca4", "#0a4a90"].map((h) => [1, 3, 5].map((i) => parseInt(h.slice(i, i + 2), 16)));
+// Vega's "redblue" (red for negative, blue for positive), for the causal-mask page's scores.
+const REDBLUE = ["#67001f", "#b2182b", "#d6604d", "#f4a582", "#fddbc7", "#f7f7f7", "#d1e5f0", "#92c5de",
+  "#4393c3", "#2166ac", "#053061"].map((h) => [1, 3, 5].map((i) => parseInt(h.slice(i, i + 2), 16)));
 const LABEL_LIMIT = 110; // px, as the Vega axes' labelLimit
 
-function colour(t) {
-  const x = Math.min(Math.max(t, 0), 1) * (BLUES.length - 1);
-  const i = Math.min(Math.floor(x), BLUES.length - 2);
+function rgb(d, t) {
+  const ramp = d.scheme === "redblue" ? REDBLUE : BLUES;
+  const x = Math.min(Math.max(t, 0), 1) * (ramp.length - 1);
+  const i = Math.min(Math.floor(x), ramp.length - 2);
   const f = x - i;
-  const [a, b] = [BLUES[i], BLUES[i + 1]];
-  return `rgb(${a.map((v, k) => Math.round(v + (b[k] - v) * f)).join(",")})`;
+  const [a, b] = [ramp[i], ramp[i + 1]];
+  return a.map((v, k) => Math.round(v + (b[k] - v) * f));
 }
 
+function colour(d, t) {
+  return `rgb(${rgb(d, t).join(",")})`;
+}
+
+// Where a value sits on the colour ramp, 0..1: from value_min (default 0) to value_max.
 function position(d, v) {
-  const t = v / d.value_max;
+  const lo = d.value_min || 0;
+  const t = (v - lo) / (d.value_max - lo);
   return d.scale === "sqrt" ? Math.sqrt(Math.max(t, 0)) : t;
 }
 
@@ -54,9 +68,11 @@ function build(parent) {
   el("div", "al-xtitle", body);
   const legend = el("div", "al-legend", root);
   el("span", "al-legend-title", legend);
-  el("span", "al-legend-lo", legend);
-  el("canvas", "al-ramp", legend);
-  el("span", "al-legend-hi", legend);
+  const scale = el("span", "al-legend-scale", legend); // kept on one line when the legend wraps
+  el("span", "al-legend-swatch", scale).hidden = true;
+  el("span", "al-legend-lo", scale);
+  el("canvas", "al-ramp", scale);
+  el("span", "al-legend-hi", scale);
   const mask = el("span", "al-legend-mask", legend);
   el("span", "al-mask-swatch", mask);
   el("span", "al-mask-text", mask);
@@ -69,7 +85,8 @@ function build(parent) {
     const box = canvas.getBoundingClientRect(); // its drawn size, should CSS ever scale it
     const j = Math.floor(((event.clientX - box.left) / box.width) * d.cols.length);
     const i = Math.floor(((event.clientY - box.top) / box.height) * d.rows.length);
-    const ok = i >= 0 && j >= 0 && i < d.rows.length && j < d.cols.length && d.values[i * d.cols.length + j] !== null;
+    const k = i * d.cols.length + j;
+    const ok = i >= 0 && j >= 0 && i < d.rows.length && j < d.cols.length && (d.values[k] !== null || isMasked(d, k));
     return ok ? [i, j] : null;
   };
   // The tooltip and the outline of one cell: under the mouse, or the keyboard's cell.
@@ -78,7 +95,8 @@ function build(parent) {
     const hover = plot.querySelector(".al-hover");
     const k = i * d.cols.length + j;
     const [rowName, colName] = d.tip_names || ["query", "key"];
-    const lines = [[rowName, d.rows[i]], [colName, d.cols[j]], [d.value_title, d.values[k].toFixed(3)]];
+    const v = d.values[k];
+    const lines = [[rowName, d.rows[i]], [colName, d.cols[j]], [d.value_title, v === null ? "-∞" : v.toFixed(3)]];
     if (d.exact && d.exact[k] !== null) lines.push([d.exact_title || "weight (exact)", d.exact[k].toFixed(d.exact_digits ?? 8)]);
     if (isMasked(d, k)) lines.push(maskReason(d, i, j));
     tip.replaceChildren(...lines.map(([name, value]) => {
@@ -205,11 +223,11 @@ function drawCells(root, d) {
   for (let i = 0; i < nr; i++) {
     for (let j = 0; j < nc; j++) {
       const v = d.values[i * nc + j];
-      if (v === null) continue;
       const masked = isMasked(d, i * nc + j);
-      ctx.fillStyle = masked ? MASKED : colour(position(d, v));
+      if (v === null && !masked) continue; // a hidden score is -∞: no number, drawn as hidden
+      ctx.fillStyle = masked ? (d.masked_fill || MASKED) : colour(d, position(d, v));
       ctx.fillRect(j * c + gap, i * c + gap, c - 2 * gap, c - 2 * gap);
-      if (masked && c >= 9) { // a diagonal stroke, as a hatch: "not allowed", not "weak"
+      if (masked && !d.masked_fill && c >= 9) { // a diagonal stroke, as a hatch: "not allowed", not "weak"
         ctx.strokeStyle = MASKED_LINE;
         ctx.lineWidth = 1;
         ctx.beginPath();
@@ -220,13 +238,21 @@ function drawCells(root, d) {
     }
   }
   if (d.printed) {
-    ctx.font = "11px sans-serif";
+    ctx.font = `${c >= 36 ? 11 : 9}px sans-serif`;
     ctx.textAlign = "center";
     ctx.textBaseline = "middle";
     for (let i = 0; i < nr; i++) {
       for (let j = 0; j < nc; j++) {
-        const v = d.values[i * nc + j];
-        if (v === null || isMasked(d, i * nc + j)) continue;
+        const k = i * nc + j;
+        const v = d.values[k];
+        const masked = isMasked(d, k);
+        if (d.texts) { // the numbers as the lesson writes them ("0", "-∞", "1.23")
+          const [r, g, b] = masked ? [110, 110, 110] : rgb(d, position(d, v));
+          ctx.fillStyle = 0.299 * r + 0.587 * g + 0.114 * b < 140 ? "white" : "black"; // readable on the cell
+          ctx.fillText(d.texts[k], j * c + c / 2, i * c + c / 2);
+          continue;
+        }
+        if (v === null || masked) continue;
         ctx.fillStyle = position(d, v) > 0.55 ? "white" : "black"; // readable on the cell's colour
         ctx.fillText(v.toFixed(0), j * c + c / 2, i * c + c / 2);
       }
@@ -266,6 +292,10 @@ function setLabel(label, text, cls) {
 function drawLabels(root, d) {
   const c = d.cell;
   const rows = root.querySelector(".al-rows");
+  const rowLabelsShown = d.row_labels !== false; // a panel right of one that has them goes without
+  for (const node of [rows, root.querySelector(".al-ytitle")]) {
+    if (node.hidden === rowLabelsShown) node.hidden = !rowLabelsShown;
+  }
   setStyle(rows, "fontSize", `${d.row_font}px`);
   const rowLabels = labelsIn(rows, d.rows.length, "al-row");
   d.rows.forEach((text, i) => {
@@ -300,20 +330,30 @@ function setText(node, text) {
 function drawLegend(root, d) {
   const width = 120, height = 10;
   const ramp = root.querySelector(".al-ramp");
-  const key = `${d.scale} ${d.value_max} ${window.devicePixelRatio}`;
+  const lo = d.value_min || 0;
+  const key = `${d.scheme} ${d.scale} ${lo} ${d.value_max} ${window.devicePixelRatio}`;
   if (ramp.dataset.drawn !== key) { // the same ramp on most keystrokes
     ramp.dataset.drawn = key;
     const ctx = sizeCanvas(ramp, width, height);
     for (let x = 0; x < width; x++) {
-      ctx.fillStyle = colour(position(d, (x / (width - 1)) * d.value_max));
+      ctx.fillStyle = colour(d, position(d, lo + (x / (width - 1)) * (d.value_max - lo)));
       ctx.fillRect(x, 0, 1, height);
     }
   }
+  const swatchOnly = d.legend === "swatch"; // the mask's two values: no ramp, one swatch per value
+  if (ramp.hidden !== swatchOnly) ramp.hidden = swatchOnly;
+  const swatch = root.querySelector(".al-legend-swatch");
+  if (swatch.hidden === swatchOnly) swatch.hidden = !swatchOnly;
+  if (swatchOnly) setStyle(swatch, "background", colour(d, position(d, lo)));
+  const hi = root.querySelector(".al-legend-hi");
+  if (hi.hidden !== swatchOnly) hi.hidden = swatchOnly;
   setText(root.querySelector(".al-legend-title"), d.value_title);
-  setText(root.querySelector(".al-legend-lo"), "0");
-  setText(root.querySelector(".al-legend-hi"), String(d.value_max));
+  setText(root.querySelector(".al-legend-lo"), d.legend_lo ?? "0");
+  setText(hi, d.legend_hi ?? String(d.value_max));
   const mask = root.querySelector(".al-legend-mask");
-  setText(root.querySelector(".al-mask-text"), d.window ? "hidden by the mask (a later word, or outside the window)" : "hidden by the causal mask");
+  setStyle(root.querySelector(".al-mask-swatch"), "background", d.masked_fill || "");
+  setText(root.querySelector(".al-mask-text"), d.mask_text
+    || (d.window ? "hidden by the mask (a later word, or outside the window)" : "hidden by the causal mask"));
   const anyMasked = Boolean(d.masked && d.masked.some(Boolean));
   if (mask.hidden === anyMasked) mask.hidden = !anyMasked;
 }

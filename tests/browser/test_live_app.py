@@ -148,6 +148,30 @@ def test_the_step_by_step_tables_show_every_column(page, app_url, model):
         assert table <= shown, widths
     assert not page.errors, page.errors
 
+def test_the_mask_page_s_four_stages_are_canvases_that_say_minus_infinity(page, app_url):
+    """The causal-mask page's stages are canvas heatmaps (no Vega chart): a hidden cell of
+    "scores + mask" says -∞ in its tooltip, and a click on a row makes it the query word."""
+    page.goto(f"{app_url}/mask?model=statquest-decoder&prompt=what+is+statquest")
+    wait_for_app_idle(page, 60_000)
+    panels = page.locator(".al-heatmap")
+    expect(panels).to_have_count(4)
+    assert page.locator("[data-testid='stVegaLiteChart']").count() == 0
+    expect(panels.nth(2).locator(".al-title")).to_have_text("3. Scores + mask")
+    cells = panels.nth(2).locator("canvas.al-cells")
+    box = cells.bounding_box()
+    cell = box["width"] / 4  # what is statquest <EOS>
+    page.mouse.move(box["x"] + 3.5 * cell, box["y"] + 0.5 * cell)  # row "0: what", column "3: <EOS>": later
+    tip = panels.nth(2).locator(".al-tip")
+    expect(tip).to_contain_text("-∞")
+    expect(tip).to_contain_text("causal mask")
+    page.mouse.click(box["x"] + 0.5 * cell, box["y"] + 1.5 * cell)  # row "1: is"
+    page.wait_for_function("() => new URLSearchParams(location.search).get('query') === '1: is'", timeout=15_000)
+    wait_for_app_idle(page, 60_000)
+    expect(panels.nth(0).locator(".al-row.al-chosen")).to_have_text("1: is")
+    screenshot(page, "mask-stages")
+    assert not page.errors, page.errors
+
+
 def test_the_heatmap_works_from_the_keyboard(page, app_url):
     """Tab reaches the cells; arrows move from cell to cell with the tooltip's numbers; Enter picks
     the row's word, as a click does."""
