@@ -117,14 +117,15 @@ def without_mask(ctx: shared.PageContext, module: str, head: int, window: va.Win
     names = ["with", "without", "change"] if n <= 8 else ["without", "change"]  # long: panel 4 above is "with"
     cell = min(40, (860 // len(names) - 140) // max(n, 1))
     scale = "sqrt" if window is not None else "linear"
-    charts = {
-        "with": lambda: va.attention_heatmap(frames["with"], "With the mask (as trained)", cell=cell, scale=scale),
-        "without": lambda: va.attention_heatmap(frames["without"], "Without the mask", cell=cell, scale=scale),
-        "change": lambda: vm.change_heatmap(frames["change"], "Change (percentage points)", cell=cell),
+    panels = {
+        "with": lambda: {**va.heatmap_data(frames["with"], "With the mask (as trained)", scale=scale), "cell": cell},
+        "without": lambda: {**va.heatmap_data(frames["without"], "Without the mask", scale=scale), "cell": cell},
+        "change": lambda: vm.change_data(frames["change"], "Change (percentage points)", cell=cell),
     }
     for column, name in zip(st.columns(len(names)), names):
         with column:
-            shared.chart_with_csv(charts[name](), frames[name], f"{name}-mask-{module}-head{head + 1}", f"nomask-{name}")
+            attention_components.heatmap(panels[name](), f"nomask-{name}-panel")
+            shared.csv_button(frames[name], f"{name}-mask-{module}-head{head + 1}", f"nomask-{name}")
 
 
 def encoder_contrast(trace, module: str, head: int, unmasked_shown: bool) -> None:
@@ -144,8 +145,9 @@ def encoder_contrast(trace, module: str, head: int, unmasked_shown: bool) -> Non
     n = trace.pattern(encoder).shape[1]
     window = va.window_at(n, n, 0, 0) if va.needs_window(n, n) else None
     frame = va.attention_frame(trace, encoder, min(head, va.n_heads(trace, encoder) - 1), window)
-    chart = va.attention_heatmap(frame, f"{va.module_title(encoder)}, head {min(head, va.n_heads(trace, encoder) - 1) + 1}")
-    shared.chart_with_csv(chart, frame, f"encoder-{encoder}", "mask-encoder")
+    data = va.heatmap_data(frame, f"{va.module_title(encoder)}, head {min(head, va.n_heads(trace, encoder) - 1) + 1}")
+    attention_components.heatmap(data, "mask-encoder-panel")
+    shared.csv_button(frame, f"encoder-{encoder}", "mask-encoder")
 
 
 @st.fragment

@@ -6,7 +6,7 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.app_runner import chart_data, custom_model, open_app
+from tests.app_runner import custom_model, open_app
 
 from tests.model_factory import random_bundle
 
@@ -19,17 +19,14 @@ def open_mask(**params) -> AppTest:
 
 
 def panels(at: AppTest) -> list[dict]:
-    """The four stages' canvas heatmaps (their component data)."""
+    """The page's canvas heatmaps (their component data), in page order."""
     return [json.loads(e.proto.json) for e in at.get("bidi_component")]
 
 
 def titles(at: AppTest) -> list[str]:
-    """The stage panels' titles, then the Vega charts' (the run without the mask, the encoder)."""
-    out = [p["title"] for p in panels(at)]
-    for chart in at.get("vega_lite_chart"):
-        title = json.loads(chart.proto.spec).get("title", {})
-        out.append(title.get("text", "") if isinstance(title, dict) else str(title))
-    return out
+    """The panels' titles, in page order: the four stages, the run without the mask, the encoder."""
+    assert not at.get("vega_lite_chart")  # every panel is a canvas heatmap
+    return [p["title"] for p in panels(at)]
 
 
 def text(at: AppTest) -> str:
@@ -64,10 +61,12 @@ def test_show_without_the_mask_runs_the_prompt_unmasked():
     assert at.selectbox(key="query").value == 1
     assert {"With the mask (as trained)", "Without the mask", "Change (percentage points)"} <= set(titles(at))
     assert "words 2–3, after it" in text(at)
-    without = next(c for c, t in zip(at.get("vega_lite_chart"), titles(at)[len(panels(at)):]) if t == "Without the mask")
-    cells = chart_data(without)
-    ahead = cells[cells["key_pos"] > cells["query_pos"]]
-    assert len(ahead) == 6 and (ahead["weight"] > 0).all()  # words now look ahead
+    without = next(p for p in panels(at) if p["title"] == "Without the mask")
+    n = len(without["rows"])
+    ahead = [w for k, w in enumerate(without["exact"]) if k % n > k // n]
+    assert len(ahead) == 6 and all(w > 0 for w in ahead)  # words now look ahead
+    change = next(p for p in panels(at) if p["title"] == "Change (percentage points)")
+    assert change["scheme"] == "redblue" and change["tip_extra"][0]["title"] == "with the mask %"
     at.toggle(key="nomask").set_value(False).run()
     assert "Without the mask" not in titles(at)
 

@@ -24,12 +24,6 @@ def trace(bundle):
     return bundle.run(PROMPT)
 
 
-def spec(chart) -> dict:
-    out = chart.to_dict()
-    json.dumps(out, allow_nan=False)  # -inf never reaches the browser as a number
-    return out
-
-
 def test_the_four_stages_are_the_trace(trace):
     module, head, n = "blocks.1.attn", 2, len(trace.tokens)
     frames = vm.mask_frames(trace, module, head)
@@ -82,7 +76,12 @@ def test_without_the_mask_the_upper_triangle_fills_in(bundle, trace):
     assert (change.loc[later, "with_mask"] == 0).all() and (change.loc[later, "without_mask"] > 0).all()
     np.testing.assert_allclose(change["change"], change["without_mask"] - change["with_mask"])
     np.testing.assert_allclose(change.groupby("query_pos")["change"].sum(), 0, atol=1e-4)  # each row still sums to 100%
-    spec(vm.change_heatmap(change, "change"))
+    data = vm.change_data(change, "change")
+    assert data["value_max"] == -data["value_min"] == pytest.approx(change["change"].abs().max())  # around 0
+    np.testing.assert_allclose(data["values"], change["change"])
+    np.testing.assert_allclose(data["exact"], change["without_mask"])
+    np.testing.assert_allclose(data["tip_extra"][0]["values"], change["with_mask"])
+    assert [t for t in data["texts"] if t] and all(t == "" or t[0] in "+-" for t in data["texts"])  # "+12" and "-12" points
 
 
 def test_visible_keys_and_spans(trace):

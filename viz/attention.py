@@ -17,7 +17,6 @@ from __future__ import annotations
 import math
 from typing import NamedTuple, Sequence
 
-import altair as alt
 import numpy as np
 import pandas as pd
 
@@ -26,7 +25,6 @@ from model.trace import Trace
 from .common import to_numpy
 from .raster import levels_base64, palette, to_levels
 from .common import token_labels as labels  # "i: token": tokens repeat, positions do not
-from .spec import SpecChart, spec_template
 
 MAX_CELLS = 4000  # cells of one matrix drawn whole, with every token labelled
 WINDOW = 40  # tokens per side of the window shown for long prompts (fits beside the arithmetic)
@@ -161,35 +159,6 @@ def prints_numbers(n_rows: int, n_cols: int) -> bool:
 KEY_TITLE, QUERY_TITLE = "key (the word looked at)", "query (the word looking)"
 
 
-def axis(title: str, font_size: int, angle: int = 0) -> alt.Axis:
-    return alt.Axis(title=title, labelAngle=angle, labelLimit=110, labelFontSize=font_size, labelOverlap=False, ticks=False)
-
-
-def attention_heatmap(
-    frame: pd.DataFrame,
-    title: str,
-    query: int | None = None,
-    key_title: str = KEY_TITLE,
-    query_title: str = QUERY_TITLE,
-    value: str = "percent",
-    value_title: str = "attention %",
-    cell: int | None = None,
-    scale: str = "linear",
-) -> SpecChart:
-    """Queries as rows, keys as columns, both in token order; exact numbers on hover.
-
-    scale="sqrt" spreads the small percentages of long prompts over more of the colour range.
-
-    The chosen query's row is outlined. (The attention page draws its heatmap with heatmap_data and
-    a canvas instead; this Vega version serves the causal-mask page's side-by-side panels.)
-    """
-    n_rows, n_cols = frame["query_pos"].nunique(), frame["key_pos"].nunique()
-    cell = cell or heatmap_cell(n_rows, n_cols)
-    spec = _heatmap_spec(title, key_title, query_title, value, value_title, cell, scale, prints_numbers(n_rows, n_cols),
-                         label_font(n_rows), label_font(n_cols))
-    return SpecChart(spec, {"cells": frame.assign(chosen=frame["query_pos"] == query)})
-
-
 def heatmap_data(
     frame: pd.DataFrame,
     title: str,
@@ -238,34 +207,6 @@ def heatmap_data(
         "printed": prints_numbers(n_rows, n_cols), "chosen": row_pos.index(query) if query in row_pos else -1,
         "highlight": HIGHLIGHT,
     }
-
-@spec_template
-def _heatmap_spec(title: str, key_title: str, query_title: str, value: str, value_title: str, cell: int,
-                  scale: str, printed: bool, row_font: int, col_font: int) -> alt.LayerChart:
-    """The heatmap's spec for one shape; the cells come as the dataset "cells" (see SpecChart)."""
-    by_position = {"key_label": alt.EncodingSortField("key_pos", op="min"), "query_label": alt.EncodingSortField("query_pos", op="min")}
-    base = alt.Chart().encode(
-        x=alt.X("key_label:N", sort=by_position["key_label"], axis=axis(key_title, col_font, angle=-45)),
-        y=alt.Y("query_label:N", sort=by_position["query_label"], axis=axis(query_title, row_font)),
-    )
-    tooltip = [alt.Tooltip("query_label:N", title="query"), alt.Tooltip("key_label:N", title="key"),
-               alt.Tooltip(f"{value}:Q", title=value_title, format=".3f"), alt.Tooltip("weight:Q", title="weight (exact)", format=".8f")]
-    rect = base.mark_rect(stroke="white", strokeWidth=0.5 if cell >= 18 else 0).encode(
-        color=alt.Color(f"{value}:Q", scale=alt.Scale(scheme="blues", domain=[0, 100], type=scale), title=value_title,
-                        legend=alt.Legend(orient="bottom", direction="horizontal", gradientLength=120)),
-        tooltip=tooltip,
-    )
-    layers = [rect]
-    if printed:
-        layers.append(base.mark_text(fontSize=11).encode(
-            text=alt.Text(f"{value}:Q", format=".0f"),
-            color=alt.condition(alt.datum[value] > 55, alt.value("white"), alt.value("black")),
-            tooltip=tooltip,
-        ))
-    layers.append(base.transform_filter(alt.datum.chosen).mark_rect(fill=None, stroke=HIGHLIGHT, strokeWidth=2.5))
-    return alt.layer(*layers, data=alt.NamedData(name="cells"), title=alt.Title(title, anchor="start", limit=600)).properties(
-        width=alt.Step(cell), height=alt.Step(cell), autosize=alt.AutoSizeParams(type="pad"))
-
 
 # --- the whole matrix of a long prompt, pooled -----------------------------------------------
 

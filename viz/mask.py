@@ -11,15 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import altair as alt
 import numpy as np
 import pandas as pd
 
 from model.trace import Trace
 
-from .spec import SpecChart, spec_template
-from .attention import (KEY_TITLE, Window, attention_frame, axis, full_window, heatmap_cell, heatmap_data, label_font,
-                        long_frame, prints_numbers, rounded)
+from .attention import KEY_TITLE, Window, attention_frame, full_window, heatmap_data, long_frame, rounded
 
 HIDDEN = "#6e6e6e"  # -∞ cells: a neutral grey that reads in light and dark themes
 STAGES = {  # stage -> (trace name suffix, per head?, panel title)
@@ -125,34 +122,21 @@ def compare_frames(masked: Trace, unmasked: Trace, module: str, head: int, windo
     return {"with": with_mask, "without": without, "change": diff}
 
 
-def change_heatmap(frame: pd.DataFrame, title: str, cell: int | None = None) -> SpecChart:
-    """Without minus with the mask, in percentage points: blue gained, red lost."""
-    n_rows, n_cols = frame["query_pos"].nunique(), frame["key_pos"].nunique()
-    cell = cell or heatmap_cell(n_rows, n_cols)
-    printed = prints_numbers(n_rows, n_cols)  # print changes of at least half a point
-    spec = _change_spec(title, cell, printed, label_font(n_rows), label_font(n_cols))
-    return SpecChart(spec, {"cells": frame}, {"bound": max(float(frame["change"].abs().max()), 1e-6)})
-
-
-@spec_template
-def _change_spec(title: str, cell: int, printed: bool, row_font: int, col_font: int) -> alt.LayerChart:
-    base = alt.Chart().encode(
-        x=alt.X("key_label:N", sort=alt.EncodingSortField("key_pos", op="min"), axis=axis(KEY_TITLE, col_font, angle=-45)),
-        y=alt.Y("query_label:N", sort=alt.EncodingSortField("query_pos", op="min"), axis=axis("query (the word looking)", row_font)))
-    tooltip = [alt.Tooltip("query_label:N", title="query"), alt.Tooltip("key_label:N", title="key"),
-               alt.Tooltip("with_mask:Q", title="with the mask %", format=".3f"),
-               alt.Tooltip("without_mask:Q", title="without the mask %", format=".3f"),
-               alt.Tooltip("change:Q", title="change (points)", format="+.3f")]
-    layers = [base.mark_rect(stroke="white", strokeWidth=0.5 if cell >= 18 else 0).encode(
-        color=alt.Color("change:Q", scale=alt.Scale(scheme="redblue", domain=[alt.ExprRef("-bound"), alt.ExprRef("bound")]),
-                        title="change (points)"),
-        tooltip=tooltip)]
-    if printed:
-        layers.append(base.transform_filter(abs(alt.datum.change) >= 0.5).mark_text(fontSize=11).encode(
-            text=alt.Text("change:Q", format="+.0f"), tooltip=tooltip,
-            color=alt.condition("abs(datum.change) > 0.6 * bound", alt.value("white"), alt.value("black"))))
-    return alt.layer(*layers, data=alt.NamedData(name="cells"), title=alt.Title(title, anchor="start", limit=600)).add_params(
-        alt.param(name="bound", value=1.0)).properties(width=alt.Step(cell), height=alt.Step(cell), autosize=alt.AutoSizeParams(type="pad"))
+def change_data(frame: pd.DataFrame, title: str, cell: int | None = None) -> dict:
+    """Without minus with the mask, in percentage points, as data for the canvas heatmap: blue
+    gained, red lost; changes of at least half a point printed in small matrices, and both
+    percentages in the tooltip."""
+    data = heatmap_data(frame, title, key_title=KEY_TITLE, query_title="query (the word looking)", value="change",
+                        value_title="change (points)", exact="without_mask")
+    bound = max(float(frame["change"].abs().max()), 1e-6)
+    with_mask = heatmap_data(frame, title, value="with_mask", exact=None)["values"]
+    data.update(
+        cell=cell or data["cell"], scheme="redblue", value_min=-bound, value_max=bound, legend_lo=f"{-bound:+.1f}",
+        legend_hi=f"{bound:+.1f}", exact_title="without the mask %", exact_digits=3,
+        tip_extra=[{"title": "with the mask %", "values": with_mask, "digits": 3}],
+        texts=[f"{v:+.0f}" if v is not None and abs(v) >= 0.5 else "" for v in data["values"]] if data["printed"] else None,
+    )
+    return data
 
 
 def visible_keys(trace: Trace, module: str, query_pos: int) -> tuple[list[int], list[int]]:

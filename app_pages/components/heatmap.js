@@ -14,7 +14,8 @@
 // page's stages (viz.mask.mask_data) also scheme ("redblue" around 0, else blues), value_min,
 // texts (row-major strings printed in the cells), row_labels (false: none), masked_fill (a solid
 // colour for -∞ instead of the hatch), legend ("swatch": one swatch, no ramp), legend_lo,
-// legend_hi and mask_text. A null value with masked true is a -∞ cell.
+// legend_hi and mask_text, and tip_extra [{title, values, digits}] (more numbers per cell in the
+// tooltip). A null value with masked true is a -∞ cell.
 // A click on a cell sends the trigger "pick" with that row's query position.
 
 // Vega's "blues" scheme, so this heatmap matches the app's other charts.
@@ -98,6 +99,9 @@ function build(parent) {
     const v = d.values[k];
     const lines = [[rowName, d.rows[i]], [colName, d.cols[j]], [d.value_title, v === null ? "-∞" : v.toFixed(3)]];
     if (d.exact && d.exact[k] !== null) lines.push([d.exact_title || "weight (exact)", d.exact[k].toFixed(d.exact_digits ?? 8)]);
+    for (const extra of d.tip_extra || []) { // more numbers of the same cell (the change panel: both percentages)
+      if (extra.values[k] !== null) lines.push([extra.title, extra.values[k].toFixed(extra.digits)]);
+    }
     if (isMasked(d, k)) lines.push(maskReason(d, i, j));
     tip.replaceChildren(...lines.map(([name, value]) => {
       const row = el("div");
