@@ -1,5 +1,5 @@
-"""The attention page's heatmap, grid of heads and arithmetic tables as small components
-(st.components.v2).
+"""The canvas heatmap (the attention page's, its long-prompt overview, the causal-mask page's
+stages), the grid of heads and the arithmetic tables as small components (st.components.v2).
 
 Why not Vega charts and st.dataframe: on each keystroke Vega re-created every mark of these
 charts and the data grid rebuilt its table. A bare app holding only a prompt box and the heatmap
