@@ -13,7 +13,7 @@ from viz.positional import (
     encoding_matrix_frame, formula_matrix_frame, formula_table, learned_curves_frame, points_frame, similarity_frame,
     similarity_heatmap, squiggles_chart, wavelength_chart, wavelength_frame,
 )
-from viz.spec import SpecChart, from_altair
+from viz.spec import SpecChart
 
 MAX_WINDOW = 48  # positions drawn at once: squiggle dots and a similarity heatmap stay readable
 
@@ -93,14 +93,15 @@ def positional_view(ctx: shared.PageContext) -> None:
 @st.cache_resource(max_entries=8, show_spinner=False)
 def distance_bias_charts(path: str, mtime: float) -> list[tuple[int, pd.DataFrame, SpecChart]]:
     """(layer, biases, heatmap) of each local layer that learns a distance bias. The biases are
-    weights, the same for every prompt: made once per model (Altair took 70 ms a keystroke)."""
+    weights, the same for every prompt: made once per model (it took 70 ms a keystroke when
+    every heatmap was built with Altair)."""
     bundle = shared.load_bundle(path, mtime)
     blocks = bundle.model.decoder.blocks if bundle.is_translator else bundle.model.blocks
     charts = []
     for layer, block in enumerate(blocks):
         if block.attn.distance_bias is not None:
             frame = distance_bias_frame(block.attn.distance_bias.detach(), layer)
-            charts.append((layer, frame, from_altair(distance_bias_heatmap(frame))))
+            charts.append((layer, frame, distance_bias_heatmap(frame)))
     return charts
 
 

@@ -5,7 +5,7 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.app_runner import chart_text as charts
+from tests.app_runner import chart_data, chart_text as charts
 from tests.app_runner import custom_model, open_app
 
 from tests.model_factory import random_bundle
@@ -64,5 +64,6 @@ def test_a_bigger_model_is_projected_and_a_long_prompt_windowed(tmp_path, monkey
     slider.set_value(last).run()
     assert not at.exception, at.exception
     assert at.slider(key="emb_start").value == last
-    rows = json.loads(at.get("vega_lite_chart")[0].proto.spec)["layer"][0]["encoding"]["y"]["sort"]
+    cells = chart_data(at.get("vega_lite_chart")[0])  # rows sorted by position (the "row" field)
+    rows = cells.drop_duplicates("row").sort_values("row")["row_label"].tolist()
     assert rows[0] == f"{last}: the" and rows[-1] == "83: mat" and len(rows) == 60

@@ -1,5 +1,6 @@
 """Every page under Streamlit's AppTest, for every bundled model: runs, follows the prompt, restores from the URL."""
 
+import hashlib
 import json
 
 import pytest
@@ -23,7 +24,9 @@ def shown(at: AppTest) -> str:
     for kind in ("markdown", "text", "caption", "code", "subheader", "header", "info", "warning", "success"):
         parts += [str(e.value) for e in getattr(at, kind)]
     parts += [e.value.to_csv() for e in at.dataframe]
-    parts += [e.proto.spec + "".join(d.name for d in e.proto.datasets) for e in at.get("vega_lite_chart")]
+    # a cached spec stays the same while its data changes: the datasets' bytes count too
+    parts += [e.proto.spec + "".join(d.name + hashlib.sha1(d.data.data).hexdigest() for d in e.proto.datasets)
+              for e in at.get("vega_lite_chart")]
     parts += [e.proto.spec for e in at.get("graphviz_chart")]
     parts += [e.proto.json for e in at.get("bidi_component")]  # the attention page's own components
     return "\n".join(parts)

@@ -58,7 +58,9 @@ def test_embedding_heatmap_has_exact_values_on_hover(toy):
     rect = spec["layer"][0]
     assert rect["mark"]["type"] == "rect"
     assert {t["field"] for t in rect["encoding"]["tooltip"]} >= {"row_label", "col_label", "value"}
-    assert rect["encoding"]["y"]["sort"] == ["0: what", "1: is", "2: statquest", "3: <EOS>"]
+    assert rect["encoding"]["y"]["sort"] == {"field": "row", "op": "min"}  # rows in position order
+    rows = sorted({(c["row"], c["row_label"]) for c in spec["datasets"]["cells"]})
+    assert [label for _, label in rows] == ["0: what", "1: is", "2: statquest", "3: <EOS>"]
     assert layer_names(spec)[1] == "text"  # 4 x 2 numbers fit in their cells
 
 

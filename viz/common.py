@@ -8,12 +8,15 @@ positional encodings, and the same table is the CSV a user downloads.
 
 from __future__ import annotations
 
+import json
 from typing import Sequence
 
 import altair as alt
 import numpy as np
 import pandas as pd
 import torch
+
+from .spec import SpecChart, spec_template
 
 MAX_CELLS = 4000  # Vega draws about this many cells briskly; windows keep heatmaps below it
 
@@ -77,10 +80,20 @@ def heatmap(
     text: bool | None = None,
     extra_tooltip: Sequence[alt.Tooltip] = (),
     outline_row: int | None = None,
-) -> alt.LayerChart:
-    """Rows top to bottom and columns left to right in position order; exact values on hover."""
-    rows = frame.drop_duplicates("row").sort_values("row")["row_label"].tolist()
-    cols = frame.drop_duplicates("col").sort_values("col")["col_label"].tolist()
+    thin_x: bool = False,
+    thin_y: bool = False,
+    legend_bottom: bool = False,
+    square: bool = False,
+) -> SpecChart:
+    """Rows top to bottom and columns left to right in position order; exact values on hover.
+
+    A cached spec (viz.spec): built with Altair on every keystroke, each heatmap cost its page
+    10-15 ms, and a new spec made the browser build the Vega view anew. The cells come as the
+    dataset "cells"; the colour domain (lo, hi) is a parameter, so typing inside a word only swaps
+    data. thin_x / thin_y let Vega drop overlapping axis labels; legend_bottom puts the legend
+    under the cells; square sizes the cells by steps (the chart takes what its labels need).
+    """
+    n_rows, n_cols = frame["row"].nunique(), frame["col"].nunique()
     finite = frame[value].replace([np.inf, -np.inf], np.nan)
     if domain is None:
         lo, hi = float(np.nanmin(finite)) if finite.notna().any() else 0.0, float(np.nanmax(finite)) if finite.notna().any() else 1.0
@@ -88,42 +101,56 @@ def heatmap(
             bound = max(abs(lo), abs(hi), 1e-9)
             lo, hi = -bound, bound
         domain = (lo, hi if hi > lo else lo + 1e-9)
+    if text is None:
+        text = n_rows * n_cols <= 150 and n_cols <= 14
+    tips = tuple(json.dumps(t.to_dict(), sort_keys=True) for t in extra_tooltip)
+    spec = _heatmap_spec(title, x_title, y_title, value, value_title, fmt, scheme, diverging, high_is_blue, cell, n_rows,
+                         n_cols, bool(text), tips, thin_x, thin_y, legend_bottom, square)
+    data = frame.assign(outlined=frame["row"] == outline_row)
+    return SpecChart(spec, {"cells": data}, {"lo": float(domain[0]), "hi": float(domain[1])})
+
+
+@spec_template
+def _heatmap_spec(title: str, x_title: str, y_title: str, value: str, value_title: str, fmt: str, scheme: str,
+                  diverging: bool, high_is_blue: bool, cell: int, n_rows: int, n_cols: int, text: bool,
+                  tips: tuple[str, ...], thin_x: bool, thin_y: bool, legend_bottom: bool, square: bool) -> alt.LayerChart:
     # diverging: red for high values, blue for low ones (the encodings' convention), or the other way
     # round with high_is_blue (similarities: dark blue = most alike, as in the sequential blues)
-    scale = alt.Scale(scheme="redblue" if diverging else scheme, domain=list(domain), reverse=diverging and not high_is_blue)
-    base = alt.Chart(frame).encode(
-        x=alt.X("col_label:N", sort=cols, title=x_title, axis=alt.Axis(labelAngle=-45, labelLimit=120, labelOverlap=False)),
-        y=alt.Y("row_label:N", sort=rows, title=y_title, axis=alt.Axis(labelLimit=120, labelOverlap=False)),
+    scale = alt.Scale(scheme="redblue" if diverging else scheme, domain=[alt.ExprRef("lo"), alt.ExprRef("hi")],
+                      reverse=diverging and not high_is_blue)
+    base = alt.Chart().encode(
+        x=alt.X("col_label:N", sort=alt.EncodingSortField("col", op="min"), title=x_title,
+                axis=alt.Axis(labelAngle=-45, labelLimit=120, labelOverlap=thin_x)),
+        y=alt.Y("row_label:N", sort=alt.EncodingSortField("row", op="min"), title=y_title,
+                axis=alt.Axis(labelLimit=120, labelOverlap=thin_y)),
     )
     tooltip = [
         alt.Tooltip("row_label:N", title=y_title),
         alt.Tooltip("col_label:N", title=x_title),
         alt.Tooltip(f"{value}:Q", title=value_title, format=".6f"),
-        *extra_tooltip,
+        *(alt.Tooltip(**json.loads(t)) for t in tips),
     ]
-    rects = base.mark_rect(stroke="white", strokeWidth=0.5 if len(rows) * len(cols) < 2000 else 0).encode(
-        color=alt.Color(f"{value}:Q", scale=scale, title=value_title, legend=alt.Legend(format=fmt, orient="right")),
+    legend = (alt.Legend(format=fmt, orient="bottom", direction="horizontal", gradientLength=160) if legend_bottom
+              else alt.Legend(format=fmt, orient="right"))
+    rects = base.mark_rect(stroke="white", strokeWidth=0.5 if n_rows * n_cols < 2000 else 0).encode(
+        color=alt.Color(f"{value}:Q", scale=scale, title=value_title, legend=legend),
         tooltip=tooltip,
     )
     layers = [rects]
-    if text is None:
-        text = len(rows) * len(cols) <= 150 and len(cols) <= 14
     if text:
-        mid = (domain[0] + domain[1]) / 2
-        dark_is_high = not diverging
-        labels = base.mark_text(fontSize=11).encode(
+        field = f"datum[{json.dumps(value)}]"
+        dark = f"{field} > (lo + hi) / 2" if not diverging else f"abs({field} - (lo + hi) / 2) > (hi - lo) / 4"
+        layers.append(base.mark_text(fontSize=11).encode(
             text=alt.Text(f"{value}:Q", format=fmt),
-            color=alt.condition(
-                (alt.datum[value] > mid) if dark_is_high else (abs(alt.datum[value] - mid) > (domain[1] - domain[0]) / 4),
-                alt.value("white"), alt.value("black"),
-            ),
+            color=alt.condition(dark, alt.value("white"), alt.value("black")),
             tooltip=tooltip,
-        )
-        layers.append(labels)
-    chosen = frame[frame["row"] == outline_row]
-    if not chosen.empty:  # e.g. the query whose arithmetic is shown beside the heatmap
-        layers.append(alt.Chart(chosen).mark_rect(fill=None, stroke="#ff4b4b", strokeWidth=2.5).encode(
-            x=alt.X("col_label:N", sort=cols), y=alt.Y("row_label:N", sort=rows)))
+        ))
+    # e.g. the query whose arithmetic is shown beside the heatmap
+    layers.append(base.transform_filter(alt.datum.outlined).mark_rect(fill=None, stroke="#ff4b4b", strokeWidth=2.5))
+    chart = alt.layer(*layers, data=alt.NamedData(name="cells"), title=title).add_params(
+        alt.param(name="lo", value=0.0), alt.param(name="hi", value=1.0))
+    if square:
+        return chart.properties(width=alt.Step(cell), height=alt.Step(cell))
     # Streamlit fits the whole chart (axes and legend included) into width x height, so leave room
     # for the token labels around the cells.
-    return alt.layer(*layers, title=title).properties(width=cell * len(cols) + 190, height=cell * len(rows) + 130)
+    return chart.properties(width=cell * n_cols + 190, height=cell * n_rows + 130)

@@ -86,7 +86,7 @@ def prompt_embedding_table(trace: Trace, prefix: str, tokens: list[str]) -> pd.D
 
 
 def matrix_heatmap(frame: pd.DataFrame, *, title: str, x_title: str, y_title: str, value_title: str = "value",
-                   diverging: bool = True, extra_tooltip=()) -> alt.LayerChart:
+                   diverging: bool = True, extra_tooltip=()) -> SpecChart:
     """common.heatmap sized for positions x dimensions: rows at most 44 px and fitting ~520 px in all;
     numbers written in the cells only while they fit; axis labels thinned out when they would overlap.
 
@@ -95,20 +95,13 @@ def matrix_heatmap(frame: pd.DataFrame, *, title: str, x_title: str, y_title: st
     """
     n_rows, n_cols = frame["row"].nunique(), frame["col"].nunique()
     cell = min(44, max(6, 520 // max(1, n_rows)))
-    chart = heatmap(frame, title=title, x_title=x_title, y_title=y_title, value_title=value_title, diverging=diverging,
-                    cell=cell, text=cell >= 34 and n_cols <= 8, extra_tooltip=extra_tooltip)
     # 64 "dim j" labels cannot all be written: there Vega drops the overlapping ones. Not on a
     # few wide columns: Vega tests the slanted labels' boxes, which overlap long before the words
     # do, and thinned a 4-word prompt's columns to its first and last word. (More than 8 columns
     # are stretched to a width only the browser knows, so those stay thinned.)
-    thin = {"x": n_cols > 8 or cell < 16, "y": cell < 12}
-    for layer in chart.layer:
-        for channel in ("x", "y"):
-            encoding = layer.encoding[channel]
-            axis = encoding["axis"] if encoding is not alt.Undefined else alt.Undefined
-            if isinstance(axis, alt.Axis) and thin[channel]:
-                axis["labelOverlap"] = True
-    return chart
+    return heatmap(frame, title=title, x_title=x_title, y_title=y_title, value_title=value_title, diverging=diverging,
+                   cell=cell, text=cell >= 34 and n_cols <= 8, extra_tooltip=extra_tooltip,
+                   thin_x=n_cols > 8 or cell < 16, thin_y=cell < 12)
 
 
 def is_wide(frame: pd.DataFrame) -> bool:
@@ -116,7 +109,7 @@ def is_wide(frame: pd.DataFrame) -> bool:
     return frame["col"].nunique() > 8
 
 
-def embedding_heatmap(frame: pd.DataFrame, title: str = "Your prompt's word embeddings") -> alt.LayerChart:
+def embedding_heatmap(frame: pd.DataFrame, title: str = "Your prompt's word embeddings") -> SpecChart:
     return matrix_heatmap(frame, title=title, x_title="embedding dimension", y_title="word (position)")
 
 

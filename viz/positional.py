@@ -136,7 +136,7 @@ def encoding_matrix_frame(pe, tokens: list[str], start: int = 0, stop: int | Non
     return frame
 
 
-def encoding_heatmap(frame: pd.DataFrame, title: str, y_title: str = "word (position)") -> alt.LayerChart:
+def encoding_heatmap(frame: pd.DataFrame, title: str, y_title: str = "word (position)") -> SpecChart:
     return matrix_heatmap(frame, title=title, x_title="embedding dimension", y_title=y_title)
 
 
@@ -153,24 +153,19 @@ def similarity_frame(pe, tokens: list[str], start: int = 0, stop: int | None = N
     return frame
 
 
-def similarity_heatmap(frame: pd.DataFrame) -> alt.LayerChart:
+def similarity_heatmap(frame: pd.DataFrame) -> SpecChart:
     """Positions x positions in square cells, darker blue = more alike. Negative dot products
     (positions whose squiggles are opposite, as with 2 dimensions) run into red: on one-sided
     blues -0.99 looked like a weak similarity."""
     n = frame["row"].nunique()
     cell = max(5, min(40, 260 // max(n, 1)))  # fits its ~370 px column beside the row labels, up to 52 positions
     negative = bool((frame["value"] < 0).any())
-    chart = heatmap(frame, title="Position similarity (dot product)", x_title="position", y_title="position",
-                    value_title="dot product", diverging=negative, high_is_blue=True, cell=cell, text=cell >= 34,
-                    extra_tooltip=[alt.Tooltip("cosine:Q", format=".4f")])
-    # the legend below: on the right it pushed the chart past its column's edge, where it was cut off
-    chart.layer[0].encoding["color"]["legend"] = alt.Legend(format=".2f", orient="bottom", direction="horizontal", gradientLength=160)
-    if cell < 16:  # the labels of small cells cannot all be written: Vega drops the overlapping ones
-        for layer in chart.layer:
-            for channel in ("x", "y"):
-                if layer.encoding[channel] is not alt.Undefined and isinstance(layer.encoding[channel]["axis"], alt.Axis):
-                    layer.encoding[channel]["axis"]["labelOverlap"] = True
-    return chart.properties(width=alt.Step(cell), height=alt.Step(cell))  # square, whatever the labels take
+    # the legend below: on the right it pushed the chart past its column's edge, where it was cut
+    # off; the labels of small cells cannot all be written, so there Vega drops the overlapping ones
+    return heatmap(frame, title="Position similarity (dot product)", x_title="position", y_title="position",
+                   value_title="dot product", diverging=negative, high_is_blue=True, cell=cell, text=cell >= 34,
+                   extra_tooltip=[alt.Tooltip("cosine:Q", format=".4f")], legend_bottom=True, thin_x=cell < 16,
+                   thin_y=cell < 16, square=True)  # square, whatever the labels take
 
 
 def wavelength_frame(d_model: int) -> pd.DataFrame:
@@ -217,7 +212,7 @@ def distance_bias_frame(bias, layer: int) -> pd.DataFrame:
     return frame
 
 
-def distance_bias_heatmap(frame: pd.DataFrame) -> alt.LayerChart:
+def distance_bias_heatmap(frame: pd.DataFrame) -> SpecChart:
     """Heads x distance back: blue where a head's scores get a boost for that distance, red where
     they are pushed down (its learned numbers, printed in each cell)."""
     layer = int(frame["layer"].iloc[0])
