@@ -14,6 +14,8 @@ import torch
 from model.heads import KIND_LABELS, duplicate_token_score, first_token_score, previous_token_score
 from model.trace import Trace
 
+from .spec import SpecChart, spec_template
+
 PROMPT_KINDS = ("previous_token", "first_token", "duplicate_token")
 
 
@@ -47,17 +49,26 @@ def head_px(n_heads: int) -> int:
     return max(14, min(34, 170 // max(n_heads, 1)))
 
 
-def head_score_chart(table: pd.DataFrame) -> alt.Chart:
-    """Layers x heads, one panel per kind of score: the strong heads stand out."""
-    kinds = [k for k in (*PROMPT_KINDS, "induction") if k in table]
-    long = table.melt(id_vars=["layer", "head", "does"], value_vars=kinds, var_name="kind", value_name="score")
+def head_score_chart(table: pd.DataFrame) -> SpecChart:
+    """Layers x heads, one panel per kind of score: the strong heads stand out.
+
+    A cached spec (viz.spec): the shape depends only on the model (its layers, heads and kinds of
+    score), so typing only swaps the dataset "scores".
+    """
+    kinds = tuple(k for k in (*PROMPT_KINDS, "induction") if k in table)
+    long = table.melt(id_vars=["layer", "head", "does"], value_vars=list(kinds), var_name="kind", value_name="score")
     long["kind"] = long["kind"].map(KIND_LABELS)
-    return alt.Chart(long).mark_rect(stroke="white").encode(
+    return SpecChart(_head_score_spec(kinds, int(table["head"].nunique()), int(table["layer"].nunique())), {"scores": long})
+
+
+@spec_template
+def _head_score_spec(kinds: tuple[str, ...], n_heads: int, n_layers: int) -> alt.FacetChart:
+    return alt.Chart(alt.NamedData(name="scores")).mark_rect(stroke="white").encode(
         x=alt.X("head:O", title="head"), y=alt.Y("layer:O", title="layer"),
         color=alt.Color("score:Q", scale=alt.Scale(scheme="blues", domain=[0, 1]), title="score"),
         tooltip=[alt.Tooltip("kind:N"), alt.Tooltip("layer:O"), alt.Tooltip("head:O"), alt.Tooltip("score:Q", format=".4f"),
                  alt.Tooltip("does:N", title="labels")],
-    ).properties(width=max(head_px(table["head"].nunique()) * table["head"].nunique(), 130), height=30 * table["layer"].nunique()).facet(
+    ).properties(width=max(head_px(n_heads) * n_heads, 130), height=30 * n_layers).facet(
         # at least 130 px a panel: narrower (a one-head model's 34 px) and the panel titles ran together
         column=alt.Column("kind:N", title=None, sort=[KIND_LABELS[k] for k in kinds]),
         title=alt.Title("Every head's scores on this prompt (0 to 1; darker is stronger)", anchor="start"))
