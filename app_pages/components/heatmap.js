@@ -20,10 +20,10 @@
 
 // Vega's "blues" scheme, so this heatmap matches the app's other charts.
 const BLUES = ["#cfe1f2", "#bed8ec", "#a8cee5", "#8fc1de", "#74b2d7", "#5ba3cf", "#4592c6",
-  "#3181bd", "#206fb2", "#125ca4", "#0a4a90"].map((h) => [1, 3, 5].map((i) => parseInt(h.slice(i, i + 2), 16)));
+  "#3181bd", "#206fb2", "#125ca4", "#0a4a90"].map((h) => hexRgb(h));
 // Vega's "redblue" (red for negative, blue for positive), for the causal-mask page's scores.
 const REDBLUE = ["#67001f", "#b2182b", "#d6604d", "#f4a582", "#fddbc7", "#f7f7f7", "#d1e5f0", "#92c5de",
-  "#4393c3", "#2166ac", "#053061"].map((h) => [1, 3, 5].map((i) => parseInt(h.slice(i, i + 2), 16)));
+  "#4393c3", "#2166ac", "#053061"].map((h) => hexRgb(h));
 const LABEL_LIMIT = 110; // px, as the Vega axes' labelLimit
 
 function rgb(d, t) {
@@ -33,6 +33,10 @@ function rgb(d, t) {
   const f = x - i;
   const [a, b] = [ramp[i], ramp[i + 1]];
   return a.map((v, k) => Math.round(v + (b[k] - v) * f));
+}
+
+function hexRgb(hex) { // "#rrggbb" -> [r, g, b]
+  return [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
 }
 
 function colour(d, t) {
@@ -242,7 +246,7 @@ function drawCells(root, d) {
     }
   }
   if (d.printed) {
-    ctx.font = `${c >= 36 ? 11 : 9}px sans-serif`;
+    ctx.font = `${c >= 28 ? 11 : 9}px sans-serif`; // the mask page's 20-odd px cells take smaller digits
     ctx.textAlign = "center";
     ctx.textBaseline = "middle";
     for (let i = 0; i < nr; i++) {
@@ -251,7 +255,7 @@ function drawCells(root, d) {
         const v = d.values[k];
         const masked = isMasked(d, k);
         if (d.texts) { // the numbers as the lesson writes them ("0", "-∞", "1.23")
-          const [r, g, b] = masked ? [110, 110, 110] : rgb(d, position(d, v));
+          const [r, g, b] = masked ? (d.masked_fill ? hexRgb(d.masked_fill) : [226, 226, 226]) : rgb(d, position(d, v));
           ctx.fillStyle = 0.299 * r + 0.587 * g + 0.114 * b < 140 ? "white" : "black"; // readable on the cell
           ctx.fillText(d.texts[k], j * c + c / 2, i * c + c / 2);
           continue;
