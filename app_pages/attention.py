@@ -26,18 +26,6 @@ shared.explain(
 ctx = shared.page_context()
 
 
-def on_click_cell() -> None:
-    """A click on a heatmap cell chooses its row as the query word."""
-    if (position := attention_components.picked("att-heatmap")) is not None:
-        st.session_state["query"] = int(position)
-
-
-def on_click_overview() -> None:
-    """A click on a block of the overview chooses its first row as the query word; the window follows."""
-    if (position := attention_components.picked("att-overview")) is not None:
-        st.session_state["query"] = int(position)
-
-
 def on_click_panel() -> None:
     """A click on a small multiple shows that layer and head above."""
     if picked := attention_components.picked("att-grid"):
@@ -88,11 +76,11 @@ def heatmap_column(trace, module: str, head: int, query: int, title: str) -> Non
     local = va.local_window(ctx.bundle.config, module)
     data = va.heatmap_data(frame, title, query=query, key_title=key_title, query_title=query_title,
                            scale="linear" if window is None else "sqrt", window=local)
-    attention_components.heatmap(data, "att-heatmap", on_pick=on_click_cell)
+    attention_components.heatmap(data, "att-heatmap", on_pick=attention_components.pick_query("att-heatmap"))
     shared.csv_button(frame, f"attention-{module}-head{head + 1}", "att-heatmap")
     if local:
-        bias = " Each head also adds a bias it learned for each distance back (see the step-by-step table)." if (
-            f"{module}.hook_distance_bias" in trace) else ""
+        bias = (" Each head also adds a bias it learned for each distance back (see the step-by-step table)."
+                if va.has_distance_bias(trace, module) else "")
         st.caption(f"A local layer: each word sees only itself and the {local - 1} words before it (GPT-3's banded layers, "
                    f"Mistral's sliding window); words further back are hidden like later words.{bias}")
     if window is None:
@@ -102,7 +90,7 @@ def heatmap_column(trace, module: str, head: int, query: int, title: str) -> Non
                    "to pick its row's word.")
     else:
         n_q, n_k = trace.pattern(module).shape[1:]
-        overview = va.overview_frame(trace, module, head, max_side=va.OVERVIEW_SIDE)
+        overview = va.overview_frame(trace, module, head)
         block = int(overview["block"].iloc[0])
         st.caption(f"{n_q} x {n_k} words: too many cells to draw at once, so the heatmap shows rows {window.q0}–{window.q1 - 1} "
                    f"and columns {window.k0}–{window.k1 - 1} (red box below). The overview shows the whole matrix; "
@@ -110,7 +98,7 @@ def heatmap_column(trace, module: str, head: int, query: int, title: str) -> Non
                    "scale, so that the small percentages of a long prompt still show. Click a block of the overview to look "
                    "there: its first row becomes the query word and the window moves to it.")
         attention_components.heatmap(va.overview_data(overview, "The whole matrix (max in each block)", window, local),
-                                     "att-overview", on_pick=on_click_overview)
+                                     "att-overview", on_pick=attention_components.pick_query("att-overview"))
         shared.csv_button(overview, f"attention-overview-{module}-head{head + 1}", "att-overview")
 
 
@@ -215,7 +203,7 @@ def attention_view(trace) -> None:
     with st.container(horizontal=True, wrap=True, gap="medium"):
         with st.container(width=max(width, 240)):
             heatmap_column(trace, module, head, query, title)
-        biased = f"{module}.hook_distance_bias" in trace
+        biased = va.has_distance_bias(trace, module)
         with st.container(width=ARITHMETIC_PX_SHORT if d_head <= 2 else ARITHMETIC_PX_BIASED if biased else ARITHMETIC_PX):
             arithmetic_column(trace, module, head, query)
     grid_section(trace, module, head)

@@ -65,6 +65,15 @@ def picked(key: str):
     return state.get("pick") if isinstance(state, dict) else getattr(state, "pick", None)
 
 
+def pick_query(key: str) -> Callable[[], None]:
+    """An ``on_pick`` for a heatmap: the clicked cell's row (its query position) becomes the query
+    word ("query" in the session state, the pages' query picker)."""
+    def on_pick() -> None:
+        if (position := picked(key)) is not None:
+            st.session_state["query"] = int(position)
+    return on_pick
+
+
 def _json_cell(value):
     """Numbers as they are (NaN and infinities as blanks: JSON has none), the rest as text."""
     if isinstance(value, (bool, np.bool_)):

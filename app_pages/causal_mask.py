@@ -47,12 +47,6 @@ def pick_window(trace, module: str, query: int) -> va.Window | None:
     return va.window_at(n_q, n_k, start, start)
 
 
-def on_click_cell(stage: str) -> None:
-    """A click on a cell of any stage chooses its row as the query word, as on the attention page."""
-    if (position := attention_components.picked(f"mask-{stage}-panel")) is not None:
-        st.session_state["query"] = int(position)
-
-
 def stage_grid(trace, module: str, head: int, query: int, window: va.Window | None) -> None:
     frames = vm.mask_frames(trace, module, head, window)
     n = max(frames["mask"]["query_pos"].nunique(), frames["mask"]["key_pos"].nunique())
@@ -63,7 +57,7 @@ def stage_grid(trace, module: str, head: int, query: int, window: va.Window | No
     panel = max(n * cell + 30, 175)  # room for the title, the legend and the CSV button
     widths = [labels_px + panel] + [panel] * (per_row - 1) if per_row == 4 else [labels_px + panel] * 2
     domain = vm.score_domain(frames["scores"])
-    biased = f"{module}.hook_distance_bias" in trace
+    biased = va.has_distance_bias(trace, module)
     row = widths + [max(1, 860 - sum(widths))]  # a spacer keeps small panels together on the left
     columns = st.columns(row)[:per_row] if per_row == 4 else [*st.columns(row)[:2], *st.columns(row)[:2]]
     for i, (column, (stage, frame)) in enumerate(zip(columns, frames.items())):
@@ -71,7 +65,7 @@ def stage_grid(trace, module: str, head: int, query: int, window: va.Window | No
             data = vm.mask_data(frame, stage, vm.stage_title(stage, biased), query=query, domain=domain, cell=cell,
                                 row_labels=per_row == 2 or i == 0, scale="linear" if window is None else "sqrt",
                                 local_window=va.local_window(ctx.bundle.config, module))
-            attention_components.heatmap(data, f"mask-{stage}-panel", on_pick=lambda stage=stage: on_click_cell(stage))
+            attention_components.heatmap(data, f"mask-{stage}-panel", on_pick=attention_components.pick_query(f"mask-{stage}-panel"))
             shared.csv_button(lambda frame=frame, stage=stage: vm.csv_frame(frame, stage), f"{stage}-{module}-head{head + 1}",
                               f"mask-{stage}")
 
@@ -100,7 +94,7 @@ def local_note(ctx: shared.PageContext, module: str) -> None:
     if not window:
         return
     bias = (" Each of its heads also learned a bias for each distance back, added to the scores (panel 2), so "
-            "that it can prefer, say, the word just before." if f"{module}.hook_distance_bias" in ctx.trace else "")
+            "that it can prefer, say, the word just before." if va.has_distance_bias(ctx.trace, module) else "")
     st.info(f"This is a local layer: it sees only the last {window} words (the word itself and the {window - 1} before it), "
             "as in GPT-3's banded layers or Mistral's sliding window. Its mask hides the words further back with "
             f"-∞ too, so the band of 0s runs along the diagonal.{bias}", icon=":material/info:")

@@ -63,6 +63,11 @@ class ModelConfig:
     local_window: int = 0
     distance_bias: bool = False
 
+    def window_of(self, layer: int) -> int:
+        """How many words masked self-attention layer ``layer`` (0-based) sees, the word itself
+        included; 0 for every earlier word."""
+        return self.local_window if layer < self.local_layers else 0
+
     @property
     def d_head(self) -> int:
         return self.d_model // self.n_heads

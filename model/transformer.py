@@ -24,7 +24,7 @@ class Stack(Named):
         self.embed = nn.Embedding(vocab_size, cfg.d_model)
         self.pos = PositionalEncoding(cfg)
         self.blocks = nn.ModuleList(
-            Block(cfg, causal=causal, cross=cross, window=cfg.local_window if causal and i < cfg.local_layers else 0)
+            Block(cfg, causal=causal, cross=cross, window=cfg.window_of(i) if causal else 0)
             for i in range(n_layers)
         )
         self.ln_final = LayerNorm(cfg) if cfg.norm == "pre" else None

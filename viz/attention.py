@@ -66,9 +66,12 @@ def module_title(module: str) -> str:
 def local_window(config, module: str) -> int:
     """How many words a masked self-attention layer sees (the word itself included), or 0 for
     every earlier word: only the first ``config.local_layers`` layers are local."""
-    if module_kind(module) != "masked":
-        return 0
-    return config.local_window if int(module.split(".")[-2]) < config.local_layers else 0
+    return config.window_of(int(module.split(".")[-2])) if module_kind(module) == "masked" else 0
+
+
+def has_distance_bias(trace: Trace, module: str) -> bool:
+    """Whether the module is a local layer that learns a bias per distance back (hook_distance_bias)."""
+    return f"{module}.hook_distance_bias" in trace
 
 
 def n_heads(trace: Trace, module: str) -> int:
@@ -159,6 +162,20 @@ def prints_numbers(n_rows: int, n_cols: int) -> bool:
 KEY_TITLE, QUERY_TITLE = "key (the word looked at)", "query (the word looking)"
 
 
+def _grid(values: np.ndarray, row_of: np.ndarray, col_of: np.ndarray, n_rows: int, n_cols: int) -> list:
+    """Cell values placed row-major (None where there is no cell, or no finite number)."""
+    grid = np.full((n_rows, n_cols), np.nan)
+    grid[row_of, col_of] = values
+    return [x if math.isfinite(x) else None for x in grid.ravel().tolist()]
+
+
+def grid_values(frame: pd.DataFrame, column: str) -> list:
+    """One more column of a heatmap's frame in heatmap_data's cell order (e.g. for its tooltip)."""
+    _, row_of = np.unique(frame["query_pos"].to_numpy(dtype=int), return_inverse=True)
+    _, col_of = np.unique(frame["key_pos"].to_numpy(dtype=int), return_inverse=True)
+    return _grid(frame[column].to_numpy(dtype=float), row_of, col_of, int(row_of.max()) + 1, int(col_of.max()) + 1)
+
+
 def heatmap_data(
     frame: pd.DataFrame,
     title: str,
@@ -190,9 +207,7 @@ def heatmap_data(
     n_rows, n_cols = len(row_pos), len(col_pos)
 
     def matrix(column: str) -> list:
-        grid = np.full((n_rows, n_cols), np.nan)
-        grid[row_of, col_of] = frame[column].to_numpy(dtype=float)
-        return [x if math.isfinite(x) else None for x in grid.ravel().tolist()]
+        return _grid(frame[column].to_numpy(dtype=float), row_of, col_of, n_rows, n_cols)
 
     row_pos = row_pos.tolist()
     return {
@@ -254,7 +269,10 @@ def pooled_frame(matrix, block: int) -> pd.DataFrame:
     })
 
 
-def overview_frame(trace: Trace, module: str, head: int, max_side: int = 60) -> pd.DataFrame:
+OVERVIEW_SIDE = WINDOW  # blocks a side in the overview: 9-px cells, each labelled, as in the window above
+
+
+def overview_frame(trace: Trace, module: str, head: int, max_side: int = OVERVIEW_SIDE) -> pd.DataFrame:
     """The head's whole pattern, max-pooled to at most max_side x max_side blocks."""
     pattern = trace.pattern(module)[head]
     block = max(1, math.ceil(max(pattern.shape) / max_side))
@@ -263,9 +281,6 @@ def overview_frame(trace: Trace, module: str, head: int, max_side: int = 60) -> 
     mask = trace.tensors.get(f"{module}.hook_mask")
     frame["hidden"] = False if mask is None else hidden_blocks(to_numpy(mask), block).ravel()  # all of it masked
     return frame
-
-
-OVERVIEW_SIDE = WINDOW  # blocks a side in the overview: 9-px cells, each labelled, as in the window above
 
 
 def overview_data(frame: pd.DataFrame, title: str, window: Window | None = None, local_window: int = 0) -> dict:
@@ -278,17 +293,14 @@ def overview_data(frame: pd.DataFrame, title: str, window: Window | None = None,
     """
     block = int(frame["block"].iloc[0])
 
-    def span(start: int, stop: int) -> str:
-        return f"{start}" if stop - start == 1 else f"{start}–{stop - 1}"
+    def spans(start: pd.Series, stop: pd.Series) -> list[str]:
+        return [f"{a}" if b - a == 1 else f"{a}–{b - 1}" for a, b in zip(start, stop)]
 
-    rows = frame.drop_duplicates("query_from").sort_values("query_from")
-    cols = frame.drop_duplicates("key_from").sort_values("key_from")
-    framed = frame.assign(percent=frame["max_percent"], mean=frame["mean_percent"], masked=frame["hidden"],
-                          query_pos=frame["query_from"], key_pos=frame["key_from"],
-                          query_label=frame["query_from"].map(dict(zip(rows["query_from"], map(span, rows["query_from"], rows["query_to"])))),
-                          key_label=frame["key_from"].map(dict(zip(cols["key_from"], map(span, cols["key_from"], cols["key_to"])))))
-    data = heatmap_data(framed, title, key_title="key positions", query_title="query positions", value="percent",
-                        value_title="max attention %", scale="sqrt", exact="mean", window=local_window)
+    framed = frame.assign(masked=frame["hidden"], query_pos=frame["query_from"], key_pos=frame["key_from"],
+                          query_label=spans(frame["query_from"], frame["query_to"]),
+                          key_label=spans(frame["key_from"], frame["key_to"]))
+    data = heatmap_data(framed, title, key_title="key positions", query_title="query positions", value="max_percent",
+                        value_title="max attention %", scale="sqrt", exact="mean_percent", window=local_window)
     data.update(tip_names=["queries", "keys"], exact_title="mean attention %", exact_digits=3, printed=False,
                 box=None if window is None else {"r0": window.q0 / block, "r1": window.q1 / block,
                                                  "c0": window.k0 / block, "c1": window.k1 / block})

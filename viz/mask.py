@@ -16,7 +16,8 @@ import pandas as pd
 
 from model.trace import Trace
 
-from .attention import KEY_TITLE, Window, attention_frame, full_window, heatmap_data, long_frame, rounded
+from .attention import (KEY_TITLE, Window, attention_frame, full_window, grid_values, has_distance_bias, heatmap_data,
+                        long_frame, rounded)
 
 HIDDEN = "#6e6e6e"  # -∞ cells: a neutral grey that reads in light and dark themes
 STAGES = {  # stage -> (trace name suffix, per head?, panel title)
@@ -45,7 +46,7 @@ def mask_frames(trace: Trace, module: str, head: int, window: Window | None = No
     3 is still panel 2 plus the mask."""
     q_tokens, k_tokens = trace.query_tokens(module), trace.key_tokens(module)
     window = window or full_window(*trace.pattern(module).shape[1:])
-    bias = trace.tensors.get(f"{module}.hook_distance_bias")
+    bias = trace[f"{module}.hook_distance_bias"] if has_distance_bias(trace, module) else None
     frames = {}
     for stage, (name, per_head, _) in STAGES.items():
         matrix = trace[f"{module}.{name}"]
@@ -81,16 +82,18 @@ def mask_data(frame: pd.DataFrame, stage: str, title: str | None = None, query: 
     scale="sqrt" spreads the small percentages of long prompts over the softmax colours;
     local_window: the layer's window (0 if it has none), for what the tooltip and legend say is hidden.
     """
-    data = heatmap_data(frame.assign(masked=frame["hidden"], exact=frame["value"]), title or stage_title(stage), query=query,
-                        key_title="key", query_title="query", value="value", exact="exact",
+    data = heatmap_data(frame.assign(masked=frame["hidden"]), title or stage_title(stage), query=query,
+                        key_title="key", query_title="query", value="value", exact="value",
                         value_title={"mask": "mask", "softmax": "attention %"}.get(stage, "score"),
                         scale=scale if stage == "softmax" else "linear", window=local_window)
-    n_rows, n_cols = len(data["rows"]), len(data["cols"])
-    shown = {(q, k): text for q, k, text in zip(frame["query_pos"], frame["key_pos"], frame["shown"])}
+    texts = None
+    if data["printed"]:  # the lesson's numbers in the cells, in the data's cell order
+        shown = dict(zip(zip(frame["query_pos"], frame["key_pos"]), frame["shown"]))
+        texts = [shown.get((q, k), "") for q in data["row_pos"] for k in data["col_pos"]]
     bound = (domain or score_domain(frame))[1]
     data.update(
         cell=cell or data["cell"], row_labels=row_labels, masked_fill=HIDDEN, exact_title="value (exact)", exact_digits=6,
-        texts=[shown.get((q, k), "") for q in data["row_pos"] for k in data["col_pos"]] if data["printed"] else None,
+        texts=texts,
         mask_text=("-∞: hidden (a later word, or outside the window)" if local_window else "-∞: hidden (a later word)")
         if stage == "mask" else "-∞",
         **({"scheme": "redblue", "value_min": -bound, "value_max": bound, "legend_lo": f"{-bound:.2f}", "legend_hi": f"{bound:.2f}"}
@@ -129,7 +132,7 @@ def change_data(frame: pd.DataFrame, title: str, cell: int | None = None) -> dic
     data = heatmap_data(frame, title, key_title=KEY_TITLE, query_title="query (the word looking)", value="change",
                         value_title="change (points)", exact="without_mask")
     bound = max(float(frame["change"].abs().max()), 1e-6)
-    with_mask = heatmap_data(frame, title, value="with_mask", exact=None)["values"]
+    with_mask = grid_values(frame, "with_mask")
     data.update(
         cell=cell or data["cell"], scheme="redblue", value_min=-bound, value_max=bound, legend_lo=f"{-bound:+.1f}",
         legend_hi=f"{bound:+.1f}", exact_title="without the mask %", exact_digits=3,

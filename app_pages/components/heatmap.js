@@ -206,7 +206,8 @@ function sizeCanvas(canvas, width, height) {
   return ctx;
 }
 
-const MASKED = "rgb(226,226,226)"; // the causal mask's hidden cells: grey, apart from the blues of "little attention"
+const MASKED_RGB = [226, 226, 226]; // the causal mask's hidden cells: grey, apart from the blues of "little attention"
+const MASKED = `rgb(${MASKED_RGB.join(",")})`;
 const MASKED_LINE = "rgb(200,200,200)";
 
 function isMasked(d, k) {
@@ -255,7 +256,7 @@ function drawCells(root, d) {
         const v = d.values[k];
         const masked = isMasked(d, k);
         if (d.texts) { // the numbers as the lesson writes them ("0", "-∞", "1.23")
-          const [r, g, b] = masked ? (d.masked_fill ? hexRgb(d.masked_fill) : [226, 226, 226]) : rgb(d, position(d, v));
+          const [r, g, b] = masked ? (d.masked_fill ? hexRgb(d.masked_fill) : MASKED_RGB) : rgb(d, position(d, v));
           ctx.fillStyle = 0.299 * r + 0.587 * g + 0.114 * b < 140 ? "white" : "black"; // readable on the cell
           ctx.fillText(d.texts[k], j * c + c / 2, i * c + c / 2);
           continue;
