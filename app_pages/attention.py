@@ -107,18 +107,20 @@ def arithmetic_column(trace, module: str, head: int, query: int) -> None:
     token = trace.query_tokens(module)[query]
     d_head = int(trace[f"{module}.hook_q"].shape[-1])
     q = va.vectors_display(va.query_frame(trace, module, head, query, norm))
-    st.markdown(f"##### Step by step for query word {query}: {shared.md_escape(token)}\n\n"
-                f"Input numbers `{q['vector'][0]}` → query (W_Q × input) **`{q['vector'][1]}`**")
+    ac = attention_components
+    blocks = [ac.heading(f"Step by step for query word {query}: {token}"),
+              ac.line("Input numbers ", ("code", q["vector"][0]), " → query (W_Q × input) ", ("strong code", q["vector"][1]))]
     if va.module_kind(module) == "cross":
-        st.caption("Encoder-decoder attention: the query comes from this output word; the keys and values come from the "
-                   "encoder's output, one per input word. Each row is the output word just written, looking for the "
-                   "input word it needs to write the next one: that is where word order changes show.")
+        blocks.append(ac.note(
+            "Encoder-decoder attention: the query comes from this output word; the keys and values come from the "
+            "encoder's output, one per input word. Each row is the output word just written, looking for the "
+            "input word it needs to write the next one: that is where word order changes show."))
     table = va.arithmetic_table(trace, module, head, query)
     local = va.local_window(ctx.bundle.config, module)
     hidden = f"a later word, or more than {local - 1} back (this layer's window)" if local else "a later word"
     bias = " + distance bias" if "bias" in table else ""
-    attention_components.table(
-        va.arithmetic_display(table, d_head), "att-arithmetic", caption=f"The attention arithmetic for query word {query}",
+    blocks.append(ac.table(
+        va.arithmetic_display(table, d_head), caption=f"The attention arithmetic for query word {query}",
         columns={
             "key vector": {"help": "this word's key (hook_k)"},
             "q·k": {"digits": 3, "help": "the query times this key: the similarity (hook_dots)"},
@@ -131,12 +133,13 @@ def arithmetic_column(trace, module: str, head: int, query: int) -> None:
             "value vector": {"help": "this word's value (hook_v)"},
             "% × value": {"help": "softmax % times the value"},
         },
-    )
+    ))
     z = trace[f"{module}.hook_z"][query, head]
-    residual = va.vectors_display(va.residual_frame(trace, module, query, norm))
-    st.markdown(f"**Sum of the % × value column** = `{va.fmt_vector(z)}`: this head's new numbers for the word (hook_z).\n\n"
-                "**Residual connection**: the attention output is added back to the word's own numbers.")
-    attention_components.table(residual, "att-residual", caption="The residual connection for this word")
+    blocks += [ac.line(("strong", "Sum of the % × value column"), " = ", ("code", va.fmt_vector(z)),
+                       ": this head's new numbers for the word (hook_z)."),
+               ac.line(("strong", "Residual connection"), ": the attention output is added back to the word's own numbers."),
+               ac.table(va.vectors_display(va.residual_frame(trace, module, query, norm)),
+                        caption="The residual connection for this word")]
     notes = []
     if ctx.bundle.config.n_heads > 1 or ctx.bundle.config.attn_out_proj:
         notes.append("The attention output joins every head's new numbers (side by side) and mixes them with W_O.")
@@ -145,7 +148,8 @@ def arithmetic_column(trace, module: str, head: int, query: int) -> None:
     elif norm == "post":
         notes.append("This model normalizes after each residual sum (post-norm), as in the original Transformer.")
     if notes:
-        st.caption(" ".join(notes))
+        blocks.append(ac.note(" ".join(notes)))
+    ac.step_by_step(blocks, "att-steps")
     exact = st.toggle("Exact numbers", key="att_exact", bind="query-params",
                       help="Every number of the table at full precision, one column per vector component.")
     if exact:  # drawn on request: a hidden table still costs the browser on every keystroke

@@ -84,12 +84,12 @@ def _json_cell(value):
     return None if value is None or value is pd.NA else str(value)
 
 
-def table(frame: pd.DataFrame, key: str, columns: Mapping[str, Mapping] | None = None, pinned: int = 1,
-          caption: str = "") -> None:
-    """A plain table, one row per row of ``frame``. ``columns`` gives each column's look by name:
-    kind "text" (default for text), "number" (``digits`` decimals, default for numbers) or "bar"
-    (a bar up to ``max`` and the number with ``suffix``), and ``help`` for its header's tooltip.
-    The first ``pinned`` columns stay in view when the table scrolls sideways."""
+def table(frame: pd.DataFrame, columns: Mapping[str, Mapping] | None = None, pinned: int = 1, caption: str = "") -> dict:
+    """A plain table for ``step_by_step``, one row per row of ``frame``. ``columns`` gives each
+    column's look by name: kind "text" (default for text), "number" (``digits`` decimals, default
+    for numbers) or "bar" (a bar up to ``max`` and the number with ``suffix``), and ``help`` for
+    its header's tooltip. The first ``pinned`` columns stay in view when the table scrolls sideways;
+    ``caption`` names it for screen readers."""
     columns = columns or {}
     spec = []
     for name in frame.columns:
@@ -97,5 +97,28 @@ def table(frame: pd.DataFrame, key: str, columns: Mapping[str, Mapping] | None =
         look.setdefault("kind", "number" if pd.api.types.is_numeric_dtype(frame[name]) else "text")
         spec.append({"name": str(name), **look})
     rows = [[_json_cell(v) for v in row] for row in frame.itertuples(index=False, name=None)]
-    _component("table")(data={"columns": spec, "rows": rows, "pinned": pinned, "caption": caption}, key=key,
-                        width="stretch")
+    return {"kind": "table", "columns": spec, "rows": rows, "pinned": pinned, "caption": caption}
+
+
+def heading(text: str) -> dict:
+    """A step-by-step heading (as markdown's #####)."""
+    return {"kind": "heading", "parts": [["", text]]}
+
+
+def line(*parts: str | tuple[str, str]) -> dict:
+    """A paragraph of the step-by-step column: plain strings, or (style, text) with style "code",
+    "strong" or "strong code" (as markdown's `x`, **x** and **`x`**)."""
+    return {"kind": "line", "parts": [["", p] if isinstance(p, str) else list(p) for p in parts]}
+
+
+def note(text: str) -> dict:
+    """A caption (as st.caption)."""
+    return {"kind": "note", "parts": [["", text]]}
+
+
+def step_by_step(blocks: list[dict], key: str) -> None:
+    """The attention page's step-by-step column, headings, lines, notes and tables (built with the
+    functions above), as one component. Why one: as two markdown elements, two table components
+    and a caption it cost 47 ms of a 200 ms keystroke at 32 tokens, against 160 ms without it
+    (docs/benchmarks.md, seventh session); every text is set as DOM text, never as HTML."""
+    _component("step_by_step")(data={"blocks": blocks}, key=key, width="stretch")

@@ -45,3 +45,20 @@ def component_data(at: AppTest, index: int = 0) -> dict:
     import json
 
     return json.loads(at.get("bidi_component")[index].proto.json)
+
+
+def _blocks(at: AppTest) -> list[dict]:
+    """The blocks of the page's step-by-step columns (attention_components.step_by_step)."""
+    import json
+
+    return [b for e in at.get("bidi_component") for b in json.loads(e.proto.json).get("blocks", [])]
+
+
+def component_tables(at: AppTest) -> list[dict]:
+    """The tables of the page's step-by-step columns, each {"columns", "rows", ...}."""
+    return [b for b in _blocks(at) if b["kind"] == "table"]
+
+
+def component_text(at: AppTest) -> str:
+    """The headings, lines and notes of the page's step-by-step columns, as they read."""
+    return "\n".join("".join(text for _, text in b["parts"]) for b in _blocks(at) if b["kind"] != "table")

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.app_runner import component_data, custom_model, open_app
+from tests.app_runner import component_data, component_tables, component_text, custom_model, open_app
 
 from tests.model_factory import random_bundle
 
@@ -27,12 +27,7 @@ def charts(at: AppTest) -> list[dict]:
 
 def tables(at: AppTest) -> list[pd.DataFrame]:
     """The page's tables drawn by its table component, as DataFrames."""
-    out = []
-    for element in at.get("bidi_component"):
-        data = json.loads(element.proto.json)
-        if "columns" in data and "rows" in data:
-            out.append(pd.DataFrame(data["rows"], columns=[c["name"] for c in data["columns"]]))
-    return out
+    return [pd.DataFrame(t["rows"], columns=[c["name"] for c in t["columns"]]) for t in component_tables(at)]
 
 
 def arithmetic(at: AppTest) -> pd.DataFrame:
@@ -41,7 +36,7 @@ def arithmetic(at: AppTest) -> pd.DataFrame:
 
 def shown(at: AppTest) -> str:
     parts = [str(e.value) for kind in ("markdown", "caption") for e in getattr(at, kind)]
-    parts += [t.to_csv() for t in tables(at)]
+    parts += [component_text(at)] + [t.to_csv() for t in tables(at)]
     return "\n".join(parts)
 
 

@@ -7,7 +7,7 @@ import json
 import pytest
 import torch
 
-from tests.app_runner import chart_data, component_data, custom_model, open_app
+from tests.app_runner import chart_data, component_data, component_tables, component_text, custom_model, open_app
 from tests.model_factory import random_bundle
 
 PROMPT = "the cat sat on the mat and it ran to the park"
@@ -23,12 +23,12 @@ def local_model(tmp_path, monkeypatch) -> dict:
 
 def arithmetic_table(at) -> dict:
     """The data of the page's step-by-step table (the component with a softmax column)."""
-    tables = [json.loads(e.proto.json) for e in at.get("bidi_component")]
-    return next(t for t in tables if any(c["name"] == "softmax %" for c in t.get("columns", [])))
+    return next(t for t in component_tables(at) if any(c["name"] == "softmax %" for c in t["columns"]))
 
 
 def words(at) -> str:
-    return "\n".join(str(e.value) for kind in ("markdown", "caption", "subheader", "info") for e in getattr(at, kind))
+    return "\n".join([str(e.value) for kind in ("markdown", "caption", "subheader", "info") for e in getattr(at, kind)]
+                     + [component_text(at)])
 
 
 def test_attention_page_shows_the_window_and_adds_the_bias(local_model):

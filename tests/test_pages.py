@@ -7,7 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from app_pages.shared import bundled_models
-from tests.app_runner import open_app
+from tests.app_runner import component_tables, component_text, open_app
 
 PAGES = ["overview", "embeddings", "positional", "attention", "causal_mask", "next_token", "heads"]
 MODELS = list(bundled_models())
@@ -23,7 +23,7 @@ def shown(at: AppTest) -> str:
     parts = []
     for kind in ("markdown", "text", "caption", "code", "subheader", "header", "info", "warning", "success"):
         parts += [str(e.value) for e in getattr(at, kind)]
-    parts += [e.value.to_csv() for e in at.dataframe]
+    parts += [e.value.to_csv() for e in at.dataframe] + [component_text(at)]
     # a cached spec stays the same while its data changes: the datasets' bytes count too
     parts += [e.proto.spec + "".join(d.name + hashlib.sha1(d.data.data).hexdigest() for d in e.proto.datasets)
               for e in at.get("vega_lite_chart")]
@@ -65,8 +65,7 @@ def test_attention_arithmetic_follows_the_chosen_query():
     at = open_page("attention", model="statquest-decoder")
     at.selectbox(key="query").select(0).run()
     assert "query word 0" in shown(at)
-    data = [json.loads(e.proto.json) for e in at.get("bidi_component")]
-    table = next(d for d in data if "softmax %" in [c["name"] for c in d.get("columns", [])])  # the arithmetic table
+    table = next(t for t in component_tables(at) if "softmax %" in [c["name"] for c in t["columns"]])  # the arithmetic table
     softmax = [c["name"] for c in table["columns"]].index("softmax %")
     assert table["rows"][0][softmax] == pytest.approx(100.0)  # the first word can only look at itself
 

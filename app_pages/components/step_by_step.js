@@ -1,0 +1,136 @@
+// The attention page's step-by-step column: headings, lines of text with inline code, notes and
+// plain HTML tables (one row per key word, one column per step of the lesson), in one component.
+//
+// Why not st.markdown and st.dataframe: each markdown element was parsed and restyled by React on
+// every keystroke, and the data grid cost the browser about 24 ms a keystroke; the column as one
+// component costs a fraction (docs/benchmarks.md). Every text is set as textContent, never as
+// HTML (the key words come from the prompt).
+//
+// data (see app_pages/attention_components.step_by_step): blocks [{kind: "heading" | "line" |
+// "note", parts: [[style, text], ...]} | {kind: "table", columns [{name, help, kind: "text" |
+// "number" | "bar", digits, max, suffix}], rows [[cell, ...], ...] (numbers raw, null = blank),
+// pinned (how many columns stay in view when the table scrolls sideways), caption}]. A part's
+// style is "", "code", "strong" or "strong code".
+
+function el(tag, cls, parent) {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (parent) parent.appendChild(e);
+  return e;
+}
+
+// Each write below happens only when the value differs: on a keystroke most cells keep their
+// text, and rewriting them anyway made the browser lay out the whole table again.
+function setText(node, text) {
+  if (node.textContent !== text) node.textContent = text;
+}
+
+function setClass(node, name) {
+  if (node.className !== name) node.className = name;
+}
+
+function cell(td, column, value) {
+  if (value === null || value === undefined) { setText(td, ""); return; }
+  if (column.kind === "number") {
+    setText(td, Number(value).toFixed(column.digits ?? 3));
+  } else if (column.kind === "bar") {
+    const text = `${Number(value).toFixed(column.digits ?? 1)}${column.suffix ?? ""}`;
+    let bar = td.firstChild;
+    if (!bar || bar.className !== "al-bar") {
+      td.replaceChildren();
+      bar = el("span", "al-bar", td);
+      el("span", "al-bar-fill", bar);
+      el("span", "al-bar-text", td);
+    }
+    const width = `${Math.max(0, Math.min(100, (100 * value) / (column.max || 100)))}%`;
+    if (bar.firstChild.style.width !== width) bar.firstChild.style.width = width;
+    setText(td.lastChild, text);
+  } else {
+    setText(td, String(value));
+  }
+}
+
+function makeTable() {
+  const root = el("div", "al-table-wrap");
+  root.tabIndex = 0; // it scrolls: keyboard users can reach it
+  root.setAttribute("role", "region");
+  el("table", "al-table", root);
+  return root;
+}
+
+function drawTable(root, data) {
+  if (root.getAttribute("aria-label") !== (data.caption || "table")) root.setAttribute("aria-label", data.caption || "table");
+  const table = root.firstChild;
+  // The caption names the query word, so it changes with the prompt; the header does not.
+  const shape = JSON.stringify([data.columns, data.pinned]);
+  if (table.dataset.shape !== shape) {
+    table.dataset.shape = shape;
+    table.replaceChildren();
+    el("caption", "al-caption", table);
+    const head = el("tr", null, el("thead", null, table));
+    data.columns.forEach((c, i) => {
+      const th = el("th", c.kind === "text" ? "" : "al-num", head);
+      th.scope = "col";
+      th.textContent = c.name;
+      if (c.help) { th.title = c.help; th.classList.add("al-help"); }
+      if (i < data.pinned) th.classList.add("al-pinned");
+    });
+    el("tbody", null, table);
+  }
+  setText(table.caption, data.caption || "");
+  const body = table.tBodies[0];
+  while (body.rows.length > data.rows.length) body.deleteRow(-1);
+  data.rows.forEach((values, r) => {
+    const tr = body.rows[r] || body.insertRow();
+    values.forEach((value, i) => {
+      const td = tr.cells[i] || tr.insertCell();
+      const column = data.columns[i];
+      setClass(td, `${column.kind === "text" ? "" : "al-num"}${i < data.pinned ? " al-pinned" : ""}`);
+      cell(td, column, value);
+    });
+  });
+}
+
+// A paragraph's parts, each a span (or a <code> in a <strong>, as markdown writes **`x`**);
+// spans are reused while the styles stay the same, so a keystroke only swaps their text.
+function drawText(node, parts) {
+  const shape = parts.map((p) => p[0]).join("|");
+  if (node.dataset.shape !== shape) {
+    node.dataset.shape = shape;
+    node.replaceChildren();
+    for (const [style] of parts) {
+      const outer = style.includes("strong") ? el("strong", null, node) : null;
+      if (style.includes("code")) el("code", null, outer || node);
+      else if (!outer) el("span", null, node);
+    }
+  }
+  parts.forEach(([, text], i) => {
+    let target = node.childNodes[i];
+    if (target.firstChild && target.firstChild.nodeType === 1) target = target.firstChild; // <strong><code>
+    setText(target, text);
+  });
+}
+
+const MAKE = {
+  heading: () => el("h5", "al-heading"),
+  line: () => el("p", "al-line"),
+  note: () => el("p", "al-note"),
+  table: makeTable,
+};
+
+export default function (component) {
+  const { data, parentElement } = component;
+  const root = parentElement.querySelector(".al-steps") || el("div", "al-steps", parentElement);
+  const blocks = data.blocks || [];
+  while (root.children.length > blocks.length) root.lastChild.remove();
+  blocks.forEach((block, i) => {
+    let node = root.children[i];
+    if (!node || node.dataset.kind !== block.kind) {
+      const fresh = MAKE[block.kind]();
+      fresh.dataset.kind = block.kind;
+      if (node) root.replaceChild(fresh, node); else root.appendChild(fresh);
+      node = fresh;
+    }
+    if (block.kind === "table") drawTable(node, block); else drawText(node, block.parts);
+  });
+}
