@@ -18,7 +18,7 @@ from __future__ import annotations
 import functools
 import math
 import numbers
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -84,19 +84,22 @@ def _json_cell(value):
     return None if value is None or value is pd.NA else str(value)
 
 
-def table(frame: pd.DataFrame, columns: Mapping[str, Mapping] | None = None, pinned: int = 1, caption: str = "") -> dict:
-    """A plain table for ``step_by_step``, one row per row of ``frame``. ``columns`` gives each
-    column's look by name: kind "text" (default for text), "number" (``digits`` decimals, default
-    for numbers) or "bar" (a bar up to ``max`` and the number with ``suffix``), and ``help`` for
-    its header's tooltip. The first ``pinned`` columns stay in view when the table scrolls sideways;
-    ``caption`` names it for screen readers."""
+def table(frame: pd.DataFrame | Mapping[str, Sequence], columns: Mapping[str, Mapping] | None = None, pinned: int = 1,
+          caption: str = "") -> dict:
+    """A plain table for ``step_by_step``, one row per row of ``frame`` (a DataFrame, or columns
+    by name). ``columns`` gives each column's look by name: kind "text" (default for text),
+    "number" (``digits`` decimals, default for numbers) or "bar" (a bar up to ``max`` and the
+    number with ``suffix``), and ``help`` for its header's tooltip. The first ``pinned`` columns
+    stay in view when the table scrolls sideways; ``caption`` names it for screen readers."""
+    data = {name: frame[name].tolist() for name in frame.columns} if isinstance(frame, pd.DataFrame) else frame
     columns = columns or {}
     spec = []
-    for name in frame.columns:
+    for name, values in data.items():
         look = dict(columns.get(name, {}))
-        look.setdefault("kind", "number" if pd.api.types.is_numeric_dtype(frame[name]) else "text")
+        numeric = all(isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_)) for v in values)
+        look.setdefault("kind", "number" if numeric and len(values) else "text")
         spec.append({"name": str(name), **look})
-    rows = [[_json_cell(v) for v in row] for row in frame.itertuples(index=False, name=None)]
+    rows = [[_json_cell(v) for v in row] for row in zip(*data.values())]
     return {"kind": "table", "columns": spec, "rows": rows, "pinned": pinned, "caption": caption}
 
 

@@ -103,9 +103,9 @@ def test_arithmetic_table_reproduces_softmax_and_output(trace):
 def test_arithmetic_display_and_exact_numbers(trace):
     table = va.arithmetic_table(trace, "blocks.0.attn", 1, 2)
     shown = va.arithmetic_display(table, d_head=4)
-    assert shown.columns.tolist() == ["key word", "key vector", "q·k", "÷ √4", "+ mask", "softmax %", "value vector", "% × value"]
-    assert shown["+ mask"].tolist() == ["0", "0", "0", "-∞", "-∞", "-∞"]
-    assert shown["softmax %"].sum() == pytest.approx(100, abs=1e-4)
+    assert list(shown) == ["key word", "key vector", "q·k", "÷ √4", "+ mask", "softmax %", "value vector", "% × value"]
+    assert shown["+ mask"] == ["0", "0", "0", "-∞", "-∞", "-∞"]
+    assert sum(shown["softmax %"]) == pytest.approx(100, abs=1e-4)
     assert shown["key vector"][0].count(",") == 3 and va.rounded(-1e-5, 3) == "0.000"
     exact = va.arithmetic_exact(table)
     assert [c for c in exact.columns if c.startswith("value[")] == ["value[0]", "value[1]", "value[2]", "value[3]"]
@@ -156,7 +156,7 @@ def test_statquest_toy_arithmetic_matches_its_trace():
     table = va.arithmetic_table(trace, "blocks.0.attn", 0, 3)
     np.testing.assert_allclose(table["softmax"], trace.pattern("blocks.0.attn")[0, 3].numpy(), atol=1e-7)
     np.testing.assert_allclose(np.stack(table["weighted"]).sum(0), trace["blocks.0.attn.hook_z"][3, 0].numpy(), atol=1e-5)
-    assert va.arithmetic_display(table, 2).columns[3] == "÷ √2"
+    assert list(va.arithmetic_display(table, 2))[3] == "÷ √2"
 
 
 def test_windows_stay_inside_the_matrix():
@@ -286,7 +286,7 @@ def test_a_local_layer_s_arithmetic_adds_its_distance_bias(local_bundle):
     np.testing.assert_allclose(table["score"], table["scaled"] + table["bias"] + table["mask"], atol=1e-6)
     np.testing.assert_allclose(table["softmax"], trace["blocks.0.attn.hook_pattern"][1, 4].numpy(), atol=1e-7)
     shown = va.arithmetic_display(table, d_head=4)
-    assert shown.columns.tolist()[3:6] == ["÷ √4", "+ distance bias", "+ mask"]
+    assert list(shown)[3:6] == ["÷ √4", "+ distance bias", "+ mask"]
     assert "distance_bias" in va.arithmetic_exact(table)
     assert "bias" not in va.arithmetic_table(trace, "blocks.1.attn", 1, 4)  # a global layer has none
 
