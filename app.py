@@ -21,6 +21,7 @@ from model.upload import extract_upload
 torch.set_num_threads(1)  # small matrices: a second thread costs more in hand-offs than it saves (docs/benchmarks.md)
 
 st.set_page_config(page_title="Attention Lab", page_icon=":material/visibility:", layout="wide")
+st.html(Path(__file__).parent / "app_pages" / "app.css")  # why: see the file
 
 PAGES = [
     st.Page("app_pages/overview.py", title="Overview", icon=":material/account_tree:", default=True),

@@ -40,6 +40,30 @@ def test_page_loads_and_follows_typing(page, app_url, path, model, prompt):
     assert not page.errors, page.errors
 
 
+def test_elements_waiting_to_be_redrawn_are_not_faded(page, app_url):
+    """app_pages/app.css: while a keystroke's rerun runs, the elements not yet redrawn ("stale")
+    keep full opacity and start no transition (Streamlit's own style fades them after 0.5 s, on
+    a layer of its own for each)."""
+    page.goto(f"{app_url}/attention?model=statquest-decoder")
+    wait_for_app_idle(page, 60_000)
+    page.evaluate("""() => {
+        window.__stale = [];
+        new MutationObserver((records) => {
+            for (const r of records) {
+                if (r.target.getAttribute('data-stale') !== 'true') continue;
+                const s = getComputedStyle(r.target);
+                window.__stale.push([s.transitionDuration, s.opacity]);
+            }
+        }).observe(document.body, {subtree: true, attributes: true, attributeFilter: ['data-stale']});
+    }""")
+    prompt_box(page).press("End")
+    prompt_box(page).press_sequentially(" is", delay=40)
+    wait_for_app_idle(page, 60_000)
+    stale = page.evaluate("window.__stale")
+    assert stale, "no element went stale during the reruns"
+    assert {tuple(x) for x in stale} == {("0s", "1")}
+
+
 def test_markup_in_the_prompt_is_text_and_triggers_no_dialog(page, app_url):
     page.goto(f"{app_url}/?model=statquest-decoder")
     wait_for_app_idle(page, 60_000)
