@@ -14,7 +14,7 @@ from pathlib import Path
 import streamlit as st
 import torch
 
-from app_pages import shared
+from app_pages import downloads, shared
 from model.checkpoint import CheckpointError
 from model.upload import extract_upload
 
@@ -128,5 +128,6 @@ with st.sidebar:
     choose_model()
     prompt_box()
 
+downloads.start_run(st.session_state)
 st.navigation(PAGES).run()
 shared.settle_heap_soon()

@@ -17,6 +17,9 @@ import threading
 from pathlib import Path
 
 import streamlit as st
+from starlette.routing import Route
+
+from app_pages import downloads
 
 ROOT = Path(__file__).resolve().parent
 _LOG = logging.getLogger("attention_lab")
@@ -61,4 +64,6 @@ async def lifespan(_app):
     yield
 
 
-app = st.App(ROOT / "app.py", lifespan=lifespan)
+downloads.serve()
+app = st.App(ROOT / "app.py", lifespan=lifespan,
+             routes=[Route(f"/{downloads.ROUTE}/{{token}}/{{key}}", downloads.endpoint, methods=["GET"])])

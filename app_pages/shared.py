@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Callable
 import pandas as pd
 import streamlit as st
 
+from app_pages import downloads
 from model.bundle import EmptyPromptError, ModelBundle
 from model.checkpoint import CheckpointError, load_checkpoint
 from model.trace import RunOptions, Trace
@@ -190,12 +191,16 @@ def explain(text: str) -> None:
 
 def csv_button(frame: pd.DataFrame | Callable[[], pd.DataFrame], file_name: str, key: str) -> None:
     """The CSV is written when the button is clicked, not on every keystroke (``frame`` may be a
-    function that makes the table then)."""
+    function that makes the table then). Served by serve.py, the button is a link that stays the
+    same while the user types, so the browser does not redraw it (app_pages/downloads.py)."""
     make = frame if callable(frame) else lambda: frame
-    st.download_button(
-        "Download CSV", lambda: make().to_csv(index=False).encode("utf-8"), file_name=f"{file_name}.csv",
-        mime="text/csv", key=f"csv-{key}", icon=":material/download:", on_click="ignore",
-    )
+    data = lambda: make().to_csv(index=False).encode("utf-8")  # noqa: E731
+    if downloads.served():
+        url = downloads.register(st.session_state, f"csv-{key}", data, f"{file_name}.csv")
+        st.link_button("Download CSV", url, icon=":material/download:")
+    else:
+        st.download_button("Download CSV", data, file_name=f"{file_name}.csv", mime="text/csv", key=f"csv-{key}",
+                           icon=":material/download:", on_click="ignore")
 
 
 def chart_with_csv(chart: alt.TopLevelMixin | SpecChart, frame: pd.DataFrame | Callable[[], pd.DataFrame], file_name: str, key: str,

@@ -102,13 +102,19 @@ def test_attention_heatmap_draws_the_tokens_and_its_csv_downloads(page, app_url)
     expect(page.locator(".al-heatmap .al-row").last).to_have_text("3: <EOS>", timeout=15_000)
     assert row_labels(page) == ["0: statquest", "1: is", "2: what", "3: <EOS>"]
     assert page.locator(".al-heatmap .al-col").all_text_contents() == row_labels(page)
+    link = page.get_by_test_id("stLinkButton").first.locator("a")
+    href = link.get_attribute("href")
     box = prompt_box(page)
     box.press("End")
     box.press_sequentially(" is", delay=40)
     expect(page.locator(".al-heatmap .al-row").last).to_have_text("4: <EOS>", timeout=15_000)
     wait_for_app_idle(page, 60_000)
+    # The link stays the same while the user types (so the browser does not redraw it,
+    # app_pages/downloads.py); what it downloads is the prompt on the screen.
+    assert href.startswith("_attention_lab/csv/") and link.get_attribute("href") == href
     with page.expect_download() as download:
-        page.get_by_test_id("stDownloadButton").first.get_by_role("button").click()
+        link.click()
+    assert download.value.suggested_filename == "attention-blocks.0.attn-head1.csv"
     csv = open(download.value.path(), encoding="utf-8").read().splitlines()
     assert csv[0].startswith("query_pos,key_pos,query_token,key_token")
     assert len(csv) == 1 + 5 * 5  # one row per cell of "statquest is what is <EOS>"
