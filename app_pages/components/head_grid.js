@@ -81,6 +81,18 @@ export default function (component) {
     };
     window.addEventListener("resize", onResize);
   }
+  if (!root._observer) {
+    // Pictures are painted only while the grid is on (or near) the screen, and what changed
+    // meanwhile when it scrolls into view: below the heatmap it is often out of view while the
+    // user types, and painting it anyway cost about 9 ms a keystroke (docs/benchmarks.md).
+    root._visible = false;
+    root._observer = new IntersectionObserver((entries) => {
+      if (!root.isConnected) { root._observer.disconnect(); return; }
+      root._visible = entries[entries.length - 1].isIntersecting;
+      if (root._visible && root._data) draw(root, root._data);
+    }, { rootMargin: "200px" });
+    root._observer.observe(root);
+  }
   root._setTriggerValue = setTriggerValue;
   root._data = data;
   draw(root, data);
@@ -155,7 +167,7 @@ function draw(root, data) {
       Object.assign(panel.style, { width: `${w}px`, height: `${h}px` });
     }
     const picture = `${p.shape}:${p.pixels}`;
-    if (root._drawn.get(where) !== picture) {
+    if (root._visible && root._drawn.get(where) !== picture) {
       paint(ctx, root._scratch, p, root._words, px, ratio);
       root._drawn.set(where, picture);
     }

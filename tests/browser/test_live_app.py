@@ -298,15 +298,25 @@ GRID_PIXEL = """([panel, row, col]) => {
 def test_grid_pictures_are_painted_in_the_heatmap_colours_and_follow_the_prompt(page, app_url):
     """Each head's picture is painted from its levels, one block per cell: the first word's
     attention to itself (100%) in the darkest blue, a cell the causal mask hides in grey. A new
-    word repaints every picture one cell wider."""
+    word repaints every picture one cell wider, also when it was typed with the grid out of view
+    (the grid paints only while it is on the screen)."""
     page.goto(f"{app_url}/attention?model=tiny-stories&prompt=mary+and+john")
     wait_for_app_idle(page, 60_000)
+    grid = page.locator(".al-grid")
+    grid.scroll_into_view_if_needed()
+    page.wait_for_function(f"(a) => ({GRID_PIXEL})(a)[2] === 2", arg=[0, 0, 0], timeout=5_000)
     assert page.evaluate(GRID_PIXEL, [0, 0, 0]) == [3, 3, 2, 47, 108]  # 3 words; #022f6c, the blues' darkest
     assert page.evaluate(GRID_PIXEL, [15, 0, 1]) == [3, 3, 226, 226, 226]  # layer 2, head 8: hidden by the mask
     box = prompt_box(page)
-    box.press("End")
+    box.press("End")  # focusing the sidebar's box leaves the main area where it was scrolled
+    page.set_viewport_size({"width": 1280, "height": 420})
+    page.evaluate("() => { for (const e of document.querySelectorAll('[data-testid=stMain], [data-testid=stAppViewContainer]')) e.scrollTop = 0; }")
+    assert page.evaluate("document.querySelector('.al-grid').getBoundingClientRect().top") > 420 + 200  # out of view
     box.type(" went")
     wait_for_app_idle(page, 60_000)
+    grid.scroll_into_view_if_needed()
+    page.wait_for_function(f"(a) => {{ const v = ({GRID_PIXEL})(a); return v[0] === 4 && v[2] === 226; }}", arg=[15, 0, 3],
+                           timeout=5_000)
     assert page.evaluate(GRID_PIXEL, [15, 0, 3])[:2] == [4, 4]
     assert page.evaluate(GRID_PIXEL, [15, 0, 3])[2:] == [226, 226, 226]
     assert not page.errors, page.errors
