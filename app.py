@@ -12,13 +12,13 @@ import tempfile
 from pathlib import Path
 
 import streamlit as st
-import torch
 
 from app_pages import downloads, shared
+from model import runtime
 from model.checkpoint import CheckpointError
 from model.upload import extract_upload
 
-torch.set_num_threads(1)  # small matrices: a second thread costs more in hand-offs than it saves (docs/benchmarks.md)
+runtime.configure()  # one torch thread, freed memory kept for the next trace (model/runtime.py)
 
 st.set_page_config(page_title="Attention Lab", page_icon=":material/visibility:", layout="wide")
 st.html(Path(__file__).parent / "app_pages" / "app.css")  # why: see the file

@@ -42,7 +42,10 @@ def warm_up() -> None:
     other pages import (Altair among them) waits for the first page: see shared.settle_heap_soon."""
     logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(_NoContextWarning())
     from app_pages import shared
+    from model import runtime
     from model.trace import RunOptions
+
+    runtime.configure()  # as app.py does on its first run: the warm-up's trace runs as the app's will
 
     first = next(iter(shared.bundled_models().values()), None)
     if first is not None:

@@ -1,5 +1,6 @@
 """The canvas heatmap (the attention page's, its long-prompt overview, the causal-mask page's
-stages), the grid of heads and the arithmetic tables as small components (st.components.v2).
+stages), the grid of heads and the attention page's step-by-step column as small components
+(st.components.v2).
 
 Why not Vega charts and st.dataframe: on each keystroke Vega re-created every mark of these
 charts and the data grid rebuilt its table. A bare app holding only a prompt box and the heatmap
@@ -121,7 +122,8 @@ def note(text: str) -> dict:
 
 def step_by_step(blocks: list[dict], key: str) -> None:
     """The attention page's step-by-step column, headings, lines, notes and tables (built with the
-    functions above), as one component. Why one: as two markdown elements, two table components
-    and a caption it cost 47 ms of a 200 ms keystroke at 32 tokens, against 160 ms without it
-    (docs/benchmarks.md, seventh session); every text is set as DOM text, never as HTML."""
+    functions above), as one component. Why one: as two markdown elements, a caption and two table
+    components, each re-rendered on every keystroke, the column cost 47 ms of a 200 ms keystroke
+    at 32 tokens; as one component it costs 13 ms less (docs/benchmarks.md, seventh session).
+    Every text is set as DOM text, never as HTML."""
     _component("step_by_step")(data={"blocks": blocks}, key=key, width="stretch")

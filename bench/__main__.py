@@ -58,7 +58,9 @@ def main() -> None:
     parser.add_argument("--load-seconds", type=float, default=60)
     parser.add_argument("--json", default=str(ROOT / "bench-output" / "bench.json"))
     args = parser.parse_args()
-    torch.set_num_threads(1)  # as the app runs (app.py)
+    from model.runtime import configure
+
+    configure()  # as the app runs (app.py): one torch thread, freed memory kept for reuse
 
     from bench.forward import forward_rows, long_context_bundle
     from bench.pages import page_rows

@@ -1,0 +1,45 @@
+"""How a process that runs these models is set up. The app (app.py) and the benchmark
+(``python -m bench``) both call ``configure()``, so that the benchmark measures the model as the
+app runs it.
+
+- One torch thread: on these small matrices a second thread costs more in hand-offs than it
+  saves (docs/benchmarks.md).
+- glibc's allocator keeps freed memory for reuse. A trace keeps every intermediate tensor (about
+  70 MB at 512 tokens on a 4 x 4 model); when it is dropped, glibc used to hand those pages back
+  to the system, and the next trace faulted them in again, page by page. The traced pass at 512
+  tokens then took 42-58 ms against 27-42 ms without the trace (up to 1.55x); keeping up to
+  256 MB of freed memory, 29-37 against 27-36 ms (1.04-1.09x), and the plain pass is steadier
+  too (docs/benchmarks.md, seventh session).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import sys
+
+import torch
+
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters (malloc.h)
+
+
+def configure() -> None:
+    torch.set_num_threads(1)
+    keep_freed_memory()
+
+
+def keep_freed_memory(mmap_below: int = 64 * 2**20, keep: int = 256 * 2**20) -> bool:
+    """Ask glibc to serve blocks smaller than ``mmap_below`` bytes from its heap (not from fresh
+    mappings) and to give freed memory back to the system only past ``keep`` bytes. Returns
+    whether it could (not on other systems, nor with another C library)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+    except OSError:
+        return False
+    mallopt = getattr(libc, "mallopt", None)
+    if mallopt is None:
+        return False
+    mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
+    return bool(mallopt(_M_MMAP_THRESHOLD, mmap_below)) and bool(mallopt(_M_TRIM_THRESHOLD, keep))
