@@ -35,6 +35,7 @@ class Downloads:
     def __init__(self) -> None:
         self.token = secrets.token_urlsafe(16)
         self.files: dict[str, tuple[Callable[[], bytes], str]] = {}
+        self.last_run: dict[str, tuple[Callable[[], bytes], str]] = {}
 
 
 def serve() -> None:
@@ -57,10 +58,11 @@ def _downloads(state: MutableMapping) -> Downloads:
 
 
 def start_run(state: MutableMapping) -> None:
-    """A new run of the whole app: forget the files of the last one (another page's, or a view
-    since left), so that they hold no old trace."""
+    """A new run of the whole app: forget the files of the run before the last one (another
+    page's, or a view since left), so that they hold no old trace. The last run's stay until
+    this run has drawn its own, for a click while it runs."""
     if isinstance(held := state.get(_STATE_KEY), Downloads):
-        held.files.clear()
+        held.last_run, held.files = held.files, {}
 
 
 def register(state: MutableMapping, key: str, make: Callable[[], bytes], file_name: str) -> str:
@@ -75,7 +77,7 @@ def register(state: MutableMapping, key: str, make: Callable[[], bytes], file_na
 def lookup(token: str, key: str) -> tuple[Callable[[], bytes], str] | None:
     with _lock:
         held = _by_token.get(token)
-    return None if held is None else held.files.get(key)
+    return None if held is None else held.files.get(key) or held.last_run.get(key)
 
 
 async def endpoint(request):

@@ -31,13 +31,15 @@ def test_a_link_stays_the_same_while_what_it_downloads_follows_the_latest_run():
     assert response.headers["content-disposition"] == 'attachment; filename="attention_head_2___x.csv"'
 
 
-def test_sessions_have_their_own_links_and_a_new_run_forgets_the_last_one_s_files():
+def test_sessions_have_their_own_links_and_old_runs_files_are_forgotten():
     one, two = {}, {}
     link_one = downloads.register(one, "csv-grid", lambda: b"one", "grid.csv")
     link_two = downloads.register(two, "csv-grid", lambda: b"two", "grid.csv")
     assert link_one != link_two
     assert fetch(link_one).body == b"one" and fetch(link_two).body == b"two"
-    downloads.start_run(one)  # a run that draws no such button
+    downloads.start_run(one)  # a run that draws no such button: while it runs, the last run's file
+    assert fetch(link_one).body == b"one"
+    downloads.start_run(one)  # and the next one: gone
     assert fetch(link_one).status_code == 404 and fetch(link_two).body == b"two"
 
 
