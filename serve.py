@@ -17,7 +17,6 @@ import threading
 from pathlib import Path
 
 import streamlit as st
-from starlette.routing import Route
 
 from app_pages import downloads
 
@@ -67,6 +66,4 @@ async def lifespan(_app):
     yield
 
 
-downloads.serve()
-app = st.App(ROOT / "app.py", lifespan=lifespan,
-             routes=[Route(f"/{downloads.ROUTE}/{{token}}/{{key}}", downloads.endpoint, methods=["GET"])])
+app = st.App(ROOT / "app.py", lifespan=lifespan, routes=downloads.routes())  # the CSV links (app_pages/downloads.py)

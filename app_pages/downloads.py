@@ -8,9 +8,9 @@ is a st.link_button to ``_attention_lab/csv/<token>/<key>``: the same URL on eve
 button is not redrawn; a rerun only replaces what that URL makes, and the CSV is still written
 only when it is asked for.
 
-serve.py serves the route (``ROUTE``, ``endpoint``) and calls ``serve()``. Under a plain
-``streamlit run app.py``, and under AppTest, there is no route, and ``served()`` is False:
-shared.csv_button falls back to st.download_button.
+serve.py serves ``routes()``. Under a plain ``streamlit run app.py``, and under AppTest, nothing
+asked for the routes, and ``served()`` is False: shared.csv_button falls back to
+st.download_button.
 """
 
 from __future__ import annotations
@@ -38,10 +38,13 @@ class Downloads:
         self.last_run: dict[str, tuple[Callable[[], bytes], str]] = {}
 
 
-def serve() -> None:
-    """Say that this process serves ``ROUTE`` (serve.py does, when it builds the app)."""
+def routes() -> list:
+    """The route of the links, for st.App (serve.py); from then on this process serves them."""
+    from starlette.routing import Route
+
     global _served
     _served = True
+    return [Route(f"/{ROUTE}/{{token}}/{{key}}", endpoint, methods=["GET"])]
 
 
 def served() -> bool:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import sys
 
 import torch
@@ -24,10 +25,12 @@ _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters (mal
 
 
 def configure() -> None:
+    """Cheap to call again (app.py runs on every rerun): the allocator is set once per process."""
     torch.set_num_threads(1)
     keep_freed_memory()
 
 
+@functools.cache
 def keep_freed_memory(mmap_below: int = 64 * 2**20, keep: int = 256 * 2**20) -> bool:
     """Ask glibc to serve blocks smaller than ``mmap_below`` bytes from its heap (not from fresh
     mappings) and to give freed memory back to the system only past ``keep`` bytes. Returns
