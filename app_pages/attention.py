@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages import attention_components, shared
+from app_pages import page_components, shared
 from app_pages.view_state import pick_head, pick_module, pick_query
 from model.trace import RunOptions
 from viz import attention as va
@@ -28,7 +28,7 @@ ctx = shared.page_context()
 
 def on_click_panel() -> None:
     """A click on a small multiple shows that layer and head above."""
-    if picked := attention_components.picked("att-grid"):
+    if picked := page_components.picked("att-grid"):
         st.session_state["layer"], st.session_state["head"] = picked["module"], int(picked["head"])
 
 
@@ -76,7 +76,7 @@ def heatmap_column(trace, module: str, head: int, query: int, title: str) -> Non
     local = va.local_window(ctx.bundle.config, module)
     data = va.heatmap_data(frame, title, query=query, key_title=key_title, query_title=query_title,
                            scale="linear" if window is None else "sqrt", window=local)
-    attention_components.heatmap(data, "att-heatmap", on_pick=attention_components.pick_query("att-heatmap"))
+    page_components.heatmap(data, "att-heatmap", on_pick=page_components.pick_query("att-heatmap"))
     shared.csv_button(frame, f"attention-{module}-head{head + 1}", "att-heatmap")
     if local:
         bias = (" Each head also adds a bias it learned for each distance back (see the step-by-step table)."
@@ -97,8 +97,8 @@ def heatmap_column(trace, module: str, head: int, query: int, title: str) -> Non
                    f"each cell is the strongest attention in a block of {block} x {block} words. Both use a square-root colour "
                    "scale, so that the small percentages of a long prompt still show. Click a block of the overview to look "
                    "there: its first row becomes the query word and the window moves to it.")
-        attention_components.heatmap(va.overview_data(overview, "The whole matrix (max in each block)", window, local),
-                                     "att-overview", on_pick=attention_components.pick_query("att-overview"))
+        page_components.heatmap(va.overview_data(overview, "The whole matrix (max in each block)", window, local),
+                                     "att-overview", on_pick=page_components.pick_query("att-overview"))
         shared.csv_button(overview, f"attention-overview-{module}-head{head + 1}", "att-overview")
 
 
@@ -107,7 +107,7 @@ def arithmetic_column(trace, module: str, head: int, query: int) -> None:
     token = trace.query_tokens(module)[query]
     d_head = int(trace[f"{module}.hook_q"].shape[-1])
     q = va.vectors_display(va.query_frame(trace, module, head, query, norm))
-    ac = attention_components
+    ac = page_components
     blocks = [ac.heading(f"Step by step for query word {query}: {token}"),
               ac.line("Input numbers ", ("code", q["vector"][0]), " → query (W_Q × input) ", ("strong code", q["vector"][1]))]
     if va.module_kind(module) == "cross":
@@ -149,7 +149,7 @@ def arithmetic_column(trace, module: str, head: int, query: int) -> None:
         notes.append("This model normalizes after each residual sum (post-norm), as in the original Transformer.")
     if notes:
         blocks.append(ac.note(" ".join(notes)))
-    ac.step_by_step(blocks, "att-steps")
+    ac.text_blocks(blocks, "att-steps")
     exact = st.toggle("Exact numbers", key="att_exact", bind="query-params",
                       help="Every number of the table at full precision, one column per vector component.")
     if exact:  # drawn on request: a hidden table still costs the browser on every keystroke
@@ -177,7 +177,7 @@ def grid_section(trace, module: str, head: int) -> None:
                + (" (or outside a local layer's window)" if ctx.bundle.config.local_layers else "")
                + ". Click one to show it above, with the exact numbers."
                + (" Long prompts are drawn in blocks: each pixel is the strongest attention in its block." if pooled else ""))
-    attention_components.head_grid(data, "att-grid", on_pick=on_click_panel)
+    page_components.head_grid(data, "att-grid", on_pick=on_click_panel)
     shared.csv_button(lambda: va.grid_frame(trace), "attention-all-heads", "att-grid")
 
 

@@ -13,9 +13,10 @@ import math
 import pandas as pd
 import streamlit as st
 
+from app_pages import page_components as pc
 from app_pages import shared
 from model.generate import steps
-from viz.architecture import architecture_dot, parameter_frame
+from viz.architecture import architecture_layout, parameter_frame
 
 st.header("Overview: from your words to the next word")
 shared.explain(
@@ -44,7 +45,8 @@ def greedy_answer(ctx: shared.PageContext, slot) -> list[str]:
         words: list[str] = []
         for step in steps(ctx.bundle, ctx.trace.encoding.ids, max_new=MAX_ANSWER):
             words.append(step.token)
-            slot.code(" ".join(words) + " ...", language=None, wrap_lines=True)
+            with slot:
+                pc.text_blocks([pc.code(" ".join(words) + " ...")])
         cache[key] = words
         while len(cache) > 32:
             cache.pop(next(iter(cache)))
@@ -115,34 +117,37 @@ def overview(ctx: shared.PageContext) -> None:
         kind = "Encoder-decoder (lesson 1, the translator)" if bundle.is_translator else "Decoder-only (lesson 2, like ChatGPT)"
         st.markdown(f"**{kind}**: {bundle.n_parameters:,} parameters")
         n_src = len(trace.src_tokens) if trace.src_tokens is not None else None
-        st.graphviz_chart(architecture_dot(bundle.config, len(trace.tokens), n_src), width="content")
+        pc.architecture(architecture_layout(bundle.config, len(trace.tokens), n_src), key="ov-architecture")
         st.caption("Sizes on the arrows are this prompt's: rows = tokens, columns = numbers per token. "
-                   "The dashed box is repeated once per layer.")
+                   "The dashed box is repeated once per layer; point at a box to see where its numbers are in the trace.")
     with right:
         st.subheader("Your prompt as tokens")
-        st.dataframe(tokens_frame(ctx), hide_index=True, column_config={
-            "position": st.column_config.NumberColumn(format="%d", width="small"),
-            "id": st.column_config.NumberColumn(format="%d", width="small"),
-            "token": st.column_config.TextColumn(width="small"), "you typed": st.column_config.TextColumn(width="small"),
-            "note": st.column_config.TextColumn(width="large")})  # the note gets the room ("added by the model" was cut)
+        pc.text_blocks([pc.table(tokens_frame(ctx), caption="Your prompt as tokens", columns={
+            "position": {"kind": "number", "digits": 0, "help": "Where the token sits in the prompt, from 0"},
+            "id": {"kind": "number", "digits": 0, "help": "The token's row in the word-embedding table"},
+            "you typed": {"help": "The word as you typed it (blank: a token the model adds)"},
+        })], key="ov-tokens")
         st.subheader("The model's translation" if bundle.is_translator else "The model's answer")
         slot = st.empty()
         words, stop = answer(ctx, slot)
-        slot.code(" ".join(words) or "(nothing)", language=None, wrap_lines=True)
+        with slot:
+            pc.text_blocks([pc.code(" ".join(words) or "(nothing)")], key="ov-answer")
         st.caption(f"Greedy: always the most likely next word, fed back in; it stopped because {stop}. "
                    "The Next token page steps through it word by word, or samples instead.")
         if ctx.continuation:
             generated = trace.tokens[trace.n_prompt:]
-            st.markdown("**Generated on the Next token page** (every page shows this longer sentence):")
-            st.code(" ".join(generated), language=None, wrap_lines=True)
+            pc.text_blocks([pc.line(("strong", "Generated on the Next token page"), " (every page shows this longer sentence):"),
+                            pc.code(" ".join(generated))], key="ov-generated")
         data_flow(ctx)
         with st.expander(f"Where the {bundle.n_parameters:,} parameters are"):
-            st.dataframe(parameter_frame(bundle.model.named_parameters()), hide_index=True)
+            pc.text_blocks([pc.table(parameter_frame(bundle.model.named_parameters()), caption="Parameters by part",
+                                     columns={"tensors": {"digits": 0}, "parameters": {"digits": 0, "group": True}})],
+                           key="ov-parameters")
         with st.expander("Model card"):
             if shared.is_bundled(ctx.path):
                 st.markdown(bundle.card)
             else:  # a card from someone else's folder is shown as text, never rendered
-                st.code(bundle.card, language="markdown", wrap_lines=True)
+                pc.text_blocks([pc.code(bundle.card)], key="ov-card")
 
 
 if ctx:

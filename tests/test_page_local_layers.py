@@ -70,5 +70,5 @@ def test_positional_page_shows_the_learned_distance_bias(local_model):
 def test_overview_names_the_local_layer(local_model):
     at = open_app(None, **local_model)
     assert not at.exception, at.exception
-    dot = next(e.proto.spec for e in at.get("graphviz_chart"))
-    assert "layer 1: only the last 3 words, + distance bias" in dot
+    layout = next(c for c in map(json.loads, (e.proto.json for e in at.get("bidi_component"))) if "nodes" in c)
+    assert "layer 1: only the last 3 words, + distance bias" in [line for n in layout["nodes"] for line in n["lines"]]

@@ -1,11 +1,12 @@
 """Overview page under AppTest: the diagram, tokens and answer follow the model and the prompt."""
 
+import json
 
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.app_runner import open_app
+from tests.app_runner import component_tables, component_text, open_app
 
 
 
@@ -15,16 +16,24 @@ def open_overview(**params) -> AppTest:
     return at
 
 
-def dot(at: AppTest) -> str:
-    return at.get("graphviz_chart")[0].proto.spec
+def components(at: AppTest) -> list[dict]:
+    return [json.loads(e.proto.json) for e in at.get("bidi_component")]
 
 
-def tokens_table(at: AppTest):
-    return at.dataframe[0].value
+def diagram_of(at: AppTest) -> str:
+    """The architecture diagram's texts (page_components.architecture), one per line."""
+    layout = next(c for c in components(at) if "nodes" in c)
+    return "\n".join([line for n in layout["nodes"] for line in n["lines"]] + [t for e in layout["edges"] for t in e["label"]])
+
+
+def tokens_table(at: AppTest) -> pd.DataFrame:
+    table = next(t for t in component_tables(at) if t["caption"] == "Your prompt as tokens")
+    return pd.DataFrame(table["rows"], columns=[c["name"] for c in table["columns"]])
 
 
 def codes(at: AppTest) -> list[str]:
-    return [c.value for c in at.code]
+    """The texts of the page's code boxes (the answer, and the generated words)."""
+    return ["".join(t for _, t in b["parts"]) for c in components(at) for b in c.get("blocks", []) if b["kind"] == "code"]
 
 
 @pytest.mark.parametrize("model, diagram, tokens, answer", [
@@ -33,7 +42,7 @@ def codes(at: AppTest) -> list[str]:
 ])
 def test_overview_shows_the_architecture_tokens_and_answer(model, diagram, tokens, answer):
     at = open_overview(model=model)
-    assert diagram in dot(at)
+    assert diagram in diagram_of(at)
     table = tokens_table(at)
     assert table["token"].tolist() == tokens and table["id"].notna().all()
     assert answer in codes(at)
@@ -45,11 +54,11 @@ def test_overview_shows_the_architecture_tokens_and_answer(model, diagram, token
 
 def test_the_overview_follows_the_prompt():
     at = open_overview(model="statquest-decoder")
-    before = dot(at)
+    before = diagram_of(at)
     at.text_input(key="prompt").input("statquest is").run()
     assert not at.exception
     assert tokens_table(at)["token"].tolist() == ["statquest", "is", "<EOS>"]
-    assert "3 tokens" in dot(at) and before != dot(at)
+    assert "3 tokens" in diagram_of(at) and before != diagram_of(at)
 
 
 def test_unknown_words_are_listed():
@@ -72,7 +81,7 @@ def test_generated_words_from_the_next_token_page_are_shown():
     at.session_state["continuation"] = (3,)
     at.run()
     assert not at.exception
-    assert any("Next token page" in m.value for m in at.markdown)
+    assert "Generated on the Next token page (every page shows this longer sentence):" in component_text(at)
     assert "awesome" in codes(at) and "awesome <EOS>" in codes(at)
 
 
@@ -80,4 +89,4 @@ def test_typed_markup_is_never_rendered():
     at = open_overview(model="statquest-decoder", prompt="**what** <b>is</b> [statquest](http://x)")
     rendered = " ".join(m.value for m in at.markdown)
     assert "<b>" not in rendered and "http://x" not in rendered
-    assert "<b>" not in dot(at)
+    assert "<b>" not in diagram_of(at)

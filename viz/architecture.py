@@ -1,4 +1,4 @@
-"""The model's architecture as a table of stages and a Graphviz diagram, from its config alone.
+"""The model's architecture as a table of stages and a diagram, from its config alone.
 
 Why from the config: the picture must match the loaded checkpoint exactly (a toy with no
 norm and no feed-forward draws neither), and it is built from numbers only, never from
@@ -9,6 +9,7 @@ every chart of the app.
 
 from __future__ import annotations
 
+import math
 from typing import Iterable
 
 import pandas as pd
@@ -102,74 +103,133 @@ def architecture_frame(cfg: ModelConfig) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=FRAME_COLUMNS)
 
 
-def _label(step: str, detail: str) -> str:
-    """A node's text: its step, then its sizes (line breaks become DOT's \\n)."""
-    text = step if not detail else f"{step}\n{detail}"
-    return text.replace('"', "'").replace("\n", "\\n")
+# Helvetica's advance widths (1/1000 em) for printable ASCII. The app's font, Source Sans, is
+# about 10% narrower: 0.95 of these still leaves every label room in its box.
+_WIDTHS = dict(zip(
+    " !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~",
+    [278, 278, 355, 556, 556, 889, 667, 222, 333, 333, 389, 584, 278, 333, 278, 278, *[556] * 10, 278, 278, 584, 584,
+     584, 556, 1015, 667, 667, 722, 722, 667, 611, 778, 722, 278, 500, 667, 556, 833, 722, 778, 667, 778, 722, 667,
+     611, 722, 667, 944, 667, 667, 611, 278, 278, 278, 469, 556, 333, 556, 556, 500, 556, 556, 278, 556, 556, 222,
+     222, 500, 222, 833, 556, 556, 556, 556, 333, 500, 278, 556, 500, 722, 500, 500, 500, 334, 260, 334, 584]))
+
+FONT = 13  # px: node text; arrow labels and titles are drawn smaller
+SMALL = 10
+LINE = 16  # px from one line of a node's text to the next
+PAD_X, PAD_Y = 12, 7  # inside a box, around its text
+GAP = 26  # px between one node and the next: the arrow, and room for its label
+FRAME_PAD, FRAME_TOP = 14, 22  # the dashed block's margin around its nodes; room for its label above them
+COLUMN_GAP = 56  # between the encoder and the decoder column: the cross arrow and its label
+TITLE = 24  # room for "Encoder" / "Decoder" above a column
+CROSS_DROP = 44  # the encoder-decoder attention box sits at least this far below the encoder's output
 
 
-def _node(row) -> str:
-    shape = "ellipse" if row.kind == "residual" else "box"
-    tooltip = f' tooltip="trace: {row.trace_name}"' if row.trace_name else ""
-    return f'{row.node} [label="{_label(row.step, row.detail)}" shape={shape} fillcolor="{FILLS[row.kind]}"{tooltip}];'
+def text_width(text: str, size: float = FONT) -> float:
+    """Width in px of ``text`` at ``size`` px, a little more than the app's font takes."""
+    return 0.95 * sum(_WIDTHS.get(c, 1000) for c in text) * size / 1000
 
 
-def _shape_edge(a: str, b: str, label: str | None) -> str:
-    return f'{a} -> {b} [label="  {label}"];' if label else f"{a} -> {b};"
+def _lines(step: str, detail: str) -> list[str]:
+    """A node's text: its step, then its sizes, one line each."""
+    return [step, *[part for part in detail.split("\n") if part]]
 
 
-def architecture_dot(cfg: ModelConfig, n_tokens: int | None = None, n_src_tokens: int | None = None) -> str:
-    """DOT source of the diagram: one column per stack, the repeated block in a dashed box.
+def _arrow_label(a: str, b: str, cfg: ModelConfig, n: int | None, n_tokens: int | None) -> str:
+    """The matrix shape on the arrow from node a to node b, for this prompt ("" without one)."""
+    if a.endswith("_in") and n is not None:
+        return _plural(n, "token")
+    if a.endswith("_pos") and n is not None:
+        return f"{n} x {cfg.d_model}"
+    if b == "unembed" and n_tokens is not None:
+        return f"{n_tokens} x {cfg.d_model}"
+    if a == "unembed" and n_tokens is not None:
+        return f"{n_tokens} x {cfg.vocab_size}"
+    return ""
 
-    n_tokens / n_src_tokens (optional): the current stream's and the encoder input's length,
-    written on a few arrows as matrix shapes ("4 x 2"), so the diagram follows the prompt.
+
+def architecture_layout(cfg: ModelConfig, n_tokens: int | None = None, n_src_tokens: int | None = None) -> dict:
+    """The diagram as boxes, arrows and frames in px, for the overview's drawing component.
+
+    One column per stack (the encoder left of the decoder), the stages top to bottom as
+    architecture_frame orders them, the block repeated n_layers times in a dashed frame, the
+    output stages under the decoder, and for a translator the dashed arrow that carries the
+    encoder's keys and values into the decoder's encoder-decoder attention. n_tokens /
+    n_src_tokens (optional): the current stream's and the encoder input's length, written on a
+    few arrows as matrix shapes ("4 x 2"), so the diagram follows the prompt.
+
+    Why laid out here and not by Graphviz: one column per stack needs no graph layout, and
+    Streamlit's Graphviz chart made the browser load and start about 0.75 MB of script (a
+    WebAssembly Graphviz) before the first page could be drawn (docs/benchmarks.md, eighth
+    session). Every text is a number or a fixed word from the config, never typed text.
     """
     frame = architecture_frame(cfg)
-    lines = [
-        "digraph model {",
-        'rankdir=TB; bgcolor="transparent"; nodesep=0.35; ranksep=0.22; newrank=true;',
-        'node [style="rounded,filled" fontname="Helvetica" fontsize=12 color="#666666" margin="0.12,0.05"];',
-        f'edge [color="{GREY}" fontcolor="{GREY}" fontname="Helvetica" fontsize=10 arrowsize=0.7];',
-        f'graph [fontname="Helvetica" fontsize=12 fontcolor="{GREY}" color="{GREY}"];',
-    ]
-    tails = {}
-    for stack, rows in frame[frame["stack"] != "output"].groupby("stack", sort=False):
+    titled = cfg.is_encoder_decoder
+    nodes: dict[str, dict] = {}
+    edges, frames, titles = [], [], []
+    x = 0.0
+    for stack in ("encoder", "decoder") if titled else ("decoder",):
+        rows = list(frame[(frame["stack"] == stack) | ((frame["stack"] == "output") & (stack == "decoder"))].itertuples())
+        box_w = max(text_width(line) for r in rows if r.kind != "residual" for line in _lines(r.step, r.detail)) + 2 * PAD_X
+        col_w = box_w + 2 * FRAME_PAD
+        cx = x + col_w / 2
+        if titled:
+            titles.append({"x": cx, "y": TITLE - 10, "text": stack.capitalize()})
         n = n_src_tokens if stack == "encoder" else n_tokens
         n_layers = cfg.n_encoder_layers if stack == "encoder" else cfg.n_layers
-        title = {"encoder": "Encoder", "decoder": "Decoder"}[stack] if cfg.is_encoder_decoder else ""
-        lines.append(f'subgraph cluster_{stack} {{ label="{title}" fontsize=14 pencolor="transparent";')
-        outside = rows[~rows["repeated"]]
-        inside = rows[rows["repeated"]]
-        for row in outside.itertuples():
-            lines.append(_node(row))
-        lines.append(f'subgraph cluster_{stack}_block {{ label="{n_layers} x block" style="rounded,dashed" pencolor="{GREY}" penwidth=1.3 labeljust=r;')  # its own colour: a nested cluster inherits the stack's transparent pen
-        lines += [_node(row) for row in inside.itertuples()]
-        lines.append("}")
-        lines.append("}")
-        nodes = rows["node"].tolist()
-        for a, b in zip(nodes, nodes[1:]):
-            label = None
-            if n is not None and a.endswith("_in"):
-                label = f"{_plural(n, 'token')}"
-            elif n is not None and a.endswith("_pos"):
-                label = f"{n} x {cfg.d_model}"
-            lines.append(_shape_edge(a, b, label))
-        tails[stack] = nodes[-1]
-    if cfg.is_encoder_decoder:
-        label = "keys and values" + (f"  ({n_src_tokens} x {cfg.d_model})" if n_src_tokens is not None else "")
-        # into the cross-attention box's left side, and ranked (no constraint=false): the box then sits
-        # below the encoder's output. Unranked, a two-layer encoder ended below the box, and the arrow
-        # looped up through the decoder's own arrows into it from below.
-        lines.append(f'{tails["encoder"]} -> dec_cross [label=" {label}" style=dashed color="{CROSS}" '
-                     f'fontcolor="{CROSS}" penwidth=1.5 headport=w weight=0];')  # weight 0: it does not pull the encoder sideways
-    for row in frame[frame["stack"] == "output"].itertuples():
-        lines.append(_node(row))
-    into = f"{n_tokens} x {cfg.d_model}" if n_tokens is not None else None
-    scores = f"{n_tokens} x {cfg.vocab_size}" if n_tokens is not None else None
-    lines.append(_shape_edge(tails["decoder"], "unembed", into))
-    lines.append(_shape_edge("unembed", "softmax", scores))
-    lines.append("}")
-    return "\n".join(lines)
+        block = None  # [top, bottom] of the dashed frame
+        y = TITLE if titled else 0.0  # where the next node may start
+        previous = None
+        for r in rows:
+            lines = _lines(r.step, r.detail)
+            if r.kind == "residual":
+                w, h, shape = max(text_width(line) for line in lines) + 2 * PAD_X + 16, LINE + 2 * PAD_Y + 2, "ellipse"
+            else:
+                w, h, shape = box_w, len(lines) * LINE + 2 * PAD_Y, "box"
+            label_span = None  # the part of the arrow outside the frame's border, for its label
+            if previous is not None:
+                y += GAP
+                label_span = (y - GAP, y)
+            if r.repeated and block is None:  # into the block: its frame, then its label, then the node
+                block = [y, None]
+                y += FRAME_TOP
+            elif not r.repeated and block is not None and block[1] is None:  # out of the block
+                block[1] = y - GAP + FRAME_PAD
+                y = block[1] + GAP
+                label_span = (block[1], y)
+            if r.node == "dec_cross":  # below the encoder's output, which feeds it
+                tail = nodes[encoder_tail]
+                y = max(y, tail["y"] + tail["h"] + CROSS_DROP - h / 2)
+            node = {"name": r.node, "x": cx - w / 2, "y": y, "w": w, "h": h, "shape": shape, "fill": FILLS[r.kind],
+                    "lines": lines, "tooltip": f"trace: {r.trace_name}" if r.trace_name else ""}
+            if previous is not None:
+                label = _arrow_label(previous["name"], r.node, cfg, n, n_tokens)
+                top, bottom = previous["y"] + previous["h"], y
+                edges.append({"d": f"M{cx:.1f},{top:.1f} V{bottom:.1f}", "label": [label] if label else [],
+                              "lx": cx + 6, "ly": (label_span[0] + label_span[1]) / 2 + 4, "kind": "flow"})
+            nodes[r.node] = previous = node
+            y += h
+        if block is not None:
+            frames.append({"x": x, "y": block[0], "w": col_w, "h": (block[1] or y + FRAME_PAD) - block[0],
+                           "label": f"{n_layers} x block"})
+        if stack == "encoder":
+            encoder_tail = rows[-1].node
+        x += col_w + COLUMN_GAP
+    if titled:
+        tail, cross = nodes[encoder_tail], nodes["dec_cross"]
+        x0, y0 = tail["x"] + tail["w"] / 2, tail["y"] + tail["h"]
+        x1, y1 = cross["x"], cross["y"] + cross["h"] / 2
+        shape = f"({n_src_tokens} x {cfg.d_model})" if n_src_tokens is not None else ""
+        edges.append({"d": f"M{x0:.1f},{y0:.1f} C{x0:.1f},{y1:.1f} {x1 - 40:.1f},{y1:.1f} {x1:.1f},{y1:.1f}",
+                      "label": ["keys and values", shape] if shape else ["keys and values"],
+                      "lx": x0 + 14, "ly": y1 + 16, "kind": "cross"})  # under the arrow's last stretch
+    boxes = [*nodes.values(), *frames]
+    width = max(b["x"] + b["w"] for b in boxes)
+    for e in edges:  # an arrow's label may reach past the last column
+        if e["label"]:
+            width = max(width, e["lx"] + max(text_width(t, SMALL) for t in e["label"]))
+    height = max(b["y"] + b["h"] for b in boxes)
+    return {"width": math.ceil(width + 2), "height": math.ceil(height + 2), "nodes": list(nodes.values()),
+            "edges": edges, "frames": frames, "titles": titles, "colors": {"edge": GREY, "cross": CROSS},
+            "label": "The model's architecture: " + ", then ".join(dict.fromkeys(frame["step"]))}
 
 
 PARTS = [  # (pattern in the parameter's name, what a learner calls it); first match wins

@@ -188,7 +188,7 @@ def heatmap_data(
     exact: str | None = "weight",
     window: int = 0,
 ) -> dict:
-    """One heatmap as plain numbers for the canvas heatmap (app_pages/attention_components.py).
+    """One heatmap as plain numbers for the canvas heatmap (app_pages/page_components.py).
 
     Why not a Vega chart: on every keystroke Vega re-created all of a 32 x 32 heatmap's marks,
     which doubled the time from a keystroke to the redrawn page (docs/benchmarks.md). The canvas
@@ -373,7 +373,7 @@ def grid_panel_px(n_heads: int) -> int:
 
 def grid_data(pictures: list[dict], panel_px: int | None = None) -> dict:
     """The grid of every head (see grid_pictures) as plain data for its component
-    (app_pages/attention_components.py): one row per attention module, one column per head.
+    (app_pages/page_components.py): one row per attention module, one column per head.
     Each panel's ``pixels`` are its levels as base64, ``shape`` [rows, cols]; ``palette`` gives
     every level's colour."""
     order = sorted({p["module_index"] for p in pictures})

@@ -40,6 +40,39 @@ def test_page_loads_and_follows_typing(page, app_url, path, model, prompt):
     assert not page.errors, page.errors
 
 
+def test_the_overview_draws_its_diagram_and_tables_without_streamlit_s_heavy_elements(page, app_url):
+    """The architecture diagram is our own SVG (page_components.architecture) and follows typing;
+    the tokens and the answer are our own text blocks. Streamlit's Graphviz chart, data grid and
+    code highlighter made a fresh browser load about 3.5 MB of script before the first page could
+    be drawn (docs/benchmarks.md, eighth session): none of it is fetched here."""
+    page.goto(f"{app_url}/?model=statquest-decoder&prompt=statquest+is+what")
+    wait_for_app_idle(page, 60_000)
+    diagram = page.locator("svg.al-arch")
+    expect(diagram).to_contain_text("Masked self-attention")
+    expect(diagram).to_contain_text("4 tokens")
+    assert diagram.get_attribute("aria-label").startswith("The model's architecture: Prompt words, then Word embedding")
+    attention = diagram.locator("g.al-arch-node", has_text="Masked self-attention")
+    assert attention.locator("title").text_content() == "trace: blocks.{l}.attn"
+    box = attention.locator("rect").bounding_box()  # its text inside its box
+    for line in attention.locator("text").all():
+        text = line.bounding_box()
+        assert box["x"] <= text["x"] and text["x"] + text["width"] <= box["x"] + box["width"]
+    tokens = page.locator(".al-table", has_text="you typed")
+    expect(tokens.locator("tbody tr")).to_have_count(4)
+    expect(tokens.locator("tbody tr").first).to_contain_text("statquest")
+    expect(page.locator("pre.al-code")).to_have_text("awesome <EOS>")
+    box = prompt_box(page)
+    box.press("End")
+    box.press_sequentially(" is", delay=40)
+    expect(diagram).to_contain_text("5 tokens", timeout=15_000)
+    expect(tokens.locator("tbody tr")).to_have_count(5)
+    fetched = page.evaluate("performance.getEntriesByType('resource').map(r => r.name.split('/').pop())")
+    heavy = [name for name in fetched if name.startswith(("GraphVizChart", "DataFrame", "StreamlitSyntaxHighlighter"))]
+    assert heavy == [], heavy
+    screenshot(page, "overview-diagram")
+    assert not page.errors, page.errors
+
+
 def test_elements_waiting_to_be_redrawn_are_not_faded(page, app_url):
     """app_pages/app.css: while a keystroke's rerun runs, the elements not yet redrawn ("stale")
     keep full opacity and start no transition (Streamlit's own style fades them after 0.5 s, on

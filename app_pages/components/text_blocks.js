@@ -1,14 +1,16 @@
-// The attention page's step-by-step column: headings, lines of text with inline code, notes and
-// plain HTML tables (one row per key word, one column per step of the lesson), in one component.
+// Blocks of text in one component: headings, lines of text with inline code, notes, code boxes and
+// plain HTML tables (the attention page's step-by-step column: one row per key word, one column
+// per step of the lesson; the overview's tokens, answer and parameters).
 //
-// Why not st.markdown and st.dataframe: each markdown element was parsed and restyled by React on
-// every keystroke, and the data grid cost the browser about 24 ms a keystroke; the column as one
-// component costs a fraction (docs/benchmarks.md). Every text is set as textContent, never as
-// HTML (the key words come from the prompt).
+// Why not st.markdown, st.code and st.dataframe: each markdown element was parsed and restyled by
+// React on every keystroke, and the data grid cost the browser about 24 ms a keystroke; the column
+// as one component costs a fraction. On the first page, the data grid and the code block's
+// highlighter were 2.7 MB of script a fresh browser had to load first (docs/benchmarks.md). Every
+// text is set as textContent, never as HTML (the key words come from the prompt).
 //
-// data (see app_pages/attention_components.step_by_step): blocks [{kind: "heading" | "line" |
-// "note", parts: [[style, text], ...]} | {kind: "table", columns [{name, help, kind: "text" |
-// "number" | "bar", digits, max, suffix}], rows [[cell, ...], ...] (numbers raw, null = blank),
+// data (see app_pages/page_components.text_blocks): blocks [{kind: "heading" | "line" |
+// "note" | "code", parts: [[style, text], ...]} | {kind: "table", columns [{name, help, kind: "text" |
+// "number" | "bar", digits, group (thousands separators), max, suffix}], rows [[cell, ...], ...] (numbers raw, null = blank),
 // pinned (how many columns stay in view when the table scrolls sideways), caption}]. A part's
 // style is "", "code", "strong" or "strong code".
 
@@ -32,7 +34,9 @@ function setClass(node, name) {
 function cell(td, column, value) {
   if (value === null || value === undefined) { setText(td, ""); return; }
   if (column.kind === "number") {
-    setText(td, Number(value).toFixed(column.digits ?? 3));
+    const digits = column.digits ?? 3;
+    setText(td, column.group ? Number(value).toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits })
+      : Number(value).toFixed(digits));
   } else if (column.kind === "bar") {
     const text = `${Number(value).toFixed(column.digits ?? 1)}${column.suffix ?? ""}`;
     let bar = td.firstChild;
@@ -115,6 +119,7 @@ const MAKE = {
   heading: () => el("h5", "al-heading"),
   line: () => el("p", "al-line"),
   note: () => el("p", "al-note"),
+  code: () => el("pre", "al-code"),
   table: makeTable,
 };
 

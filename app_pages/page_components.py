@@ -1,12 +1,15 @@
-"""The canvas heatmap (the attention page's, its long-prompt overview, the causal-mask page's
-stages), the grid of heads and the attention page's step-by-step column as small components
-(st.components.v2).
+"""The app's own small components (st.components.v2): the canvas heatmap (the attention page's,
+its long-prompt overview, the causal-mask page's stages), the grid of heads, blocks of text and
+tables (the attention page's step-by-step column, the overview's tokens and answer) and the
+overview's architecture diagram.
 
 Why not Vega charts and st.dataframe: on each keystroke Vega re-created every mark of these
 charts and the data grid rebuilt its table. A bare app holding only a prompt box and the heatmap
 took 190-230 ms from a keystroke to the redrawn heatmap with Vega, and 108 ms with a canvas,
 against 81-91 ms for the prompt box alone; on the attention page the two data grids cost another
-24 ms a keystroke (docs/benchmarks.md, "What changed in the fourth session").
+24 ms a keystroke (docs/benchmarks.md, "What changed in the fourth session"). On the first page,
+Streamlit's data grid, code block and Graphviz chart made a fresh browser load and start about
+3.5 MB of script before it could draw anything (the eighth session).
 
 What is shown is the same: viz.attention gives the numbers, the scripts in components/ draw
 them, and a click reports what was clicked. A canvas has no Vega menu: the browser's own "Save
@@ -87,9 +90,9 @@ def _json_cell(value):
 
 def table(frame: pd.DataFrame | Mapping[str, Sequence], columns: Mapping[str, Mapping] | None = None, pinned: int = 1,
           caption: str = "") -> dict:
-    """A plain table for ``step_by_step``, one row per row of ``frame`` (a DataFrame, or columns
+    """A plain table for ``text_blocks``, one row per row of ``frame`` (a DataFrame, or columns
     by name). ``columns`` gives each column's look by name: kind "text" (default for text),
-    "number" (``digits`` decimals, default for numbers) or "bar" (a bar up to ``max`` and the
+    "number" (``digits`` decimals, default for numbers; ``group``: thousands separators) or "bar" (a bar up to ``max`` and the
     number with ``suffix``), and ``help`` for its header's tooltip. The first ``pinned`` columns
     stay in view when the table scrolls sideways; ``caption`` names it for screen readers."""
     data = {name: frame[name].tolist() for name in frame.columns} if isinstance(frame, pd.DataFrame) else frame
@@ -105,12 +108,12 @@ def table(frame: pd.DataFrame | Mapping[str, Sequence], columns: Mapping[str, Ma
 
 
 def heading(text: str) -> dict:
-    """A step-by-step heading (as markdown's #####)."""
+    """A heading (as markdown's #####)."""
     return {"kind": "heading", "parts": [["", text]]}
 
 
 def line(*parts: str | tuple[str, str]) -> dict:
-    """A paragraph of the step-by-step column: plain strings, or (style, text) with style "code",
+    """A paragraph: plain strings, or (style, text) with style "code",
     "strong" or "strong code" (as markdown's `x`, **x** and **`x`**)."""
     return {"kind": "line", "parts": [["", p] if isinstance(p, str) else list(p) for p in parts]}
 
@@ -120,10 +123,22 @@ def note(text: str) -> dict:
     return {"kind": "note", "parts": [["", text]]}
 
 
-def step_by_step(blocks: list[dict], key: str) -> None:
-    """The attention page's step-by-step column, headings, lines, notes and tables (built with the
-    functions above), as one component. Why one: as two markdown elements, a caption and two table
-    components, each re-rendered on every keystroke, the column cost 47 ms of a 200 ms keystroke
-    at 32 tokens; as one component it costs 13 ms less (docs/benchmarks.md, seventh session).
-    Every text is set as DOM text, never as HTML."""
-    _component("step_by_step")(data={"blocks": blocks}, key=key, width="stretch")
+def code(text: str) -> dict:
+    """A box of monospaced text that wraps (as st.code without highlighting or copy button)."""
+    return {"kind": "code", "parts": [["", text]]}
+
+
+def text_blocks(blocks: list[dict], key: str | None = None) -> None:
+    """Headings, lines, notes, code boxes and tables (built with the functions above) as one
+    component: the attention page's step-by-step column, the overview's tokens and answer. Why
+    one: as two markdown elements, a caption and two table components, each re-rendered on every
+    keystroke, the step-by-step column cost 47 ms of a 200 ms keystroke at 32 tokens; as one
+    component it costs 13 ms less (docs/benchmarks.md, seventh session). Every text is set as DOM
+    text, never as HTML."""
+    _component("text_blocks")(data={"blocks": blocks}, key=key, width="stretch")
+
+
+def architecture(data: dict, key: str | None = None) -> None:
+    """The model's architecture diagram (``data`` from viz.architecture.architecture_layout) as
+    SVG, each box's tooltip naming where its numbers are in the trace."""
+    _component("architecture")(data=data, key=key, width="content")
