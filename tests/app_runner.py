@@ -48,7 +48,7 @@ def component_data(at: AppTest, index: int = 0) -> dict:
 
 
 def _blocks(at: AppTest) -> list[dict]:
-    """The blocks of the page's step-by-step columns (page_components.step_by_step)."""
+    """The blocks of the page's step-by-step columns (page_components.text_blocks)."""
     import json
 
     return [b for e in at.get("bidi_component") for b in json.loads(e.proto.json).get("blocks", [])]
