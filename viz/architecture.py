@@ -229,6 +229,7 @@ def architecture_layout(cfg: ModelConfig, n_tokens: int | None = None, n_src_tok
     height = max(b["y"] + b["h"] for b in boxes)
     return {"width": math.ceil(width + 2), "height": math.ceil(height + 2), "nodes": list(nodes.values()),
             "edges": edges, "frames": frames, "titles": titles, "colors": {"edge": GREY, "cross": CROSS},
+            "font": FONT, "small": SMALL, "line": LINE,
             "label": "The model's architecture: " + ", then ".join(dict.fromkeys(frame["step"]))}
 
 

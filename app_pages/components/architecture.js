@@ -6,13 +6,12 @@
 // stack, which needs no graph layout (docs/benchmarks.md, eighth session). Every text is set as
 // textContent; a node's <title> is its tooltip (where its numbers are in the trace).
 //
-// data: {width, height, label, colors {edge, cross}, titles [{x, y, text}], frames [{x, y, w, h,
+// data: {width, height, label, font, small (px: the node text's size, the arrows' and frames'),
+// line (px from one line of a node's text to the next), colors {edge, cross}, titles [{x, y, text}], frames [{x, y, w, h,
 // label}], nodes [{x, y, w, h, shape: "box" | "ellipse", fill, lines [text], tooltip}], edges
 // [{d (an SVG path), kind: "flow" | "cross", label [text, ...], lx, ly}]}.
 
 const NS = "http://www.w3.org/2000/svg";
-const LINE = 16; // px between a node's lines, as in the layout
-const SMALL = 10;
 let instances = 0;
 
 function svg(tag, attrs, parent, text) {
@@ -31,16 +30,17 @@ function marker(defs, id, color) {
 function draw(root, data) {
   const id = `al-arch-${++instances}`;
   const { edge, cross } = data.colors;
+  const { font, small, line } = data;
   const s = svg("svg", { width: data.width, height: data.height, viewBox: `0 0 ${data.width} ${data.height}`,
-    role: "img", "aria-label": data.label, class: "al-arch" });
+    role: "img", "aria-label": data.label, class: "al-arch", "font-size": font });
   const defs = svg("defs", {}, s);
   marker(defs, `${id}-flow`, edge);
   marker(defs, `${id}-cross`, cross);
-  for (const t of data.titles) svg("text", { x: t.x, y: t.y, "text-anchor": "middle", class: "al-arch-title", fill: edge }, s, t.text);
+  for (const t of data.titles) svg("text", { x: t.x, y: t.y, "text-anchor": "middle", "font-size": small + 4, fill: edge }, s, t.text);
   for (const f of data.frames) {
     svg("rect", { x: f.x + 0.75, y: f.y, width: f.w - 1.5, height: f.h, rx: 10, fill: "none", stroke: edge,
       "stroke-width": 1.3, "stroke-dasharray": "5 3" }, s);
-    svg("text", { x: f.x + f.w - 10, y: f.y + 14, "text-anchor": "end", "font-size": SMALL + 1, fill: edge }, s, f.label);
+    svg("text", { x: f.x + f.w - 10, y: f.y + 14, "text-anchor": "end", "font-size": small + 1, fill: edge }, s, f.label);
   }
   for (const e of data.edges) {
     const color = e.kind === "cross" ? cross : edge;
@@ -48,7 +48,7 @@ function draw(root, data) {
       "marker-end": `url(#${id}-${e.kind})` };
     if (e.kind === "cross") attrs["stroke-dasharray"] = "5 3";
     svg("path", attrs, s);
-    e.label.forEach((text, i) => svg("text", { x: e.lx, y: e.ly + i * (SMALL + 2), "font-size": SMALL, fill: color }, s, text));
+    e.label.forEach((text, i) => svg("text", { x: e.lx, y: e.ly + i * (small + 2), "font-size": small, fill: color }, s, text));
   }
   for (const n of data.nodes) {
     const g = svg("g", { class: "al-arch-node" }, s);
@@ -59,7 +59,7 @@ function draw(root, data) {
       svg("rect", { x: n.x, y: n.y, width: n.w, height: n.h, rx: 8, fill: n.fill, stroke: "#666666" }, g);
     }
     const middle = n.y + n.h / 2;
-    n.lines.forEach((text, i) => svg("text", { x: n.x + n.w / 2, y: middle + (i - (n.lines.length - 1) / 2) * LINE,
+    n.lines.forEach((text, i) => svg("text", { x: n.x + n.w / 2, y: middle + (i - (n.lines.length - 1) / 2) * line,
       "text-anchor": "middle", "dominant-baseline": "central", fill: "#31333f" }, g, text));
   }
   root.replaceChildren(s);
