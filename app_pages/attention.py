@@ -76,29 +76,30 @@ def heatmap_column(trace, module: str, head: int, query: int, title: str) -> Non
     local = va.local_window(ctx.bundle.config, module)
     data = va.heatmap_data(frame, title, query=query, key_title=key_title, query_title=query_title,
                            scale="linear" if window is None else "sqrt", window=local)
-    page_components.heatmap(data, "att-heatmap", on_pick=page_components.pick_query("att-heatmap"))
-    shared.csv_button(frame, f"attention-{module}-head{head + 1}", "att-heatmap")
+    notes = []
     if local:
         bias = (" Each head also adds a bias it learned for each distance back (see the step-by-step table)."
                 if va.has_distance_bias(trace, module) else "")
-        st.caption(f"A local layer: each word sees only itself and the {local - 1} words before it (GPT-3's banded layers, "
-                   f"Mistral's sliding window); words further back are hidden like later words.{bias}")
+        notes.append(f"A local layer: each word sees only itself and the {local - 1} words before it (GPT-3's banded layers, "
+                     f"Mistral's sliding window); words further back are hidden like later words.{bias}")
+    n_q, n_k = trace.pattern(module).shape[1:]
     if window is None:
-        n_q, n_k = trace.pattern(module).shape[1:]
-        st.caption(f"Rows and columns: the {n_q if n_q == n_k else f'{n_q} x {n_k}'} tokens, in order. "
-                   "Hover a cell (or Tab to the cells and use the arrow keys) for the exact numbers; click it (or press Enter) "
-                   "to pick its row's word.")
+        notes.append(f"Rows and columns: the {n_q if n_q == n_k else f'{n_q} x {n_k}'} tokens, in order. "
+                     "Hover a cell (or Tab to the cells and use the arrow keys) for the exact numbers; click it (or press Enter) "
+                     "to pick its row's word.")
     else:
-        n_q, n_k = trace.pattern(module).shape[1:]
         overview = va.overview_frame(trace, module, head)
         block = int(overview["block"].iloc[0])
-        st.caption(f"{n_q} x {n_k} words: too many cells to draw at once, so the heatmap shows rows {window.q0}–{window.q1 - 1} "
-                   f"and columns {window.k0}–{window.k1 - 1} (red box below). The overview shows the whole matrix; "
-                   f"each cell is the strongest attention in a block of {block} x {block} words. Both use a square-root colour "
-                   "scale, so that the small percentages of a long prompt still show. Click a block of the overview to look "
-                   "there: its first row becomes the query word and the window moves to it.")
+        notes.append(f"{n_q} x {n_k} words: too many cells to draw at once, so the heatmap shows rows {window.q0}–{window.q1 - 1} "
+                     f"and columns {window.k0}–{window.k1 - 1} (red box below). The overview shows the whole matrix; "
+                     f"each cell is the strongest attention in a block of {block} x {block} words. Both use a square-root colour "
+                     "scale, so that the small percentages of a long prompt still show. Click a block of the overview to look "
+                     "there: its first row becomes the query word and the window moves to it.")
+    page_components.heatmap(data, "att-heatmap", on_pick=page_components.pick_query("att-heatmap"), notes=notes)
+    shared.csv_button(frame, f"attention-{module}-head{head + 1}", "att-heatmap")
+    if window is not None:
         page_components.heatmap(va.overview_data(overview, "The whole matrix (max in each block)", window, local),
-                                     "att-overview", on_pick=page_components.pick_query("att-overview"))
+                                "att-overview", on_pick=page_components.pick_query("att-overview"))
         shared.csv_button(overview, f"attention-overview-{module}-head{head + 1}", "att-overview")
 
 
@@ -172,12 +173,12 @@ def grid_section(trace, module: str, head: int) -> None:
     st.subheader("Every layer and head")
     data, pooled = head_grid_data(ctx.path, ctx.mtime, ctx.prompt, ctx.continuation)
     data = {**data, "panels": [{**p, "selected": p["module"] == module and p["head"] == head} for p in data["panels"]]}
-    st.caption("One small heatmap per attention head: rows are the query words top to bottom, columns the key words left "
-               "to right, darker blue is more attention, grey is hidden by the causal mask"
-               + (" (or outside a local layer's window)" if ctx.bundle.config.local_layers else "")
-               + ". Click one to show it above, with the exact numbers."
-               + (" Long prompts are drawn in blocks: each pixel is the strongest attention in its block." if pooled else ""))
-    page_components.head_grid(data, "att-grid", on_pick=on_click_panel)
+    note = ("One small heatmap per attention head: rows are the query words top to bottom, columns the key words left "
+            "to right, darker blue is more attention, grey is hidden by the causal mask"
+            + (" (or outside a local layer's window)" if ctx.bundle.config.local_layers else "")
+            + ". Click one to show it above, with the exact numbers."
+            + (" Long prompts are drawn in blocks: each pixel is the strongest attention in its block." if pooled else ""))
+    page_components.head_grid(data, "att-grid", on_pick=on_click_panel, note=note)
     shared.csv_button(lambda: va.grid_frame(trace), "attention-all-heads", "att-grid")
 
 
@@ -188,12 +189,9 @@ ARITHMETIC_PX, ARITHMETIC_PX_SHORT, ARITHMETIC_PX_BIASED = 760, 600, 840
 
 @st.fragment
 def attention_view(trace) -> None:
-    c1, c2, c3 = st.columns([3, 2, 3])
-    with c1:
+    with st.container(horizontal=True, gap="medium"):  # not st.columns: 3 elements fewer to redraw a keystroke
         module = pick_module(trace)
-    with c2:
         head = pick_head(trace, module)
-    with c3:
         query = pick_query(trace, module)
     n_q, n_k = trace.pattern(module).shape[1:]
     windowed = va.needs_window(n_q, n_k)

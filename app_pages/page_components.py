@@ -49,18 +49,20 @@ def _mount(name: str, data: dict, key: str, on_pick: Callable[[], None] | None):
     return getattr(result, "pick", None)
 
 
-def heatmap(data: dict, key: str, on_pick: Callable[[], None] | None = None) -> int | None:
+def heatmap(data: dict, key: str, on_pick: Callable[[], None] | None = None, notes: Sequence[str] = ()) -> int | None:
     """One attention heatmap (``data`` from viz.attention.heatmap_data): cells on a canvas, token
-    labels in order, the chosen row outlined, exact numbers on hover. Returns the query position of
-    a cell clicked in this run, if any. ``on_pick`` runs before the rerun a click causes, so it may
-    set other widgets' values; it reads the position with ``picked(key)``."""
-    return _mount("heatmap", data, key, on_pick)
+    labels in order, the chosen row outlined, exact numbers on hover, and ``notes`` under it as
+    captions. Returns the query position of a cell clicked in this run, if any. ``on_pick`` runs
+    before the rerun a click causes, so it may set other widgets' values; it reads the position
+    with ``picked(key)``."""
+    return _mount("heatmap", {**data, "notes": list(notes)} if notes else data, key, on_pick)
 
 
-def head_grid(data: dict, key: str, on_pick: Callable[[], None] | None = None) -> dict | None:
-    """Every head's pattern as a small picture (``data`` from viz.attention.grid_data). A click
-    on one reports {"module", "head"} (read it in ``on_pick`` with ``picked(key)``)."""
-    return _mount("head_grid", data, key, on_pick)
+def head_grid(data: dict, key: str, on_pick: Callable[[], None] | None = None, note: str = "") -> dict | None:
+    """Every head's pattern as a small picture (``data`` from viz.attention.grid_data), ``note``
+    above it as a caption. A click on one reports {"module", "head"} (read it in ``on_pick`` with
+    ``picked(key)``)."""
+    return _mount("head_grid", {**data, "note": note}, key, on_pick)
 
 
 def picked(key: str):

@@ -60,5 +60,12 @@ def component_tables(at: AppTest) -> list[dict]:
 
 
 def component_text(at: AppTest) -> str:
-    """The headings, lines and notes of the page's step-by-step columns, as they read."""
-    return "\n".join("".join(text for _, text in b["parts"]) for b in _blocks(at) if b["kind"] != "table")
+    """The headings, lines and notes of the page's text blocks, and the captions of its heatmaps
+    and grid, as they read."""
+    import json
+
+    notes = []
+    for e in at.get("bidi_component"):
+        data = json.loads(e.proto.json)
+        notes += [*data.get("notes", []), *([data["note"]] if data.get("note") else [])]
+    return "\n".join(["".join(text for _, text in b["parts"]) for b in _blocks(at) if b["kind"] != "table"] + notes)

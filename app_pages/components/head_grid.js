@@ -12,7 +12,7 @@
 //
 // data (see viz.attention.grid_data): rows (module titles, top to bottom), cols (head titles),
 // panels [{row, col, module, head, title, pixels (base64), shape [rows, cols], selected}],
-// palette (r, g, b of each of the 256 levels), panel_px, highlight.
+// palette (r, g, b of each of the 256 levels), panel_px, highlight; note (the caption above it).
 // A click on a panel sends the trigger "pick" with {module, head}.
 
 const GAP = 8; // px between panels, as the grid's CSS gap
@@ -95,7 +95,16 @@ export default function (component) {
   }
   root._setTriggerValue = setTriggerValue;
   root._data = data;
+  drawNote(parentElement, root, data.note || "");
   draw(root, data);
+}
+
+// The caption above the grid, styled as st.caption (in the component: one Streamlit element
+// fewer to redraw on each keystroke, docs/benchmarks.md, eighth session).
+function drawNote(parent, grid, text) {
+  const note = parent.querySelector(":scope > .al-grid-note") || parent.insertBefore(el("p", "al-grid-note"), grid);
+  if (note.textContent !== text) note.textContent = text;
+  note.hidden = !text;
 }
 
 function draw(root, data) {

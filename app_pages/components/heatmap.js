@@ -15,7 +15,7 @@
 // texts (row-major strings printed in the cells), row_labels (false: none), masked_fill (a solid
 // colour for -∞ instead of the hatch), legend ("swatch": one swatch, no ramp), legend_lo,
 // legend_hi and mask_text, and tip_extra [{title, values, digits}] (more numbers per cell in the
-// tooltip). A null value with masked true is a -∞ cell.
+// tooltip). A null value with masked true is a -∞ cell. notes: captions drawn under the heatmap.
 // A click on a cell sends the trigger "pick" with that row's query position.
 
 // Vega's "blues" scheme, so this heatmap matches the app's other charts.
@@ -387,4 +387,14 @@ export default function (component) {
   drawCells(root, data);
   drawLabels(root, data);
   drawLegend(root, data);
+  drawNotes(parentElement, data.notes || []);
+}
+
+// Captions under the heatmap, styled as st.caption. In the component rather than st.caption
+// elements: each Streamlit element costs the server and the browser about 1.3 ms a keystroke
+// (docs/benchmarks.md, eighth session).
+function drawNotes(parent, notes) {
+  const box = parent.querySelector(":scope > .al-notes") || el("div", "al-notes", parent);
+  while (box.children.length > notes.length) box.lastChild.remove();
+  notes.forEach((text, i) => setText(box.children[i] || el("p", "al-note", box), text));
 }
