@@ -152,7 +152,9 @@ def page_context() -> PageContext | None:
     # In the sidebar, under the prompt box the user is typing in. In the page, the notice came
     # and went with every half-typed word ("M", "Ma", "Mar" are unknown; "Mary" is not) and the
     # whole page jumped down and back up under it; the browser also laid out every chart again.
-    with st.sidebar.container():
+    # (Straight into the sidebar, which app.py has drawn by now: a container around the notice
+    # was one more element for every keystroke to redraw.)
+    with st.sidebar:
         show_encoding_notices(bundle, encoding)
     try:
         trace = compute_trace(path, mtime, prompt, continuation, RunOptions())
