@@ -14,8 +14,8 @@ from app_pages.view_state import pick_head, pick_module, pick_query
 from model.trace import RunOptions
 from viz import attention as va
 
-st.header("Attention: which words each word looks at")
-shared.explain(
+shared.page_header(
+    "Attention: which words each word looks at",
     "Each word makes a **query**, a **key** and a **value** with the same weights for every word. "
     "How much a word (a row) looks at another word (a column) is its query times that word's key (the dot product), "
     "divided by √d and turned into percentages by softmax. The word's new numbers are the percentage-weighted "

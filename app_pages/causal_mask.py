@@ -15,8 +15,8 @@ from model.trace import RunOptions
 from viz import attention as va
 from viz import mask as vm
 
-st.header("Causal mask: a word may only look back")
-shared.explain(
+shared.page_header(
+    "Causal mask: a word may only look back",
     "In masked self-attention a word looks only at itself and the words before it. In the video's sentence "
     "\"The pizza came out of the oven and it tasted good!\", the word \"it\" may look at \"The pizza came out of the "
     "oven and it\" but not at \"tasted good!\". The model adds a mask to the scaled scores: 0 where a word may look, "

@@ -13,8 +13,8 @@ from viz.embeddings import (
 
 MAX_ARROWS = 60  # more arrows than this turn the plane into a scribble: window them with the heatmap
 
-st.header("Word embeddings: words become numbers")
-shared.explain(
+shared.page_header(
+    "Word embeddings: words become numbers",
     "Each word of the vocabulary has its own learned numbers, its word embedding (the lessons use 2 numbers per word, "
     "so every word is a point on a plane). The same word always gets the same numbers, wherever it stands. Then the "
     "positional encoding is added, and the red arrows show each word of your prompt moving from its embedding to its "

@@ -10,8 +10,8 @@ from model.trace import RunOptions
 from viz.attention import module_title
 from viz.heads import ablation_chart, ablation_frame, head_score_chart, head_table
 
-st.header("Heads: who does what, and what happens without them")
-shared.explain(
+shared.page_header(
+    "Heads: who does what, and what happens without them",
     "Heads in trained models often learn recognisable jobs. A previous-token head looks at the word just before; "
     "a first-token head parks its attention on the first word when it has nothing to do; a duplicate-token head "
     "looks at earlier copies of the current word; an induction head looks at the word that came after the previous "

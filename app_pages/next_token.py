@@ -22,8 +22,8 @@ MAX_ROWS = 16  # positions in the "along the sentence" heatmap
 MAX_SENTENCE = 40  # tokens of the sentence written out (the end of a long one)
 MAX_PER_CLICK = 50  # "to the end" on a large model: one forward pass per word, so a bounded wait per click
 
-st.header("Next token: what the model says next")
-shared.explain(
+shared.page_header(
+    "Next token: what the model says next",
     "The last word's numbers go through a fully connected layer that gives one score per word of the vocabulary; "
     "softmax turns the scores into probabilities, and the top word is the output. The chosen word is appended and "
     "fed back in (same weights) to produce the next one, until `<EOS>`. Instead of always taking the top word "

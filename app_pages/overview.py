@@ -18,8 +18,8 @@ from app_pages import shared
 from model.generate import steps
 from viz.architecture import architecture_layout, parameter_frame
 
-st.header("Overview: from your words to the next word")
-shared.explain(
+shared.page_header(
+    "Overview: from your words to the next word",
     "A Transformer turns each word into numbers (word embedding), adds the word's position (positional "
     "encoding), lets every word look at the others (attention) and adds the result back (residual "
     "connection), and finally scores every word of its vocabulary to choose what comes next. "

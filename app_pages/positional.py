@@ -17,8 +17,8 @@ from viz.spec import SpecChart
 
 MAX_WINDOW = 48  # positions drawn at once: squiggle dots and a similarity heatmap stay readable
 
-st.header("Positional encoding: where each word sits")
-shared.explain(
+shared.page_header(
+    "Positional encoding: where each word sits",
     "Word embeddings alone don't say where a word is: \"Squatch eats pizza\" and \"Pizza eats Squatch\" would get the "
     "same numbers. So each embedding number gets a value added, read off a sine or cosine squiggle at the word's "
     "position: dimension 1 uses a sine, dimension 2 a cosine, and later dimensions use ever wider squiggles, so every "

@@ -191,6 +191,13 @@ def explain(text: str) -> None:
     st.markdown(f":gray[{text}]")
 
 
+def page_header(title: str, text: str) -> None:
+    """The page's title and its plain-language explanation, as one markdown element: as
+    st.header and explain() they were two for every keystroke to redraw (about 1.3 ms an element,
+    docs/benchmarks.md, eighth session)."""
+    st.markdown(f"## {title}\n\n:gray[{text}]")
+
+
 def csv_button(frame: pd.DataFrame | Callable[[], pd.DataFrame], file_name: str, key: str) -> None:
     """The CSV is written when the button is clicked, not on every keystroke (``frame`` may be a
     function that makes the table then). Served by serve.py, the button is a link that stays the

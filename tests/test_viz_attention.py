@@ -298,3 +298,11 @@ def test_heatmap_data_of_a_local_layer_says_how_far_it_sees(local_bundle):
     masked = np.array(data["masked"]).reshape(6, 6)
     q, k = np.indices((6, 6))
     assert (masked == ((k > q) | (k < q - 2))).all()  # later words, and words more than 2 back
+
+
+def test_vectors_are_written_rounded_without_minus_zero():
+    rows = np.array([[0.12345, -0.0004, 2.0, -3.5], [-0.0, 1e-9, -1e-9, 0.0005]])
+    assert va.fmt_vectors(rows, 3, 6) == ["[0.123, 0.000, 2.000, -3.500]", "[0.000, 0.000, 0.000, 0.001]"]
+    assert va.fmt_vectors(rows, 2, 3) == ["[0.12, 0.00, 2.00, …]", "[0.00, 0.00, 0.00, …]"]
+    assert va.fmt_vector(rows[0], 1, 2) == "[0.1, 0.0, …]"
+    assert va.fmt_vectors(rows, 3) == [va.fmt_vector(r) for r in rows]
