@@ -36,6 +36,10 @@ def pick_head(trace: Trace, module: str) -> int:
 
 
 LAST = -1  # "the last word": the default, so the arithmetic follows the word being typed
+# Its label names no word: a label that changed with every keystroke was sometimes left showing
+# an earlier word (e.g. "1: <EOS>" beside "Step by step for query word 3: <EOS>") when the
+# browser was busy; the page's heading below the picker names the word.
+LAST_LABEL = "the last word (follows your typing)"
 
 
 def pick_query(trace: Trace, module: str) -> int:
@@ -43,7 +47,7 @@ def pick_query(trace: Trace, module: str) -> int:
     labels = token_labels(tokens)
     options = [LAST, *range(len(tokens))]
     _valid("query", options)
-    choice = st.selectbox("Query word", options, format_func=lambda i: f"the last word, {labels[-1]}" if i == LAST else labels[i],
+    choice = st.selectbox("Query word", options, format_func=lambda i: LAST_LABEL if i == LAST else labels[i],
                           key="query", bind="query-params", help="The word whose attention is worked out step by step.")
     return len(tokens) - 1 if choice == LAST else choice
 

@@ -131,3 +131,16 @@ def test_table_cells_are_plain_json():
     assert _json_cell(np.bool_(True)) == "True" and _json_cell(np.str_("0: the")) == "0: the"
     assert _json_cell(None) is None and _json_cell(pd.NA) is None
     assert _json_cell("<b>x</b>") == "<b>x</b>"  # as text: table.js sets it with textContent
+
+
+def test_the_query_picker_s_default_label_does_not_change_while_typing():
+    """Its label once named the last word, and a busy browser sometimes kept showing an earlier
+    one beside the heading's current word; now it names none and the heading names the word."""
+    at = open_app("attention", model="statquest-decoder", prompt="statquest")
+    labels = [at.selectbox(key="query").options[0]]
+    for prompt in ("statquest is", "statquest is what"):
+        at.text_input(key="prompt").input(prompt).run()
+        assert not at.exception
+        labels.append(at.selectbox(key="query").options[0])
+    assert labels == ["the last word (follows your typing)"] * 3
+    assert "Step by step for query word 3: <EOS>" in component_text(at)
