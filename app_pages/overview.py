@@ -141,7 +141,8 @@ def overview(ctx: shared.PageContext) -> None:
         data_flow(ctx)
         with st.expander(f"Where the {bundle.n_parameters:,} parameters are"):
             pc.text_blocks([pc.table(parameter_frame(bundle.model.named_parameters()), caption="Parameters by part",
-                                     columns={"tensors": {"digits": 0}, "parameters": {"digits": 0, "group": True}})],
+                                     columns={"part": {"wrap": True}, "tensors": {"digits": 0}, "shapes": {"wrap": True},
+                                              "parameters": {"digits": 0, "group": True}})],
                            key="ov-parameters")
         with st.expander("Model card"):
             if shared.is_bundled(ctx.path):

@@ -95,7 +95,7 @@ def table(frame: pd.DataFrame | Mapping[str, Sequence], columns: Mapping[str, Ma
     """A plain table for ``text_blocks``, one row per row of ``frame`` (a DataFrame, or columns
     by name). ``columns`` gives each column's look by name: kind "text" (default for text),
     "number" (``digits`` decimals, default for numbers; ``group``: thousands separators) or "bar" (a bar up to ``max`` and the
-    number with ``suffix``), and ``help`` for its header's tooltip. The first ``pinned`` columns
+    number with ``suffix``), ``help`` for its header's tooltip, and ``wrap`` for long text that may wrap. The first ``pinned`` columns
     stay in view when the table scrolls sideways; ``caption`` names it for screen readers."""
     data = {name: frame[name].tolist() for name in frame.columns} if isinstance(frame, pd.DataFrame) else frame
     columns = columns or {}

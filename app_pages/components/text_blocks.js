@@ -10,7 +10,7 @@
 //
 // data (see app_pages/page_components.text_blocks): blocks [{kind: "heading" | "line" |
 // "note" | "code", parts: [[style, text], ...]} | {kind: "table", columns [{name, help, kind: "text" |
-// "number" | "bar", digits, group (thousands separators), max, suffix}], rows [[cell, ...], ...] (numbers raw, null = blank),
+// "number" | "bar", digits, group (thousands separators), max, suffix, wrap (long text wraps)}], rows [[cell, ...], ...] (numbers raw, null = blank),
 // pinned (how many columns stay in view when the table scrolls sideways), caption}]. A part's
 // style is "", "code", "strong" or "strong code".
 
@@ -89,7 +89,7 @@ function drawTable(root, data) {
     values.forEach((value, i) => {
       const td = tr.cells[i] || tr.insertCell();
       const column = data.columns[i];
-      setClass(td, `${column.kind === "text" ? "" : "al-num"}${i < data.pinned ? " al-pinned" : ""}`);
+      setClass(td, `${column.kind === "text" ? "" : "al-num"}${i < data.pinned ? " al-pinned" : ""}${column.wrap ? " al-wrap" : ""}`);
       cell(td, column, value);
     });
   });
