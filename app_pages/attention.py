@@ -158,7 +158,7 @@ def arithmetic_column(trace, module: str, head: int, query: int) -> None:
     shared.csv_button(lambda: va.arithmetic_exact(table), f"arithmetic-{module}-head{head + 1}-query{query}", "arithmetic")
 
 
-@st.cache_resource(max_entries=16, show_spinner=False)
+@st.cache_resource(max_entries=shared.TRACES_KEPT, show_spinner=False)
 def head_grid_data(path: str, mtime: float, prompt: str, continuation: tuple[int, ...] | None) -> tuple[dict, bool]:
     """Every head's picture, made once per trace (choosing another head only moves the outline),
     with whether long prompts were pooled into blocks."""

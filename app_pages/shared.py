@@ -113,7 +113,15 @@ def folder_mtime(path: Path) -> float:
     return max((p.stat().st_mtime for p in path.iterdir()), default=0.0)
 
 
-@st.cache_resource(max_entries=16, show_spinner=False)  # a 512-token 4x4 trace is ~70 MB
+# A 512-token 4 x 4 trace holds about 85 MB. Why 8 and not more: on this project's machines,
+# memory the process takes fresh costs about ten times more once it holds about 1.5-2 GB (the
+# kernel's time per page fault rose from ~2 to ~25 us), so with 16 such traces kept, each new one
+# took 550-770 ms instead of 35 ms. With 8, the oldest is dropped before that, and the next trace
+# reuses its memory (docs/benchmarks.md, eighth session).
+TRACES_KEPT = 8
+
+
+@st.cache_resource(max_entries=TRACES_KEPT, show_spinner=False)
 def compute_trace(path: str, mtime: float, prompt: str, continuation: tuple[int, ...] | None, options: RunOptions) -> Trace:
     return load_bundle(path, mtime).run(prompt, None if continuation is None else list(continuation), options)
 
