@@ -31,6 +31,7 @@ FILLS = {
 }
 GREY = "#8c8c8c"
 CROSS = "#e07b39"
+BOX_EDGE, BOX_TEXT = "#666666", "#31333f"  # dark on the pastel fills, in either theme
 
 FRAME_COLUMNS = ["stack", "node", "step", "detail", "kind", "repeated", "trace_name"]
 
@@ -228,7 +229,7 @@ def architecture_layout(cfg: ModelConfig, n_tokens: int | None = None, n_src_tok
             width = max(width, e["lx"] + max(text_width(t, SMALL) for t in e["label"]))
     height = max(b["y"] + b["h"] for b in boxes)
     return {"width": math.ceil(width + 2), "height": math.ceil(height + 2), "nodes": list(nodes.values()),
-            "edges": edges, "frames": frames, "titles": titles, "colors": {"edge": GREY, "cross": CROSS},
+            "edges": edges, "frames": frames, "titles": titles, "colors": {"edge": GREY, "cross": CROSS, "box": BOX_EDGE, "text": BOX_TEXT},
             "font": FONT, "small": SMALL, "line": LINE,
             "label": "The model's architecture: " + ", then ".join(dict.fromkeys(frame["step"]))}
 

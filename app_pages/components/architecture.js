@@ -7,7 +7,7 @@
 // textContent; a node's <title> is its tooltip (where its numbers are in the trace).
 //
 // data: {width, height, label, font, small (px: the node text's size, the arrows' and frames'),
-// line (px from one line of a node's text to the next), colors {edge, cross}, titles [{x, y, text}], frames [{x, y, w, h,
+// line (px from one line of a node's text to the next), colors {edge, cross, box, text}, titles [{x, y, text}], frames [{x, y, w, h,
 // label}], nodes [{x, y, w, h, shape: "box" | "ellipse", fill, lines [text], tooltip}], edges
 // [{d (an SVG path), kind: "flow" | "cross", label [text, ...], lx, ly}]}.
 
@@ -29,7 +29,7 @@ function marker(defs, id, color) {
 
 function draw(root, data) {
   const id = `al-arch-${++instances}`;
-  const { edge, cross } = data.colors;
+  const { edge, cross, box, text: ink } = data.colors;
   const { font, small, line } = data;
   const s = svg("svg", { width: data.width, height: data.height, viewBox: `0 0 ${data.width} ${data.height}`,
     role: "img", "aria-label": data.label, class: "al-arch", "font-size": font });
@@ -54,13 +54,13 @@ function draw(root, data) {
     const g = svg("g", { class: "al-arch-node" }, s);
     if (n.tooltip) svg("title", {}, g, n.tooltip);
     if (n.shape === "ellipse") {
-      svg("ellipse", { cx: n.x + n.w / 2, cy: n.y + n.h / 2, rx: n.w / 2, ry: n.h / 2, fill: n.fill, stroke: "#666666" }, g);
+      svg("ellipse", { cx: n.x + n.w / 2, cy: n.y + n.h / 2, rx: n.w / 2, ry: n.h / 2, fill: n.fill, stroke: box }, g);
     } else {
-      svg("rect", { x: n.x, y: n.y, width: n.w, height: n.h, rx: 8, fill: n.fill, stroke: "#666666" }, g);
+      svg("rect", { x: n.x, y: n.y, width: n.w, height: n.h, rx: 8, fill: n.fill, stroke: box }, g);
     }
     const middle = n.y + n.h / 2;
     n.lines.forEach((text, i) => svg("text", { x: n.x + n.w / 2, y: middle + (i - (n.lines.length - 1) / 2) * line,
-      "text-anchor": "middle", "dominant-baseline": "central", fill: "#31333f" }, g, text));
+      "text-anchor": "middle", "dominant-baseline": "central", fill: ink }, g, text));
   }
   root.replaceChildren(s);
 }

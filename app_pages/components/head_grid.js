@@ -102,7 +102,7 @@ export default function (component) {
 // The caption above the grid, styled as st.caption (in the component: one Streamlit element
 // fewer to redraw on each keystroke, docs/benchmarks.md, eighth session).
 function drawNote(parent, grid, text) {
-  const note = parent.querySelector(":scope > .al-grid-note") || parent.insertBefore(el("p", "al-grid-note"), grid);
+  const note = parent.querySelector(":scope > .al-grid-note") || parent.insertBefore(el("p", "al-note al-grid-note"), grid);
   if (note.textContent !== text) note.textContent = text;
   note.hidden = !text;
 }
