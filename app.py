@@ -13,7 +13,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from app_pages import downloads, shared
+from app_pages import downloads, shared, url_guard
 from model import runtime
 from model.checkpoint import CheckpointError
 from model.upload import extract_upload
@@ -57,7 +57,7 @@ def choose_model() -> None:
             try:
                 path = shared.resolve_checkpoint_path(typed)
             except CheckpointError as err:
-                st.error(str(err), icon=":material/block:")
+                st.error(shared.error_text(err), icon=":material/block:")
     elif choice == UPLOAD:
         path = uploaded_checkpoint()
     else:
@@ -71,7 +71,7 @@ def choose_model() -> None:
         mtime = shared.folder_mtime(path) if path.is_dir() else 0.0
         shared.load_bundle(str(path), mtime)
     except CheckpointError as err:
-        st.error(f"Could not load this checkpoint, so the previous model stays in use.\n\n{err}", icon=":material/error:")
+        st.error(f"Could not load this checkpoint, so the previous model stays in use.\n\n{shared.error_text(err)}", icon=":material/error:")
         if previous is None:
             path = next(iter(models.values()))
             mtime = shared.folder_mtime(path)
@@ -104,7 +104,7 @@ def uploaded_checkpoint():
             extract_upload(payload, Path(folder.name) / "uploaded", max_bytes=st.get_option("server.maxUploadSize") * 2**20)
         except CheckpointError as err:
             folder.cleanup()
-            st.error(f"This upload was refused, so the previous model stays in use.\n\n{err}", icon=":material/block:")
+            st.error(f"This upload was refused, so the previous model stays in use.\n\n{shared.error_text(err)}", icon=":material/block:")
             return None
         st.session_state["upload_dir"] = (digest, folder)
     return Path(st.session_state["upload_dir"][1].name) / "uploaded"
@@ -115,16 +115,24 @@ def prompt_box() -> None:
     default = shared.default_prompt(bundle)
     if st.session_state.pop("reset_prompt", False) or "prompt" not in st.session_state:
         st.session_state.setdefault("prompt", default)
-    st.text_input(
+    typed = st.text_input(
         "Prompt", key="prompt", live="0ms", bind="query-params", on_change=lambda: st.session_state.pop("continuation", None),
-        max_chars=10_000, help="Every page redraws while you type.",
+        help=f"Every page redraws while you type. The model reads the first {shared.MAX_PROMPT_CHARS:,} characters.",
     )
+    if len(typed) > shared.MAX_PROMPT_CHARS:
+        st.warning(f"The prompt has {len(typed):,} characters: only the first {shared.MAX_PROMPT_CHARS:,} are read.",
+                   icon=":material/content_cut:")
     kind = "translator (encoder-decoder)" if bundle.is_translator else "decoder-only"
-    st.caption(f"{bundle.name}: {kind}, {bundle.n_parameters:,} parameters, up to {bundle.config.max_len} tokens.")
+    limit = f"up to {bundle.max_tokens:,} tokens" + (" (the server's memory budget)" if bundle.cut_by_budget else "")
+    st.caption(f"{shared.md_escape(bundle.name)}: {kind}, {bundle.n_parameters:,} parameters, {limit}.")
 
 
 with st.sidebar:
     st.title("Attention Lab")
+    dropped = url_guard.drop_bad_numbers(st.query_params)
+    if dropped:
+        st.warning("This link's value for " + ", ".join(f"`{key}`" for key in dropped)
+                   + " is not a usable number, so the default is used.", icon=":material/link_off:")
     choose_model()
     prompt_box()
 

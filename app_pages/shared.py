@@ -4,9 +4,10 @@ Why here: pages stay thin (read state, call viz/, place charts). The model is lo
 for all browser sessions and never mutated; the trace of (model, prompt, generated tokens,
 run options) is computed once and every page reads the same object.
 
-Traces are cached with ``st.cache_resource`` (bounded), not ``st.cache_data``: cache_data
-pickles and copies its value on every read, which for a 512-token, 16-head trace means tens
-of megabytes per rerun. A Trace is never modified after it is made, so sharing it is safe.
+Traces are kept in a cache bounded in bytes (model/trace_cache.py), not ``st.cache_data``:
+cache_data pickles and copies its value on every read, which for a 512-token, 16-head trace
+means tens of megabytes per rerun. A Trace is never modified after it is made, so sharing it
+is safe.
 """
 
 from __future__ import annotations
@@ -23,9 +24,12 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import downloads
+from model import runtime
+from model.budget import trace_budget_bytes
 from model.bundle import EmptyPromptError, ModelBundle
 from model.checkpoint import CheckpointError, load_checkpoint
 from model.trace import RunOptions, Trace
+from model.trace_cache import TraceCache
 from viz.spec import SpecChart, from_altair
 
 if TYPE_CHECKING:
@@ -43,8 +47,15 @@ PREFERRED_ORDER = ("statquest-decoder", "statquest-translator", "tiny-stories", 
 
 
 def checkpoint_roots() -> list[Path]:
-    extra = [Path(p).resolve() for p in os.environ.get(ROOTS_ENV, "").split(os.pathsep) if p.strip()]
-    return [SAMPLE_CHECKPOINTS.resolve(), *extra]
+    """sample_checkpoints/ and the folders the server's environment names (a broken one is skipped)."""
+    roots = [SAMPLE_CHECKPOINTS.resolve()]
+    for text in os.environ.get(ROOTS_ENV, "").split(os.pathsep):
+        try:
+            if text.strip():
+                roots.append(Path(text.strip()).resolve(strict=True))
+        except (OSError, RuntimeError, ValueError):
+            continue
+    return roots
 
 
 def bundled_models() -> dict[str, Path]:
@@ -58,16 +69,56 @@ def is_bundled(path: str | Path) -> bool:
     return SAMPLE_CHECKPOINTS.resolve() in Path(path).resolve().parents
 
 
+MAX_PATH_CHARS = 1024
+MAX_NAME_BYTES = 255  # one folder name, as most file systems allow
+
+
 def resolve_checkpoint_path(text: str) -> Path:
-    """A typed folder path, accepted only inside the configured checkpoint roots."""
-    path = Path(text.strip()).expanduser()
-    if not path.is_absolute():
-        path = ROOT / path
-    path = path.resolve()
-    roots = checkpoint_roots()
-    if not any(path == r or r in path.parents for r in roots):
-        raise CheckpointError(text, "only folders under " + ", ".join(str(r) for r in roots) + " can be loaded")
+    """A typed folder path (it comes from the URL too), accepted only inside the checkpoint roots.
+
+    Refused before the file system is asked anything it could fail on or reveal: control
+    characters, over-long names, and home-folder paths (``~user`` would tell which users exist)."""
+    typed = text.strip()
+    allowed = "only folders inside sample_checkpoints/ or a folder named by the server's " + ROOTS_ENV + " can be loaded"
+    if len(typed) > MAX_PATH_CHARS or any(len(part.encode("utf-8", "replace")) > MAX_NAME_BYTES for part in typed.split("/")):
+        raise CheckpointError("The folder", "the path is too long")
+    if any(ord(c) < 32 or ord(c) == 127 for c in typed):
+        raise CheckpointError("The folder", "the path holds control characters")
+    if typed.startswith("~"):
+        raise CheckpointError("The folder", "home-folder paths (~) are not accepted: " + allowed)
+    path = Path(typed)
+    try:
+        path = (path if path.is_absolute() else ROOT / path).resolve()
+    except (OSError, RuntimeError, ValueError):
+        raise CheckpointError("The folder", "the path cannot be followed (a loop of links?)") from None
+    if not any(path == r or r in path.parents for r in checkpoint_roots()):
+        raise CheckpointError("The folder", allowed)
     return path
+
+
+def shown_path(path: str | Path) -> str:
+    """A path as the page may show it: relative to the checkpoint root it is in, never the
+    server's absolute path (an uploaded checkpoint's temporary folder shows only the file)."""
+    path = Path(path)
+    for root in checkpoint_roots():
+        if path == root or root in path.parents:
+            return str(Path(root.name) / path.relative_to(root))
+    return path.name if path.is_absolute() else str(path)
+
+
+def error_text(err: CheckpointError) -> str:
+    """A CheckpointError for the page: its path shown relative to its root, and every character
+    of it (a path, a file name, a word of a vocabulary) made literal for markdown."""
+    return md_escape(f"{shown_path(err.path)}: {err.problem}")
+
+
+def folder_mtime(path: Path) -> float:
+    """The newest modification time of the folder's entries (reload after retraining); links are
+    not followed, so a broken link or a loop of links in the folder costs nothing here."""
+    try:
+        return max((entry.stat(follow_symlinks=False).st_mtime for entry in os.scandir(path)), default=0.0)
+    except OSError:
+        return 0.0
 
 
 @functools.cache
@@ -109,21 +160,25 @@ def load_bundle(path: str, mtime: float) -> ModelBundle:
     return load_checkpoint(path)
 
 
-def folder_mtime(path: Path) -> float:
-    return max((p.stat().st_mtime for p in path.iterdir()), default=0.0)
-
-
-# A 512-token 4 x 4 trace holds about 85 MB. Why 8 and not more: on this project's machines,
-# memory the process takes fresh costs about ten times more once it holds about 1.5-2 GB (the
-# kernel's time per page fault rose from ~2 to ~25 us), so with 16 such traces kept, each new one
-# took 550-770 ms instead of 35 ms. With 8, the oldest is dropped before that, and the next trace
-# reuses its memory (docs/benchmarks.md, eighth session).
+# Head-grid pictures and other small per-trace views: a few kilobytes each, so a count bounds them.
 TRACES_KEPT = 8
+# Every trace of the server together holds at most this many per-trace budgets (model/budget.py).
+TRACE_CACHE_BUDGETS = 3
+RELEASE_AFTER_BYTES = 64 * 2**20  # dropping less than this leaves the memory to the next trace
 
 
-@st.cache_resource(max_entries=TRACES_KEPT, show_spinner=False)
+def _release(dropped: int) -> None:
+    if dropped >= RELEASE_AFTER_BYTES:
+        runtime.release_memory()
+
+
+TRACES = TraceCache(TRACE_CACHE_BUDGETS * trace_budget_bytes(), on_release=_release)
+
+
 def compute_trace(path: str, mtime: float, prompt: str, continuation: tuple[int, ...] | None, options: RunOptions) -> Trace:
-    return load_bundle(path, mtime).run(prompt, None if continuation is None else list(continuation), options)
+    """The one trace of (model, prompt, generated words, run options), shared by every session."""
+    make = lambda: load_bundle(path, mtime).run(prompt, None if continuation is None else list(continuation), options)  # noqa: E731
+    return TRACES.get((path, mtime, prompt, continuation, options), make)
 
 
 def default_prompt(bundle: ModelBundle) -> str:
@@ -154,7 +209,7 @@ def current_model() -> tuple[ModelBundle, str, float]:
 def page_context() -> PageContext | None:
     """The trace of the current prompt, with on-screen notices; None (and a hint) if empty."""
     bundle, path, mtime = current_model()
-    prompt = st.session_state.get("prompt", "") or ""
+    prompt = current_prompt()
     continuation = st.session_state.get("continuation")
     encoding = bundle.encode(prompt)
     # In the sidebar, under the prompt box the user is typing in. In the page, the notice came
@@ -167,10 +222,19 @@ def page_context() -> PageContext | None:
     try:
         trace = compute_trace(path, mtime, prompt, continuation, RunOptions())
     except EmptyPromptError:
-        words = ", ".join(w for w in bundle.prompt_tokenizer.vocab[:12] if not w.startswith("<"))
+        words = md_escape(", ".join(w for w in bundle.prompt_tokenizer.vocab[:12] if not w.startswith("<")))
         st.info(f"Type a prompt in the sidebar to see what the model does with it. This model knows words such as: {words}.", icon=":material/keyboard:")
         return None
     return PageContext(bundle, path, mtime, prompt, continuation, trace)
+
+
+# The prompt box takes any paste (a box with max_chars drops a longer paste without a word); the
+# model reads this many characters of it, and the sidebar says so.
+MAX_PROMPT_CHARS = 10_000
+
+
+def current_prompt() -> str:
+    return (st.session_state.get("prompt", "") or "")[:MAX_PROMPT_CHARS]
 
 
 def show_encoding_notices(bundle: ModelBundle, encoding) -> None:
@@ -179,7 +243,14 @@ def show_encoding_notices(bundle: ModelBundle, encoding) -> None:
         more = f" (and {len(encoding.unknown) - 20} more)" if len(encoding.unknown) > 20 else ""
         fate = "left out: this model's vocabulary has no <unk> token" if encoding.unknown_dropped else "read as <unk>"
         st.warning(f"Words this model does not know ({fate}): {words}{more}", icon=":material/help:")
-    if encoding.truncated:
+    if encoding.truncated and bundle.cut_by_budget:
+        st.warning(
+            f"The prompt is longer than the {bundle.max_tokens:,} tokens this server traces for this model (its memory budget "
+            f"for one trace is {trace_budget_bytes() // 2**20:,} MB; the model itself takes {bundle.config.max_len:,}): "
+            f"the last {encoding.truncated:,} word(s) were cut.",
+            icon=":material/content_cut:",
+        )
+    elif encoding.truncated:
         st.warning(
             f"The prompt is longer than this model's {bundle.config.max_len} tokens: the last {encoding.truncated} word(s) were cut.",
             icon=":material/content_cut:",

@@ -13,6 +13,7 @@ from typing import Sequence
 
 import torch
 
+from .budget import longest_within, trace_budget_bytes
 from .config import ModelConfig
 from .tokenizer import Encoding, Tokenizer
 from .trace import RunOptions, Trace
@@ -49,9 +50,20 @@ class ModelBundle:
     def prompt_tokenizer(self) -> Tokenizer:
         return self.src_tokenizer if self.src_tokenizer is not None else self.tokenizer
 
+    @property
+    def max_tokens(self) -> int:
+        """How many tokens a run reads: the model's max_len, or fewer when a trace that long would
+        not fit the server's memory budget for one trace (model/budget.py)."""
+        return longest_within(self.config, trace_budget_bytes())
+
+    @property
+    def cut_by_budget(self) -> bool:
+        """Whether ``max_tokens`` is the memory budget's limit rather than the model's own."""
+        return self.max_tokens < self.config.max_len
+
     def encode(self, text: str) -> Encoding:
-        """The prompt as the model reads it, cut to the model's maximum length (reported)."""
-        return self.prompt_tokenizer.encode(text, max_tokens=self.config.max_len)
+        """The prompt as the model reads it, cut to ``max_tokens`` (reported)."""
+        return self.prompt_tokenizer.encode(text, max_tokens=self.max_tokens)
 
     def logits(self, prompt_ids: Sequence[int], continuation: Sequence[int] = ()) -> torch.Tensor:
         """Logits [pos, vocab] of the output stream, without recording a trace (for generation)."""
@@ -59,9 +71,9 @@ class ModelBundle:
 
     def stream_ids(self, prompt_ids: Sequence[int], continuation: Sequence[int]) -> list[int]:
         """What the (decoder) stream reads: the prompt then the generated tokens, or for a
-        translator ``<EOS>`` then the translation so far, cut to the maximum length."""
+        translator ``<EOS>`` then the translation so far, cut to ``max_tokens``."""
         head = [self.tokenizer.eos_id] if self.is_translator else list(prompt_ids)
-        return (head + list(continuation))[: self.config.max_len]
+        return (head + list(continuation))[: self.max_tokens]
 
     def _forward(self, prompt_ids, continuation, options, capture):
         if not prompt_ids:

@@ -9,6 +9,7 @@ and the problem, so the app can show it and keep the previous model.
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import torch
@@ -17,7 +18,7 @@ from safetensors.torch import save_file
 
 from .bundle import ModelBundle
 from .config import ConfigError, ModelConfig
-from .tokenizer import TokenizerError, tokenizers_from_json, tokenizers_to_json
+from .tokenizer import TokenizerError, tokenizers_from_data, tokenizers_to_json
 from .transformer import build_model
 
 CONFIG, TOKENIZER, WEIGHTS, CARD = "config.json", "tokenizer.json", "model.safetensors", "README.md"
@@ -64,22 +65,53 @@ def _weights(model: torch.nn.Module) -> dict[str, torch.Tensor]:
     return out
 
 
-def _read_json(path: Path) -> str:
+def _read_json(path: Path) -> object:
+    """The parsed content of one of the checkpoint's JSON files."""
     if not path.is_file():
         raise CheckpointError(path, "file is missing")
     if path.stat().st_size > MAX_JSON_BYTES:
         raise CheckpointError(path, f"file is larger than {MAX_JSON_BYTES // 2**20} MB")
     try:
-        return path.read_text(encoding="utf-8")
+        return json.loads(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError:
         raise CheckpointError(path, "file is not UTF-8 text") from None
+    except json.JSONDecodeError as err:
+        raise CheckpointError(path, f"not valid JSON ({err})") from None
+    except RecursionError:
+        raise CheckpointError(path, "not usable JSON (nested too deeply)") from None
+
+
+def _check_inside(folder: Path) -> None:
+    """Every file the loader reads must be the folder's own: a link to a file elsewhere (another
+    user's data, the server's secrets) would be read and shown as if it were the model card."""
+    home = folder.resolve(strict=True)
+    for name in (CONFIG, TOKENIZER, WEIGHTS, CARD, TRAINING):
+        path = folder / name
+        if not path.is_symlink():
+            continue
+        try:
+            target = path.resolve(strict=True)
+        except (OSError, RuntimeError):
+            raise CheckpointError(path, "is a broken link (or a loop of links): not read") from None
+        if target.parent != home:
+            raise CheckpointError(path, "is a link to a file outside the checkpoint folder: not read")
 
 
 def load_checkpoint(folder: str | Path, name: str | None = None) -> ModelBundle:
     """Validate and load a checkpoint folder; raises CheckpointError for any problem."""
     folder = Path(folder)
+    try:
+        return _load(folder, name)
+    except OSError as err:  # unreadable files, names too long: said without the server's paths
+        raise CheckpointError(folder, f"could not be read ({err.strerror or type(err).__name__})") from None
+    except RuntimeError:  # pathlib's "symlink loop", whose message names absolute paths
+        raise CheckpointError(folder, "could not be read (a loop of links?)") from None
+
+
+def _load(folder: Path, name: str | None) -> ModelBundle:
     if not folder.is_dir():
         raise CheckpointError(folder, "not a checkpoint folder (it does not exist or is not a folder)")
+    _check_inside(folder)
     weights_path = folder / WEIGHTS
     if not weights_path.is_file():
         pickles = sorted(p.name for p in folder.iterdir() if p.suffix in PICKLE_SUFFIXES)
@@ -88,14 +120,15 @@ def load_checkpoint(folder: str | Path, name: str | None = None) -> ModelBundle:
         raise CheckpointError(weights_path, "file is missing")
 
     try:
-        config = ModelConfig.from_json(_read_json(folder / CONFIG))
+        config = ModelConfig.from_dict(_read_json(folder / CONFIG))
     except ConfigError as err:
         raise CheckpointError(folder / CONFIG, str(err)) from None
     try:
-        tokenizer, src_tokenizer = tokenizers_from_json(_read_json(folder / TOKENIZER))
+        tokenizer, src_tokenizer = tokenizers_from_data(_read_json(folder / TOKENIZER))
     except TokenizerError as err:
         raise CheckpointError(folder / TOKENIZER, str(err)) from None
     _check_vocabularies(folder / TOKENIZER, config, tokenizer, src_tokenizer)
+    _check_parameter_count(weights_path, config)  # before build_model allocates what the config asks for
 
     model = build_model(config)
     expected = _weights(model)
@@ -103,15 +136,37 @@ def load_checkpoint(folder: str | Path, name: str | None = None) -> ModelBundle:
     model.load_state_dict(state, strict=False)  # strictness checked above, tied names excepted
     card_path = folder / CARD
     card = card_path.read_text(encoding="utf-8", errors="replace") if card_path.is_file() else ""
-    extra = {}
-    if (folder / TRAINING).is_file():
-        try:
-            extra = json.loads(_read_json(folder / TRAINING))
-        except json.JSONDecodeError as err:
-            raise CheckpointError(folder / TRAINING, f"not valid JSON ({err})") from None
-        if not isinstance(extra, dict):
-            raise CheckpointError(folder / TRAINING, "must be a JSON object")
+    extra = _read_training(folder / TRAINING) if (folder / TRAINING).is_file() else {}
     return ModelBundle(config, model, tokenizer, src_tokenizer, name=name or folder.name, card=card, path=str(folder), extra=extra)
+
+
+MAX_EXAMPLE_PROMPTS = 100
+
+
+def _read_training(path: Path) -> dict:
+    """training.json: free-form, but what the app uses from it must have the right type."""
+    extra = _read_json(path)
+    if not isinstance(extra, dict):
+        raise CheckpointError(path, "must be a JSON object")
+    prompts = extra.get("example_prompts")
+    if prompts is not None and not (
+        isinstance(prompts, list) and 0 < len(prompts) <= MAX_EXAMPLE_PROMPTS and all(isinstance(p, str) for p in prompts)
+    ):
+        raise CheckpointError(path, f'"example_prompts" must be a list of 1 to {MAX_EXAMPLE_PROMPTS} strings')
+    return extra
+
+
+def _check_parameter_count(path: Path, config: ModelConfig) -> None:
+    """The weights file's header (no tensor is read) must hold exactly the config's parameters."""
+    _refuse_pickle(path)
+    try:
+        with safe_open(str(path), framework="pt") as f:
+            stored = sum(math.prod(f.get_slice(name).get_shape()) for name in f.keys())
+    except (SafetensorError, OSError, ValueError, RuntimeError) as err:
+        raise CheckpointError(path, f"not a readable safetensors file (truncated or corrupt?): {err}") from None
+    wanted = config.estimated_parameters()
+    if stored != wanted:
+        raise CheckpointError(path, f"holds {stored:,} numbers but config.json describes a model of {wanted:,} parameters")
 
 
 def _check_vocabularies(path: Path, config: ModelConfig, tokenizer, src_tokenizer) -> None:
@@ -126,13 +181,16 @@ def _check_vocabularies(path: Path, config: ModelConfig, tokenizer, src_tokenize
         raise CheckpointError(path, "a decoder-only model has one vocabulary, not a source and a target")
 
 
-def _read_weights(path: Path, expected: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+def _refuse_pickle(path: Path) -> None:
     with path.open("rb") as f:
         head = f.read(9)
     # safetensors: an 8-byte little-endian header length, then the JSON header "{...".
     looks_safetensors = len(head) == 9 and head[8:9] == b"{" and int.from_bytes(head[:8], "little") < path.stat().st_size
     if not looks_safetensors and head.startswith(_PICKLE_MAGIC):
         raise CheckpointError(path, "this is a pickle/torch.save file, not safetensors; it was not read")
+
+
+def _read_weights(path: Path, expected: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     try:
         with safe_open(str(path), framework="pt") as f:
             names = set(f.keys())

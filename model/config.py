@@ -116,11 +116,12 @@ class ModelConfig:
         return self
 
     def estimated_parameters(self) -> int:
-        """Parameter count from the config alone (checked before building anything)."""
+        """The exact parameter count (tied weights once), from the config alone: checked against
+        the weights file before a model is built."""
         d, f = self.d_model, self.d_ff
         attn = 3 * d * d + (3 * d if self.qkv_bias else 0) + (d * d + d if self.attn_out_proj else 0)
         ff = (2 * d * f + f + d) if f else 0
-        norms_per_block = {"none": 0, "pre": 2, "post": 2}[self.norm]
+        norms_per_block = 0 if self.norm == "none" else 1 + bool(f)  # the attention's, and the feed-forward's if any
         block = attn + ff + norms_per_block * 2 * d
         decoder_block = block + ((attn + (2 * d if self.norm != "none" else 0)) if self.is_encoder_decoder else 0)
         embed = self.vocab_size * d + self.src_vocab_size * d
@@ -156,4 +157,6 @@ class ModelConfig:
             data = json.loads(text)
         except json.JSONDecodeError as err:
             raise ConfigError(f"not valid JSON ({err})") from None
+        except RecursionError:
+            raise ConfigError("not usable JSON (nested too deeply)") from None
         return cls.from_dict(data)

@@ -85,8 +85,8 @@ def steps(
     max_new = None if max_new is None else max_new + len(continuation)
     while max_new is None or len(continuation) < max_new:
         stream = bundle.stream_ids(prompt_ids, continuation)
-        if len(stream) >= bundle.config.max_len:
-            return  # a new word would sit past the last position the model has
+        if len(stream) >= bundle.max_tokens:
+            return  # a new word would sit past the last position the model has (or the budget allows)
         probs = distribution(bundle.logits(prompt_ids, continuation)[-1], sampling)
         token_id = choose(probs, sampling, generator)
         yield Step(stream, probs, token_id, bundle.tokenizer.vocab[token_id])
@@ -95,9 +95,16 @@ def steps(
         continuation.append(token_id)
 
 
+def translation_limit(n_input: int) -> int:
+    """At most this many words of a translator's own greedy answer: twice the input and a few
+    more. A model that never says ``<EOS>`` would otherwise run one pass per position up to a
+    long context (thousands of passes for one keystroke)."""
+    return 2 * n_input + 8
+
+
 def greedy_continuation(bundle: "ModelBundle", prompt_ids: Sequence[int]) -> list[int]:
     """The model's greedy answer without its final ``<EOS>`` (what a translator's trace shows)."""
-    ids = [s.token_id for s in steps(bundle, prompt_ids)]
+    ids = [s.token_id for s in steps(bundle, prompt_ids, max_new=translation_limit(len(prompt_ids)))]
     return ids[:-1] if ids and ids[-1] == bundle.tokenizer.eos_id else ids
 
 

@@ -46,3 +46,26 @@ def keep_freed_memory(mmap_below: int = 64 * 2**20, keep: int = 256 * 2**20) -> 
         return False
     mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
     return bool(mallopt(_M_MMAP_THRESHOLD, mmap_below)) and bool(mallopt(_M_TRIM_THRESHOLD, keep))
+
+
+@functools.cache
+def _malloc_trim():
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        trim = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None
+    trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
+    return trim
+
+
+def release_memory() -> bool:
+    """Hand the allocator's free memory back to the system (glibc's ``malloc_trim``), after the
+    trace cache dropped big traces: what ``keep_freed_memory`` keeps for speed would otherwise
+    stay with the process after every visitor has gone. Returns whether it could."""
+    trim = _malloc_trim()
+    if trim is None:
+        return False
+    trim(0)
+    return True

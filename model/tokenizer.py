@@ -161,6 +161,13 @@ def tokenizers_from_json(text: str) -> tuple[Tokenizer, Tokenizer | None]:
         data = json.loads(text)
     except json.JSONDecodeError as err:
         raise TokenizerError(f"not valid JSON ({err})") from None
+    except RecursionError:
+        raise TokenizerError("not usable JSON (nested too deeply)") from None
+    return tokenizers_from_data(data)
+
+
+def tokenizers_from_data(data: Any) -> tuple[Tokenizer, Tokenizer | None]:
+    """tokenizer.json's parsed content: (target, source or None)."""
     if isinstance(data, dict) and "source" in data:
         return Tokenizer.from_dict(data.get("target")), Tokenizer.from_dict(data["source"])
     return Tokenizer.from_dict(data), None

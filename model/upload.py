@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 from pathlib import Path, PurePosixPath
 
 from .checkpoint import CARD, CONFIG, TOKENIZER, TRAINING, WEIGHTS, CheckpointError
@@ -45,11 +46,23 @@ def extract_upload(files: list[tuple[str, bytes]], dest: str | Path, max_bytes: 
     return dest
 
 
+# What a damaged or hostile zip raises while it is opened or read: a bad CRC, a size that lies,
+# a compression method or encryption zipfile does not do, a truncated stream.
+_ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, zlib.error, NotImplementedError, RuntimeError,
+               ValueError, OSError)
+
+
 def _extract_zip(name: str, data: bytes, dest: Path, max_bytes: int) -> Path:
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        raise CheckpointError(name, "not a readable zip file") from None
+        return _unpack(name, data, dest, max_bytes)
+    except CheckpointError:
+        raise
+    except _ZIP_ERRORS as err:
+        raise CheckpointError(name, f"not a readable zip file ({type(err).__name__})") from None
+
+
+def _unpack(name: str, data: bytes, dest: Path, max_bytes: int) -> Path:
+    archive = zipfile.ZipFile(io.BytesIO(data))
     with archive:
         members = [m for m in archive.infolist() if not m.is_dir()]
         declared = sum(m.file_size for m in members)

@@ -1,0 +1,94 @@
+"""How much memory one trace holds, worked out from the config before any forward pass.
+
+Why: a trace keeps every intermediate tensor, and the attention ones grow with
+layers x heads x tokens^2. A tiny checkpoint whose config allows a long context (max_len up
+to 8192, 64 heads, 48 layers) plus a pasted 10,000-character prompt would otherwise take
+gigabytes of a shared server. The app cuts a prompt to the longest length whose trace fits
+the budget (``longest_within``), before the model runs, and bounds its trace cache by the
+same measure.
+
+The count mirrors what ``model/layers.py`` records (see the shape table in ``model/trace.py``);
+``tests/test_budget.py`` checks it against real traces, so a new hook that is not counted here
+fails that test.
+"""
+
+from __future__ import annotations
+
+import os
+
+from .config import ModelConfig
+
+FLOAT_BYTES = 4  # every recorded tensor is float32
+BUDGET_ENV = "ATTENTION_LAB_TRACE_MB"
+DEFAULT_BUDGET_MB = 256
+
+
+def trace_budget_bytes() -> int:
+    """The server's budget for one trace: ``ATTENTION_LAB_TRACE_MB`` (default 256 MB)."""
+    text = os.environ.get(BUDGET_ENV, "").strip()
+    try:
+        mb = float(text) if text else DEFAULT_BUDGET_MB
+    except ValueError:
+        mb = DEFAULT_BUDGET_MB
+    if not 1 <= mb <= 1_000_000:  # NaN and nonsense fall back to the default too
+        mb = DEFAULT_BUDGET_MB
+    return int(mb * 2**20)
+
+
+def _attention_floats(cfg: ModelConfig, n_q: int, n_k: int, distance_bias: bool) -> int:
+    """hook_q, hook_z [q, d]; hook_k, hook_v [k, d]; dots, scaled, (distance bias), scores and
+    pattern [head, q, k]; the mask [q, k]."""
+    per_head_maps = 5 if distance_bias else 4
+    return 2 * n_q * cfg.d_model + 2 * n_k * cfg.d_model + per_head_maps * cfg.n_heads * n_q * n_k + n_q * n_k
+
+
+def _stack_floats(cfg: ModelConfig, n: int, n_layers: int, causal: bool, memory: int) -> int:
+    """One stack (the encoder, the decoder or the only one) over n positions; ``memory`` is the
+    encoder's length for a decoder's cross-attention (0: none).
+
+    Counted once where two names hold one tensor: a block's resid_post is its last sublayer's
+    result and the next block's resid_pre; a post-norm's output is the resid it becomes; the
+    positional encoding is a view of the model's own table; without W_O, an attention's output
+    is a view of its hook_z."""
+    d, pre = cfg.d_model, cfg.norm == "pre"
+    sublayer = (2 + pre) * n * d  # its output (hook_*_out) and the residual after it; pre-norm: its input's norm
+    attention = sublayer - (0 if cfg.attn_out_proj else n * d)
+    total = n * d + n * d  # hook_embed; embed + pos (the first resid_pre)
+    for layer in range(n_layers):
+        bias = causal and cfg.distance_bias and cfg.window_of(layer) > 0
+        total += attention + _attention_floats(cfg, n, n, bias)
+        if memory:
+            total += attention + _attention_floats(cfg, n, memory, False)
+        if cfg.d_ff:
+            total += sublayer + n * cfg.d_ff  # and the feed-forward's hidden layer (hook_post)
+    if pre:
+        total += n * d  # ln_final
+    return total
+
+
+def trace_bytes(cfg: ModelConfig, n_stream: int, n_src: int = 0) -> int:
+    """Bytes of the tensors one trace records: ``n_stream`` tokens in the (decoder) stream and,
+    for a translator, ``n_src`` in the encoder's input."""
+    floats = n_stream * cfg.vocab_size  # logits
+    if cfg.is_encoder_decoder:
+        floats += _stack_floats(cfg, n_src, cfg.n_encoder_layers, causal=False, memory=0)
+        floats += _stack_floats(cfg, n_stream, cfg.n_layers, causal=True, memory=n_src)
+    else:
+        floats += _stack_floats(cfg, n_stream, cfg.n_layers, causal=True, memory=0)
+    return floats * FLOAT_BYTES
+
+
+def longest_within(cfg: ModelConfig, budget_bytes: int) -> int:
+    """The most tokens (at most ``max_len``) whose trace fits the budget, with a translator's
+    input and output both that long; at least 1, so a model always reads something."""
+    fits = lambda n: trace_bytes(cfg, n, n if cfg.is_encoder_decoder else 0) <= budget_bytes  # noqa: E731
+    lo, hi = 1, cfg.max_len
+    if fits(hi):
+        return hi
+    while lo < hi:  # the largest n that fits; trace_bytes grows with n
+        mid = (lo + hi + 1) // 2
+        if fits(mid):
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
