@@ -101,6 +101,10 @@ def main() -> None:
             report["keystroke"], report["memory"] = rows, memory
             print(table("Keystroke to redrawn page (typing one letter that makes a new word), ms", rows))
             print("server peak RSS (MB):", memory.get("server_peak_rss_mb"))
+        from bench.hostile import hostile_report
+
+        report["hostile"] = hostile_report(5 if args.quick else 20)
+        print(table("A long-context upload fed distinct 10,000-character pastes (server memory, MB)", [report["hostile"]]))
         if args.load:
             from bench.load import load_report
 

@@ -1,5 +1,6 @@
 """Opening the app under Streamlit's AppTest, as every page test does."""
 
+import re
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -16,6 +17,11 @@ def open_app(page: str | None = None, **params) -> AppTest:
     if page is not None:
         at.switch_page(f"app_pages/{page}.py").run()
     return at
+
+
+def rendered(markdown: str) -> str:
+    """Markdown as it reads on screen: the backslash escapes that keep outside text literal removed."""
+    return re.sub(r"\\(.)", r"\1", markdown)
 
 
 def custom_model(bundle, folder: Path, monkeypatch) -> dict:

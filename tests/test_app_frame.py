@@ -1,25 +1,19 @@
 """The frame (app.py) under Streamlit's AppTest: model picker, prompt, URL state, bad input."""
 
 import json
-import re
 import shutil
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.app_runner import open_app
+from tests.app_runner import open_app, rendered
 
 CHECKPOINTS = Path(__file__).parents[1] / "sample_checkpoints"
 
 
 def app(**params) -> AppTest:
     return open_app(**params)
-
-
-def rendered(markdown: str) -> str:
-    """Markdown as it reads on screen: the backslash escapes that keep outside text literal removed."""
-    return re.sub(r"\\(.)", r"\1", markdown)
 
 
 def page_text(at: AppTest) -> str:
