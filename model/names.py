@@ -74,10 +74,10 @@ def act_name(kind: str, layer: int | str | None = None, stack: str = "", sub: st
     return ".".join([*parts, f"hook_{kind}"])
 
 
-def module_name(layer: int, stack: str = "", sub: str = "attn") -> str:
-    """An attention module's path, the key of RunOptions.ablate: "blocks.0.attn"."""
-    if sub not in ATTENTION:
-        raise ValueError(f"an attention module is one of {ATTENTION}, not {sub!r}")
+def module_name(layer: int | str, stack: str = "", sub: str = "attn") -> str:
+    """A block's module path: "blocks.0.attn" (the key of RunOptions.ablate), "blocks.0.mlp"."""
+    if sub not in (*ATTENTION, "mlp", *NORMS):
+        raise ValueError(f"a block holds {', '.join((*ATTENTION, 'mlp', *NORMS))}, not {sub!r}")
     return ".".join([*([stack] if stack else []), "blocks", str(layer), sub])
 
 

@@ -5,7 +5,8 @@ import torch
 
 from model.trace import RunOptions
 from tests.model_factory import random_bundle
-from viz.common import matrix_frame, window_bounds
+from viz.common import matrix_frame
+from viz.windows import window_bounds
 from viz.heads import ablation_chart, ablation_frame, head_score_chart, head_table
 
 
@@ -59,10 +60,10 @@ def test_raster_colours_match_the_vega_blues_at_both_ends():
 def test_the_grid_palette_runs_along_the_blues_with_grey_for_hidden_cells():
     import numpy as np
 
-    from viz.raster import BLUES, HIDDEN, MASKED, levels_rgb, to_levels
+    from viz.raster import BLUES, HIDDEN_LEVEL, MASKED, levels_rgb, to_levels
 
     levels = to_levels(np.array([[0.0, 1.0, 0.5, np.nan]]), masked=np.array([[False, False, False, True]]))
-    assert levels.tolist() == [[0, 254, 127, HIDDEN]]
+    assert levels.tolist() == [[0, 254, 127, HIDDEN_LEVEL]]
     rgb = levels_rgb(levels)
     assert ["#%02x%02x%02x" % tuple(c) for c in rgb[0, :2]] == [BLUES[0], BLUES[-1]]
     assert tuple(rgb[0, 3]) == MASKED
