@@ -9,8 +9,9 @@ from app_pages.view_state import pick_position_window, pick_side
 from model.names import act_name
 from viz.embeddings import (
     embedding_heatmap, embedding_plane_chart, is_wide, plane_summary, position_arrows_frame,
-    prompt_embedding_frame, prompt_embedding_table, side_stack, side_title, side_tokens, vocabulary_frame,
+    prompt_embedding_frame, prompt_embedding_table, vocabulary_frame,
 )
+from viz.sides import side_stack, side_title, side_tokens
 
 MAX_ARROWS = 60  # more arrows than this turn the plane into a scribble: window them with the heatmap
 

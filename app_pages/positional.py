@@ -8,7 +8,9 @@ import streamlit as st
 from app_pages import shared
 from app_pages.view_state import clamp_state, pick_position_window, pick_side
 from model.names import act_name
-from viz.embeddings import is_wide, position_window, side_stack, side_title, side_tokens
+from viz.embeddings import is_wide
+from viz.sides import side_stack, side_title, side_tokens
+from viz.windows import position_window
 from viz.positional import (
     MAX_SQUIGGLES, curves_frame, default_dims, distance_bias_frame, distance_bias_heatmap, encoding_heatmap,
     encoding_matrix_frame, formula_matrix_frame, formula_table, learned_curves_frame, points_frame, similarity_frame,

@@ -139,7 +139,7 @@ def test_translator_modules_have_friendly_names_and_both_languages(translation):
     assert titles["decoder.blocks.1.cross_attn"] == "Encoder-decoder attention, layer 2"
     assert va.module_title("blocks.2.attn") == "Masked self-attention, layer 3"
     # link values: a ")" in the page address breaks Vega's url(address#gradient) legend fill
-    from viz.embeddings import side_title
+    from viz.sides import side_title
     assert not any(c in "()" for t in [*titles.values(), side_title("encoder"), side_title("decoder")] for c in t)
     cross = "decoder.blocks.0.cross_attn"
     frame = va.attention_frame(translation, cross, 1)

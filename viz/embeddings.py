@@ -23,7 +23,6 @@ from model.trace import Trace
 
 from .common import heatmap_chart, matrix_frame, to_numpy, token_labels
 from .spec import SpecChart, spec_template
-from .windows import MAX_CELLS, window_bounds
 
 POSITION_COLOR = "#ff4b4b"  # the moved (position-encoded) points; the page's captions call them red
 PROMPT_COLOR = "#1f77b4"
@@ -31,34 +30,6 @@ OTHER_COLOR = "#9a9a9a"  # readable on white and on dark backgrounds
 # An arrow head pointing up with its tip at the point itself (Vega symbol path, unit box; rotated by "angle").
 # An equilateral "triangle" would not do: turned by 60 degrees it looks the same as pointing down.
 ARROW_HEAD = "M0,0L0.55,1.3L-0.55,1.3Z"
-
-
-# --- which stack: the decoder-only stream, or a translator's input or output side -------------
-
-def side_stack(bundle: ModelBundle, side: str) -> str:
-    """The stack of a side, as model.names takes it: "" for a decoder-only model (its names have
-    no prefix); "encoder" (input words) or "decoder" (output words) for a translator."""
-    return side if bundle.is_translator else ""
-
-
-def side_tokens(trace: Trace, side: str) -> list[str]:
-    """The tokens along the stack's position axis, in order."""
-    return trace.src_tokens if side == "encoder" and trace.src_tokens is not None else trace.tokens
-
-
-def side_title(side: str) -> str:
-    """The label of a translator's side, also its value in a copied link (?side=...): no parentheses,
-    see viz.attention.module_title."""
-    return "encoder: input words" if side == "encoder" else "decoder: output words"
-
-
-def position_window(n_positions: int, n_columns: int, start: int = 0, max_cells: int = MAX_CELLS,
-                    max_rows: int | None = None) -> tuple[int, int]:
-    """Positions [lo, hi) to draw so a positions x columns heatmap stays under ``max_cells``."""
-    rows = max(1, max_cells // max(1, n_columns))
-    if max_rows is not None:
-        rows = min(rows, max_rows)
-    return window_bounds(n_positions, start, rows)
 
 
 def dim_labels(n: int) -> list[str]:
@@ -102,8 +73,8 @@ def matrix_heatmap(frame: pd.DataFrame, *, title: str, x_title: str, y_title: st
     # do, and thinned a 4-word prompt's columns to its first and last word. (More than 8 columns
     # are stretched to a width only the browser knows, so those stay thinned.)
     return heatmap_chart(frame, title=title, x_title=x_title, y_title=y_title, value_title=value_title, diverging=diverging,
-                   cell=cell, text=cell >= 34 and n_cols <= 8, extra_tooltip=extra_tooltip,
-                   thin_x=n_cols > 8 or cell < 16, thin_y=cell < 12)
+                         cell=cell, text=cell >= 34 and n_cols <= 8, extra_tooltip=extra_tooltip,
+                         thin_x=n_cols > 8 or cell < 16, thin_y=cell < 12)
 
 
 def is_wide(frame: pd.DataFrame) -> bool:

@@ -163,9 +163,9 @@ def similarity_heatmap(frame: pd.DataFrame) -> SpecChart:
     # the legend below: on the right it pushed the chart past its column's edge, where it was cut
     # off; the labels of small cells cannot all be written, so there Vega drops the overlapping ones
     return heatmap_chart(frame, title="Position similarity (dot product)", x_title="position", y_title="position",
-                   value_title="dot product", diverging=negative, high_is_blue=True, cell=cell, text=cell >= 34,
-                   extra_tooltip=[alt.Tooltip("cosine:Q", format=".4f")], legend_bottom=True, thin_x=cell < 16,
-                   thin_y=cell < 16, square=True)  # square, whatever the labels take
+                         value_title="dot product", diverging=negative, high_is_blue=True, cell=cell, text=cell >= 34,
+                         extra_tooltip=[alt.Tooltip("cosine:Q", format=".4f")], legend_bottom=True, thin_x=cell < 16,
+                         thin_y=cell < 16, square=True)  # square, whatever the labels take
 
 
 def wavelength_frame(d_model: int) -> pd.DataFrame:
@@ -217,4 +217,4 @@ def distance_bias_heatmap(frame: pd.DataFrame) -> SpecChart:
     they are pushed down (its learned numbers, printed in each cell)."""
     layer = int(frame["layer"].iloc[0])
     return heatmap_chart(frame, title=f"Layer {layer}: bias added to the scores, per distance back", x_title="how far back the key word is",
-                   y_title="head", value_title="bias", diverging=True, high_is_blue=True, cell=44, text=True)
+                         y_title="head", value_title="bias", diverging=True, high_is_blue=True, cell=44, text=True)

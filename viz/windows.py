@@ -14,7 +14,7 @@ import pandas as pd
 
 from .common import to_numpy, token_labels
 
-MAX_CELLS = 4000  # cells of one matrix drawn whole, with every token labelled
+MAX_CELLS = 4000  # cells of one matrix drawn whole, every token labelled (Vega draws about this many briskly)
 WINDOW = 40  # tokens per side of the window shown for long prompts (fits beside the arithmetic)
 
 
@@ -32,6 +32,15 @@ def window_bounds(n: int, start: int, size: int) -> tuple[int, int]:
     size = max(1, min(size, n))
     lo = min(max(0, start), n - size)
     return lo, lo + size
+
+
+def position_window(n_positions: int, n_columns: int, start: int = 0, max_cells: int = MAX_CELLS,
+                    max_rows: int | None = None) -> tuple[int, int]:
+    """Positions [lo, hi) to draw so a positions x columns heatmap stays under ``max_cells``."""
+    rows = max(1, max_cells // max(1, n_columns))
+    if max_rows is not None:
+        rows = min(rows, max_rows)
+    return window_bounds(n_positions, start, rows)
 
 
 def needs_window(n_q: int, n_k: int, max_cells: int = MAX_CELLS) -> bool:
