@@ -1,8 +1,8 @@
 """Attention: one head's heatmap beside one query word's arithmetic, then every layer and head.
 
 Thin on purpose: it reads the view (layer, head, query word, window) from widgets bound to the
-URL, asks viz.attention for frames and charts, and places them. Every number comes from the
-trace; the page computes none.
+URL, asks viz (attention, windows, canvas, arithmetic, head_grid) for frames and payloads, and
+places them. Every number comes from the trace; the page computes none.
 """
 
 from __future__ import annotations

@@ -1,13 +1,15 @@
 """viz/common.py and viz/heads.py on their data (each page's viz module has its own test file)."""
 
+from pathlib import Path
+
 import numpy as np
 import torch
 
 from model.trace import RunOptions
 from tests.model_factory import random_bundle
 from viz.common import matrix_frame
-from viz.windows import window_bounds
 from viz.heads import ablation_chart, ablation_frame, head_score_chart, head_table
+from viz.windows import window_bounds
 
 
 def test_matrix_frame_keeps_token_order_with_repeats():
@@ -19,6 +21,11 @@ def test_matrix_frame_keeps_token_order_with_repeats():
 
 def test_windows_stay_inside_the_sequence():
     assert window_bounds(10, 8, 5) == (5, 10) and window_bounds(10, -3, 5) == (0, 5) and window_bounds(3, 0, 5) == (0, 3)
+
+
+def test_every_viz_module_keeps_to_one_job_in_under_250_lines():
+    sizes = {p.name: len(p.read_text(encoding="utf-8").splitlines()) for p in (Path(__file__).parents[1] / "viz").glob("*.py")}
+    assert len(sizes) > 10 and {name: n for name, n in sizes.items() if n > 250} == {}
 
 
 def test_head_table_scores_come_from_the_trace():

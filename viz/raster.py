@@ -2,7 +2,7 @@
 
 Why: the grid of every layer and head is an overview with thousands of cells; drawn as Vega
 marks it cost the browser a quarter of a second on every keystroke. As one picture per head it
-is 16 pictures, drawn at once, and still clickable and labelled (viz.attention.grid_data).
+is 16 pictures, drawn at once, and still clickable and labelled (viz.head_grid.grid_data).
 
 Why levels and a palette rather than PNG files: the grid is redrawn on every keystroke, and
 colouring and compressing 16 PNGs took 10 ms of the server's time per keystroke (and the browser
