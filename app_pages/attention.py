@@ -1,8 +1,8 @@
 """Attention: one head's heatmap beside one query word's arithmetic, then every layer and head.
 
 Thin on purpose: it reads the view (layer, head, query word, window) from widgets bound to the
-URL, asks viz.attention for frames and charts, and places them. Every number comes from the
-trace; the page computes none.
+URL, asks viz (attention, windows, canvas, arithmetic, head_grid) for frames and payloads, and
+places them. Every number comes from the trace; the page computes none.
 """
 
 from __future__ import annotations
@@ -11,8 +11,11 @@ import streamlit as st
 
 from app_pages import page_components, shared
 from app_pages.view_state import pick_head, pick_module, pick_query
+from model import names
 from model.trace import RunOptions
+from viz import arithmetic, canvas, head_grid, numbers, windows
 from viz import attention as va
+from viz.common import token_labels
 
 shared.page_header(
     "Attention: which words each word looks at",
@@ -39,15 +42,15 @@ def follow_query(module: str, query: int, n_q: int, n_k: int) -> None:
     st.session_state["_att_followed"] = (module, query)
     current = None
     if isinstance(st.session_state.get("qstart"), int) and isinstance(st.session_state.get("kstart"), int):
-        current = va.window_at(n_q, n_k, st.session_state["qstart"], st.session_state["kstart"])
-    window = va.window_for_query(n_q, n_k, query, va.module_kind(module), current)
+        current = windows.window_at(n_q, n_k, st.session_state["qstart"], st.session_state["kstart"])
+    window = windows.window_for_query(n_q, n_k, query, names.module_kind(module), current)
     st.session_state["qstart"], st.session_state["kstart"] = window.q0, window.k0
 
 
-def pick_window(trace, module: str, query: int) -> va.Window | None:
+def window_sliders(trace, module: str, query: int) -> windows.Window | None:
     """Sliders for the first row and column of the window, for matrices too big to draw whole."""
     n_q, n_k = trace.pattern(module).shape[1:]
-    if not va.needs_window(n_q, n_k):
+    if not windows.needs_window(n_q, n_k):
         return None
     if "qstart" in st.session_state:  # a window from the URL or another page: keep it until the query changes
         st.session_state.setdefault("_att_followed", (module, query))
@@ -57,24 +60,24 @@ def pick_window(trace, module: str, query: int) -> va.Window | None:
         st.columns(2), ("qstart", "kstart"), (n_q, n_k), (trace.query_tokens(module), trace.key_tokens(module)),
         ("Rows (query words) from", "Columns (key words) from"),
     ):
-        options = list(range(0, n - min(va.WINDOW, n) + 1))
+        options = list(range(0, n - min(windows.WINDOW, n) + 1))
         if st.session_state.get(key) not in options:
             st.session_state[key] = options[-1]
-        names = va.labels(tokens)
+        labels = token_labels(tokens)
         with column:
-            starts.append(st.select_slider(text, options, format_func=lambda i, names=names: names[i], key=key,
-                                           bind="query-params", help=f"Long prompts are drawn {va.WINDOW} words at a time."))
-    return va.window_at(n_q, n_k, *starts)
+            starts.append(st.select_slider(text, options, format_func=lambda i, labels=labels: labels[i], key=key,
+                                           bind="query-params", help=f"Long prompts are drawn {windows.WINDOW} words at a time."))
+    return windows.window_at(n_q, n_k, *starts)
 
 
 def heatmap_column(trace, module: str, head: int, query: int, title: str) -> None:
-    window = pick_window(trace, module, query)
+    window = window_sliders(trace, module, query)
     frame = va.attention_frame(trace, module, head, window)
-    kind = va.module_kind(module)
-    key_title = "input word (key)" if kind == "cross" else va.KEY_TITLE
-    query_title = "output word (query)" if kind == "cross" else va.QUERY_TITLE
+    kind = names.module_kind(module)
+    key_title = "input word (key)" if kind == "cross" else canvas.KEY_TITLE
+    query_title = "output word (query)" if kind == "cross" else canvas.QUERY_TITLE
     local = va.local_window(ctx.bundle.config, module)
-    data = va.heatmap_data(frame, title, query=query, key_title=key_title, query_title=query_title,
+    data = canvas.heatmap_data(frame, title, query=query, key_title=key_title, query_title=query_title,
                            scale="linear" if window is None else "sqrt", window=local)
     notes = []
     if local:
@@ -106,22 +109,22 @@ def heatmap_column(trace, module: str, head: int, query: int, title: str) -> Non
 def arithmetic_column(trace, module: str, head: int, query: int) -> None:
     norm = ctx.bundle.config.norm
     token = trace.query_tokens(module)[query]
-    d_head = int(trace[f"{module}.hook_q"].shape[-1])
-    q = va.vectors_display(va.query_frame(trace, module, head, query, norm))
+    d_head = int(trace.at(module, "q").shape[-1])
+    q = arithmetic.vectors_display(arithmetic.query_frame(trace, module, head, query, norm))
     ac = page_components
     blocks = [ac.heading(f"Step by step for query word {query}: {token}"),
               ac.line("Input numbers ", ("code", q["vector"][0]), " → query (W_Q × input) ", ("strong code", q["vector"][1]))]
-    if va.module_kind(module) == "cross":
+    if names.module_kind(module) == "cross":
         blocks.append(ac.note(
             "Encoder-decoder attention: the query comes from this output word; the keys and values come from the "
             "encoder's output, one per input word. Each row is the output word just written, looking for the "
             "input word it needs to write the next one: that is where word order changes show."))
-    table = va.arithmetic_table(trace, module, head, query)
+    table = arithmetic.arithmetic_table(trace, module, head, query)
     local = va.local_window(ctx.bundle.config, module)
     hidden = f"a later word, or more than {local - 1} back (this layer's window)" if local else "a later word"
     bias = " + distance bias" if "bias" in table else ""
     blocks.append(ac.table(
-        va.arithmetic_display(table, d_head), caption=f"The attention arithmetic for query word {query}",
+        arithmetic.arithmetic_display(table, d_head), caption=f"The attention arithmetic for query word {query}",
         columns={
             "key vector": {"help": "this word's key (hook_k)"},
             "q·k": {"digits": 3, "help": "the query times this key: the similarity (hook_dots)"},
@@ -135,11 +138,11 @@ def arithmetic_column(trace, module: str, head: int, query: int) -> None:
             "% × value": {"help": "softmax % times the value"},
         },
     ))
-    z = trace[f"{module}.hook_z"][query, head]
-    blocks += [ac.line(("strong", "Sum of the % × value column"), " = ", ("code", va.fmt_vector(z)),
+    z = trace.at(module, "z")[query, head]
+    blocks += [ac.line(("strong", "Sum of the % × value column"), " = ", ("code", numbers.fmt_vector(z)),
                        ": this head's new numbers for the word (hook_z)."),
                ac.line(("strong", "Residual connection"), ": the attention output is added back to the word's own numbers."),
-               ac.table(va.vectors_display(va.residual_frame(trace, module, query, norm)),
+               ac.table(arithmetic.vectors_display(arithmetic.residual_frame(trace, module, query, norm)),
                         caption="The residual connection for this word")]
     notes = []
     if ctx.bundle.config.n_heads > 1 or ctx.bundle.config.attn_out_proj:
@@ -154,16 +157,16 @@ def arithmetic_column(trace, module: str, head: int, query: int) -> None:
     exact = st.toggle("Exact numbers", key="att_exact", bind="query-params",
                       help="Every number of the table at full precision, one column per vector component.")
     if exact:  # drawn on request: a hidden table still costs the browser on every keystroke
-        st.dataframe(va.arithmetic_exact(table), hide_index=True)
-    shared.csv_button(lambda: va.arithmetic_exact(table), f"arithmetic-{module}-head{head + 1}-query{query}", "arithmetic")
+        st.dataframe(arithmetic.arithmetic_exact(table), hide_index=True)
+    shared.csv_button(lambda: arithmetic.arithmetic_exact(table), f"arithmetic-{module}-head{head + 1}-query{query}", "arithmetic")
 
 
 @st.cache_resource(max_entries=shared.TRACES_KEPT, show_spinner=False)
 def head_grid_data(path: str, mtime: float, prompt: str, continuation: tuple[int, ...] | None) -> tuple[dict, bool]:
     """Every head's picture, made once per trace (choosing another head only moves the outline),
     with whether long prompts were pooled into blocks."""
-    pictures = va.grid_pictures(shared.compute_trace(path, mtime, prompt, continuation, RunOptions()))
-    return va.grid_data(pictures), any(p["block"] > 1 for p in pictures)
+    pictures = head_grid.grid_pictures(shared.compute_trace(path, mtime, prompt, continuation, RunOptions()))
+    return head_grid.grid_data(pictures), any(p["block"] > 1 for p in pictures)
 
 
 def grid_section(trace, module: str, head: int) -> None:
@@ -179,7 +182,7 @@ def grid_section(trace, module: str, head: int) -> None:
             + ". Click one to show it above, with the exact numbers."
             + (" Long prompts are drawn in blocks: each pixel is the strongest attention in its block." if pooled else ""))
     page_components.head_grid(data, "att-grid", on_pick=on_click_panel, note=note)
-    shared.csv_button(lambda: va.grid_frame(trace), "attention-all-heads", "att-grid")
+    shared.csv_button(lambda: head_grid.grid_frame(trace), "attention-all-heads", "att-grid")
 
 
 # The step-by-step table's width: vectors of 3 or more numbers, of 2, or with a local layer's
@@ -194,12 +197,12 @@ def attention_view(trace) -> None:
         head = pick_head(trace, module)
         query = pick_query(trace, module)
     n_q, n_k = trace.pattern(module).shape[1:]
-    windowed = va.needs_window(n_q, n_k)
-    rows, cols = (min(n_q, va.WINDOW), min(n_k, va.WINDOW)) if windowed else (n_q, n_k)
+    windowed = windows.needs_window(n_q, n_k)
+    rows, cols = (min(n_q, windows.WINDOW), min(n_k, windows.WINDOW)) if windowed else (n_q, n_k)
     title = f"{va.module_title(module)}, head {head + 1}"
-    cell = va.heatmap_cell(rows, cols)  # as heatmap_data draws it
+    cell = canvas.heatmap_cell(rows, cols)  # as heatmap_data draws it
     width = max(cell * cols + 130, 7 * len(title) + 10)  # the heatmap's width with labels and title
-    d_head = int(trace[f"{module}.hook_q"].shape[-1])
+    d_head = int(trace.at(module, "q").shape[-1])
     # Side by side where both fit, else the arithmetic wraps below the heatmap at its full width: in
     # columns it got what the heatmap left, and a long prompt's table showed only its first columns.
     with st.container(horizontal=True, wrap=True, gap="medium"):

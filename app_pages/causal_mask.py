@@ -11,9 +11,12 @@ import streamlit as st
 
 from app_pages import page_components, shared
 from app_pages.view_state import pick_head, pick_module, pick_query
+from model import names
 from model.trace import RunOptions
 from viz import attention as va
+from viz import canvas, windows
 from viz import mask as vm
+from viz.common import token_labels
 
 shared.page_header(
     "Causal mask: a word may only look back",
@@ -27,27 +30,27 @@ shared.page_header(
 ctx = shared.page_context()
 
 
-def pick_window(trace, module: str, query: int) -> va.Window | None:
+def diagonal_window_slider(trace, module: str, query: int) -> windows.Window | None:
     """One slider moving a square window along the diagonal, where the mask's edge runs; it
     moves to the query word when that word is chosen outside it."""
     n_q, n_k = trace.pattern(module).shape[1:]
-    if not va.needs_window(n_q, n_k):
+    if not windows.needs_window(n_q, n_k):
         return None
-    options = list(range(0, n_q - min(va.WINDOW, n_q) + 1))
+    options = list(range(0, n_q - min(windows.WINDOW, n_q) + 1))
     start = st.session_state.get("qstart")
     if start in options:  # a window from the URL or another page: keep it until the query changes
         st.session_state.setdefault("_mask_followed", (module, query))
     if st.session_state.get("_mask_followed") != (module, query) or start not in options:
         st.session_state["_mask_followed"] = (module, query)
-        current = va.window_at(n_q, n_k, start, start) if start in options else None
-        st.session_state["qstart"] = va.window_for_query(n_q, n_k, query, "square", current).q0
-    names = va.labels(trace.query_tokens(module))
-    start = st.select_slider("Window from", options, format_func=lambda i: names[i], key="qstart", bind="query-params",
-                             help=f"Long prompts are drawn {va.WINDOW} words at a time.")
-    return va.window_at(n_q, n_k, start, start)
+        current = windows.window_at(n_q, n_k, start, start) if start in options else None
+        st.session_state["qstart"] = windows.window_for_query(n_q, n_k, query, "square", current).q0
+    labels = token_labels(trace.query_tokens(module))
+    start = st.select_slider("Window from", options, format_func=lambda i: labels[i], key="qstart", bind="query-params",
+                             help=f"Long prompts are drawn {windows.WINDOW} words at a time.")
+    return windows.window_at(n_q, n_k, start, start)
 
 
-def stage_grid(trace, module: str, head: int, query: int, window: va.Window | None) -> None:
+def stage_grid(trace, module: str, head: int, query: int, window: windows.Window | None) -> None:
     frames = vm.mask_frames(trace, module, head, window)
     n = max(frames["mask"]["query_pos"].nunique(), frames["mask"]["key_pos"].nunique())
     per_row = 4 if n <= 6 else 2  # four in a row while they fit a 1400 px screen, else 2 x 2
@@ -100,7 +103,7 @@ def local_note(ctx: shared.PageContext, module: str) -> None:
             f"-∞ too, so the band of 0s runs along the diagonal.{bias}", icon=":material/info:")
 
 
-def without_mask(ctx: shared.PageContext, module: str, head: int, window: va.Window | None) -> None:
+def without_mask(ctx: shared.PageContext, module: str, head: int, window: windows.Window | None) -> None:
     st.subheader("The same prompt without the mask")
     local = " (and, in a local layer, at the words before its window)" if va.local_window(ctx.bundle.config, module) else ""
     st.caption(f"Now every word also looks at the words after it{local}: the upper-right triangle fills in. "
@@ -108,15 +111,15 @@ def without_mask(ctx: shared.PageContext, module: str, head: int, window: va.Win
                "encoder reads its input, but a decoder that looked ahead could not learn to predict the next word.")
     frames = vm.compare_frames(ctx.trace, ctx.run(RunOptions(causal=False)), module, head, window)
     n = frames["with"]["query_pos"].nunique()
-    names = ["with", "without", "change"] if n <= 8 else ["without", "change"]  # long: panel 4 above is "with"
-    cell = min(40, (860 // len(names) - 140) // max(n, 1))
+    shown = ["with", "without", "change"] if n <= 8 else ["without", "change"]  # long: panel 4 above is "with"
+    cell = min(40, (860 // len(shown) - 140) // max(n, 1))
     scale = "sqrt" if window is not None else "linear"
     panels = {
-        "with": lambda: {**va.heatmap_data(frames["with"], "With the mask (as trained)", scale=scale), "cell": cell},
-        "without": lambda: {**va.heatmap_data(frames["without"], "Without the mask", scale=scale), "cell": cell},
+        "with": lambda: {**canvas.heatmap_data(frames["with"], "With the mask (as trained)", scale=scale), "cell": cell},
+        "without": lambda: {**canvas.heatmap_data(frames["without"], "Without the mask", scale=scale), "cell": cell},
         "change": lambda: vm.change_data(frames["change"], "Change (percentage points)", cell=cell),
     }
-    for column, name in zip(st.columns(len(names)), names):
+    for column, name in zip(st.columns(len(shown)), shown):
         with column:
             page_components.heatmap(panels[name](), f"nomask-{name}-panel")
             shared.csv_button(frames[name], f"{name}-mask-{module}-head{head + 1}", f"nomask-{name}")
@@ -124,22 +127,22 @@ def without_mask(ctx: shared.PageContext, module: str, head: int, window: va.Win
 
 def encoder_contrast(trace, module: str, head: int, unmasked_shown: bool) -> None:
     """A translator's encoder self-attention: no mask, every input word looks at every other."""
-    encoders = [m for m in trace.attention_modules() if va.module_kind(m) == "encoder"]
+    encoders = [m for m in trace.attention_modules() if names.module_kind(m) == "encoder"]
     if not encoders:
         hint = ("The panels above show what this head would do unmasked." if unmasked_shown else
                 "Switch on \"Show without the mask\" to see what this head would do unmasked.")
         st.info("This is a decoder-only model: every attention in it is masked. A normal Transformer's encoder is not "
                 f"masked. {hint}", icon=":material/info:")
         return
-    layer = module.split(".")[-2]
-    encoder = next((m for m in encoders if m.split(".")[-2] == layer), encoders[0])
+    layer = names.layer_of(module)
+    encoder = next((m for m in encoders if names.layer_of(m) == layer), encoders[0])
     st.subheader("For contrast: the encoder is not masked")
     st.caption("The encoder reads the whole input sentence at once, so every input word looks at every other one, "
                "before and after it.")
     n = trace.pattern(encoder).shape[1]
-    window = va.window_at(n, n, 0, 0) if va.needs_window(n, n) else None
+    window = windows.window_at(n, n, 0, 0) if windows.needs_window(n, n) else None
     frame = va.attention_frame(trace, encoder, min(head, va.n_heads(trace, encoder) - 1), window)
-    data = va.heatmap_data(frame, f"{va.module_title(encoder)}, head {min(head, va.n_heads(trace, encoder) - 1) + 1}")
+    data = canvas.heatmap_data(frame, f"{va.module_title(encoder)}, head {min(head, va.n_heads(trace, encoder) - 1) + 1}")
     page_components.heatmap(data, "mask-encoder-panel")
     shared.csv_button(frame, f"encoder-{encoder}", "mask-encoder")
 
@@ -147,7 +150,7 @@ def encoder_contrast(trace, module: str, head: int, unmasked_shown: bool) -> Non
 @st.fragment
 def mask_view(ctx: shared.PageContext) -> None:
     trace = ctx.trace
-    masked = [m for m in trace.attention_modules() if va.module_kind(m) == "masked"]
+    masked = [m for m in trace.attention_modules() if names.module_kind(m) == "masked"]
     c1, c2, c3, c4 = st.columns([4, 3, 3, 3], vertical_alignment="bottom")
     with c1:
         module = pick_module(trace, masked, label="Masked self-attention")
@@ -158,7 +161,7 @@ def mask_view(ctx: shared.PageContext) -> None:
     with c4:
         show_without = st.toggle("Show without the mask", key="nomask", bind="query-params",
                                  help="Run the same prompt with the causal mask removed, and compare.")
-    window = pick_window(trace, module, query)
+    window = diagonal_window_slider(trace, module, query)
     local_note(ctx, module)
     stage_grid(trace, module, head, query, window)
     looks_at(trace, module, query)

@@ -6,10 +6,12 @@ import streamlit as st
 
 from app_pages import shared
 from app_pages.view_state import pick_position_window, pick_side
+from model.names import act_name
 from viz.embeddings import (
     embedding_heatmap, embedding_plane_chart, is_wide, plane_summary, position_arrows_frame,
-    prompt_embedding_frame, prompt_embedding_table, side_title, side_tokens, stack_prefix, vocabulary_frame,
+    prompt_embedding_frame, prompt_embedding_table, vocabulary_frame,
 )
+from viz.sides import side_stack, side_title, side_tokens
 
 MAX_ARROWS = 60  # more arrows than this turn the plane into a scribble: window them with the heatmap
 
@@ -29,26 +31,26 @@ ctx = shared.page_context()
 def embeddings_view(ctx: shared.PageContext) -> None:
     bundle, trace = ctx.bundle, ctx.trace
     side = pick_side(bundle, side_title)
-    prefix, tokens = stack_prefix(bundle, side), side_tokens(trace, side)
+    stack, tokens = side_stack(bundle, side), side_tokens(trace, side)
     d = bundle.config.d_model
     lo, hi = pick_position_window(len(tokens), d, "emb_start", MAX_ARROWS)
     left, right = st.columns([2, 3], gap="large")
     with left:
-        frame = prompt_embedding_frame(trace, prefix, tokens, lo, hi)
+        frame = prompt_embedding_frame(trace, stack, tokens, lo, hi)
         shared.chart_with_csv(embedding_heatmap(frame), frame, f"embeddings-{side}", "embed", stretch=is_wide(frame))
-        st.caption(f"{len(tokens)} words x {d} numbers, read from the trace (`{prefix}hook_embed`). Hover for exact values."
+        st.caption(f"{len(tokens)} words x {d} numbers, read from the trace (`{act_name('embed', stack=stack)}`). Hover for exact values."
                    + (f" Positions {lo} to {hi - 1} shown." if hi - lo < len(tokens) else ""))
-        st.dataframe(prompt_embedding_table(trace, prefix, tokens), height=min(38 + 35 * len(tokens), 250))
+        st.dataframe(prompt_embedding_table(trace, stack, tokens), height=min(38 + 35 * len(tokens), 250))
     with right:
         vocab, projection = vocabulary_frame(bundle, side, tokens)
-        arrows = position_arrows_frame(trace, prefix, tokens, projection, lo, hi)
+        arrows = position_arrows_frame(trace, stack, tokens, projection, lo, hi)
         what = "their 2 numbers" if not projection.is_pca else "a PCA projection"
         chart = embedding_plane_chart(vocab, arrows, projection.axis_titles,
                                       f"The whole vocabulary ({len(vocab)} words) on a plane: {what}",
                                       short_titles=projection.short_titles)
         shared.chart_with_csv(chart, arrows, f"embedding-plane-{side}", "plane")
         st.caption(plane_summary(projection, len(vocab)) + " :red[Red arrows] go from each prompt "
-                   f"word's embedding to the same word plus its positional encoding (`{prefix}blocks.0.hook_resid_pre`, the "
+                   f"word's embedding to the same word plus its positional encoding (`{act_name('resid_pre', 0, stack)}`, the "
                    "input of the first block). Type one word twice to see two arrows leave the same point and end at two "
                    "different ones. Drag to pan, scroll to zoom, double-click to reset.")
 

@@ -16,7 +16,8 @@ import streamlit as st
 from app_pages import page_components as pc
 from app_pages import shared
 from model.generate import steps
-from viz.architecture import architecture_layout, parameter_frame
+from viz.architecture import architecture_layout
+from viz.parameters import parameter_frame
 
 shared.page_header(
     "Overview: from your words to the next word",

@@ -7,7 +7,10 @@ import streamlit as st
 
 from app_pages import shared
 from app_pages.view_state import clamp_state, pick_position_window, pick_side
-from viz.embeddings import is_wide, position_window, side_title, side_tokens, stack_prefix
+from model.names import act_name
+from viz.embeddings import is_wide
+from viz.sides import side_stack, side_title, side_tokens
+from viz.windows import position_window
 from viz.positional import (
     MAX_SQUIGGLES, curves_frame, default_dims, distance_bias_frame, distance_bias_heatmap, encoding_heatmap,
     encoding_matrix_frame, formula_matrix_frame, formula_table, learned_curves_frame, points_frame, similarity_frame,
@@ -50,8 +53,8 @@ def pick_dims(d_model: int, key: str) -> list[int]:
 def positional_view(ctx: shared.PageContext) -> None:
     bundle, trace = ctx.bundle, ctx.trace
     side = pick_side(bundle, side_title)
-    prefix, tokens = stack_prefix(bundle, side), side_tokens(trace, side)
-    pe = trace[f"{prefix}hook_pos_embed"]
+    stack, tokens = side_stack(bundle, side), side_tokens(trace, side)
+    pe = trace["pos_embed", None, stack]
     d_model = pe.shape[1]
     learned = bundle.config.positional == "learned"
     if learned:
@@ -77,7 +80,7 @@ def positional_view(ctx: shared.PageContext) -> None:
         shared.chart_with_csv(squiggles_chart(curves, points), points, f"positional-squiggles-{side}", "squiggles", stretch=True)
         st.caption(("Each row is one embedding dimension: the line is its learned value at each position. " if learned else
                     "Each row is one embedding dimension: the line is its squiggle, drawn for every position in between. ")
-                   + f"Red dots: the value each word of your prompt gets there (`{prefix}hook_pos_embed` in the trace); "
+                   + f"Red dots: the value each word of your prompt gets there (`{act_name('pos_embed', stack=stack)}` in the trace); "
                    "hover for the exact number.")
     with right:
         frame = encoding_matrix_frame(pe, tokens, lo, hi)

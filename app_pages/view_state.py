@@ -11,7 +11,7 @@ import streamlit as st
 from model.trace import Trace
 from viz.attention import module_title, n_heads
 from viz.common import token_labels
-from viz.embeddings import position_window
+from viz.windows import position_window
 
 
 def _valid(key: str, options: list) -> None:

@@ -12,6 +12,7 @@ from typing import Callable
 
 import torch
 
+from . import names
 from .bundle import ModelBundle
 from .data import stories, translation
 from .generate import generate
@@ -59,7 +60,8 @@ def _story_ids(bundle: ModelBundle, text: str) -> list[int]:
 
 
 def _patterns(tensors: dict) -> dict[int, torch.Tensor]:
-    return {int(name.split(".")[1]): t for name, t in tensors.items() if name.endswith(".attn.hook_pattern")}
+    parsed = {name: names.parse(name) for name in tensors}
+    return {p.layer: tensors[name] for name, p in parsed.items() if (p.sub, p.kind) == ("attn", "pattern")}
 
 
 def induction_scores(bundle: ModelBundle, seed: int = 0, n_repeats: int = 16) -> dict[tuple[int, int], float]:

@@ -16,14 +16,20 @@ Shapes (batch dimension dropped: a trace is one prompt):
     blocks.{l}.attn.hook_pattern    softmax of the scores   [head, query_pos, key_pos]
     logits                                                  [pos, vocab]
 Encoder-decoder traces prefix ``encoder.`` / ``decoder.``; decoder blocks add ``cross_attn.*``.
+model.names makes and reads these names; a Trace also answers ``trace["pattern", 0]``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterator, Mapping
+from typing import TYPE_CHECKING, Iterator, Mapping
 
 import torch
+
+from . import names
+
+if TYPE_CHECKING:  # the tokenizer needs no trace; only the annotation names it
+    from .tokenizer import Encoding
 
 
 @dataclass(frozen=True)
@@ -93,13 +99,28 @@ class Trace(Mapping[str, torch.Tensor]):
     src_tokens: list[str] | None = None  # the encoder's input, for a translator
     n_prompt: int = 0  # how many stream tokens came from the prompt (the rest were generated)
     options: RunOptions = field(default_factory=RunOptions)
-    encoding: object = None  # the prompt's tokenizer.Encoding: unknown words, truncation
+    encoding: Encoding | None = None  # the prompt's: unknown words, truncation
 
-    def __getitem__(self, name: str) -> torch.Tensor:
+    def __getitem__(self, key: str | tuple) -> torch.Tensor:
+        """By name, or by its parts as names.act_name takes them: ``trace["pattern", 0]``,
+        ``trace["resid_pre", 1]``, ``trace["pattern", 0, "decoder", "cross_attn"]``."""
+        name = names.act_name(*key) if isinstance(key, tuple) else key
         try:
             return self.tensors[name]
         except KeyError:
             raise KeyError(f"the trace has no tensor named {name!r}") from None
+
+    def __contains__(self, key: object) -> bool:
+        if isinstance(key, tuple):
+            key = names.act_name(*key)
+        return key in self.tensors
+
+    def at(self, module: str, kind: str) -> torch.Tensor:
+        """The tensor ``kind`` of an attention module: ``trace.at("blocks.0.attn", "k")``."""
+        return self[names.in_module(module, kind)]
+
+    def has(self, module: str, kind: str) -> bool:
+        return names.in_module(module, kind) in self.tensors
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.tensors)
@@ -113,18 +134,18 @@ class Trace(Mapping[str, torch.Tensor]):
 
     def attention_modules(self) -> list[str]:
         """Every attention module of the pass in order, e.g. ["blocks.0.attn", ...]."""
-        return [n[: -len(".hook_pattern")] for n in self.tensors if n.endswith(".hook_pattern")]
+        return [names.module_of(n) for n in self.tensors if n.endswith(".hook_pattern")]
 
     def pattern(self, module: str) -> torch.Tensor:
-        return self[f"{module}.hook_pattern"]
+        return self.at(module, "pattern")
 
     def query_tokens(self, module: str) -> list[str]:
         """Tokens along the query axis of an attention module."""
-        return self.src_tokens if module.startswith("encoder.") and self.src_tokens is not None else self.tokens
+        return self.src_tokens if names.stack_of(module) == "encoder" and self.src_tokens is not None else self.tokens
 
     def key_tokens(self, module: str) -> list[str]:
         """Tokens along the key axis: the encoder's for encoder and cross attention."""
-        if self.src_tokens is not None and (module.startswith("encoder.") or ".cross_attn" in module):
+        if self.src_tokens is not None and names.module_kind(module) in ("encoder", "cross"):
             return self.src_tokens
         return self.tokens
 

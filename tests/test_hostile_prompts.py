@@ -11,7 +11,9 @@ from model.bundle import EmptyPromptError
 from model.checkpoint import load_checkpoint
 from model.tokenizer import EOS
 from tests.model_factory import random_bundle
-from viz.attention import arithmetic_table, attention_frame, grid_frame
+from viz.arithmetic import arithmetic_table
+from viz.attention import attention_frame
+from viz.head_grid import grid_frame
 from viz.embeddings import position_arrows_frame, vocabulary_frame
 from viz.mask import mask_frames
 
@@ -58,7 +60,7 @@ def test_model_and_views_never_fail(text):
         mask_frames(trace, trace.attention_modules()[-1], 0)
         side = "encoder" if bundle.is_translator else "decoder"
         vocab, projection = vocabulary_frame(bundle, side, trace.tokens)
-        position_arrows_frame(trace, "encoder." if bundle.is_translator else "", trace.src_tokens or trace.tokens, projection)
+        position_arrows_frame(trace, "encoder" if bundle.is_translator else "", trace.src_tokens or trace.tokens, projection)
 
 
 def test_over_long_input_is_cut_with_the_count_reported():

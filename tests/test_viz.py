@@ -1,12 +1,15 @@
 """viz/common.py and viz/heads.py on their data (each page's viz module has its own test file)."""
 
+from pathlib import Path
+
 import numpy as np
 import torch
 
 from model.trace import RunOptions
 from tests.model_factory import random_bundle
-from viz.common import matrix_frame, window_bounds
+from viz.common import matrix_frame
 from viz.heads import ablation_chart, ablation_frame, head_score_chart, head_table
+from viz.windows import window_bounds
 
 
 def test_matrix_frame_keeps_token_order_with_repeats():
@@ -18,6 +21,11 @@ def test_matrix_frame_keeps_token_order_with_repeats():
 
 def test_windows_stay_inside_the_sequence():
     assert window_bounds(10, 8, 5) == (5, 10) and window_bounds(10, -3, 5) == (0, 5) and window_bounds(3, 0, 5) == (0, 3)
+
+
+def test_every_viz_module_keeps_to_one_job_in_under_250_lines():
+    sizes = {p.name: len(p.read_text(encoding="utf-8").splitlines()) for p in (Path(__file__).parents[1] / "viz").glob("*.py")}
+    assert len(sizes) > 10 and {name: n for name, n in sizes.items() if n > 250} == {}
 
 
 def test_head_table_scores_come_from_the_trace():
@@ -59,10 +67,10 @@ def test_raster_colours_match_the_vega_blues_at_both_ends():
 def test_the_grid_palette_runs_along_the_blues_with_grey_for_hidden_cells():
     import numpy as np
 
-    from viz.raster import BLUES, HIDDEN, MASKED, levels_rgb, to_levels
+    from viz.raster import BLUES, HIDDEN_LEVEL, MASKED, levels_rgb, to_levels
 
     levels = to_levels(np.array([[0.0, 1.0, 0.5, np.nan]]), masked=np.array([[False, False, False, True]]))
-    assert levels.tolist() == [[0, 254, 127, HIDDEN]]
+    assert levels.tolist() == [[0, 254, 127, HIDDEN_LEVEL]]
     rgb = levels_rgb(levels)
     assert ["#%02x%02x%02x" % tuple(c) for c in rgb[0, :2]] == [BLUES[0], BLUES[-1]]
     assert tuple(rgb[0, 3]) == MASKED

@@ -7,8 +7,10 @@ import math
 import numpy as np
 import pytest
 
+from model import names
 from model.checkpoint import load_checkpoint
 from tests.model_factory import random_bundle
+from viz import arithmetic, canvas, head_grid, numbers, windows
 from viz import attention as va
 from viz.raster import MASKED, levels_rgb
 
@@ -47,14 +49,14 @@ def test_heatmap_data_is_the_pattern_row_by_row_in_token_order(trace):
     """The canvas heatmap's numbers: rows are queries and columns keys, both in token order, and
     value k of the flat list is cell (k // n, k % n) of the pattern, with the exact weights too."""
     frame = va.attention_frame(trace, "blocks.1.attn", 1)
-    data = va.heatmap_data(frame, "Layer 2, head 2", query=4)
+    data = canvas.heatmap_data(frame, "Layer 2, head 2", query=4)
     pattern = trace.pattern("blocks.1.attn")[1].numpy()
     n = len(trace.tokens)
     labels = [f"{i}: {t}" for i, t in enumerate(trace.tokens)]
     assert data["rows"] == labels and data["cols"] == labels and data["row_pos"] == list(range(n))
     np.testing.assert_allclose(np.array(data["exact"]).reshape(n, n), pattern, rtol=1e-6)
     np.testing.assert_allclose(np.array(data["values"]).reshape(n, n), pattern * 100, rtol=1e-6)
-    assert data["chosen"] == 4 and data["highlight"] == va.HIGHLIGHT
+    assert data["chosen"] == 4 and data["highlight"] == canvas.HIGHLIGHT
     assert data["printed"]  # 36 cells: small enough to print the percentages
     assert json.loads(json.dumps(data, allow_nan=False)) == data  # plain JSON for the component
 
@@ -63,10 +65,10 @@ def test_heatmap_data_marks_the_cells_the_causal_mask_hides(trace):
     """Hidden later words are drawn apart from attention that is merely small: the flags are the
     mask's -inf cells (the upper triangle), and a window keeps its own part of the mask."""
     n = len(trace.tokens)
-    data = va.heatmap_data(va.attention_frame(trace, "blocks.0.attn", 0), "t")
+    data = canvas.heatmap_data(va.attention_frame(trace, "blocks.0.attn", 0), "t")
     assert np.array(data["masked"]).reshape(n, n).tolist() == np.triu(np.ones((n, n), bool), k=1).tolist()
-    window = va.Window(2, n, 1, n)
-    data = va.heatmap_data(va.attention_frame(trace, "blocks.0.attn", 0, window), "t")
+    window = windows.Window(2, n, 1, n)
+    data = canvas.heatmap_data(va.attention_frame(trace, "blocks.0.attn", 0, window), "t")
     assert np.array(data["masked"]).reshape(n - 2, n - 1).tolist() == np.triu(np.ones((n, n), bool), k=1)[2:, 1:].tolist()
 
 
@@ -78,7 +80,7 @@ def test_heatmap_data_of_a_window_keeps_positions_and_leaves_gaps_empty():
     frame = pd.DataFrame({"query_pos": [5, 5, 6], "key_pos": [0, 1, 0], "query_label": ["5: a", "5: a", "6: b"],
                           "key_label": ["0: x", "1: y", "0: x"], "weight": [0.25, 0.75, 1.0]})
     frame["percent"] = frame["weight"] * 100
-    data = va.heatmap_data(frame, "t", query=2, scale="sqrt")
+    data = canvas.heatmap_data(frame, "t", query=2, scale="sqrt")
     assert data["rows"] == ["5: a", "6: b"] and data["row_pos"] == [5, 6] and data["cols"] == ["0: x", "1: y"]
     assert data["values"] == [25.0, 75.0, 100.0, None]
     assert data["chosen"] == -1 and data["scale"] == "sqrt"
@@ -89,7 +91,7 @@ def test_arithmetic_table_reproduces_softmax_and_output(trace):
     for module in trace.attention_modules():
         for head in (0, 3):
             for query in range(len(trace.tokens)):
-                table = va.arithmetic_table(trace, module, head, query)
+                table = arithmetic.arithmetic_table(trace, module, head, query)
                 np.testing.assert_allclose(table["softmax"], trace[f"{module}.hook_pattern"][head, query].numpy(), atol=1e-7)
                 np.testing.assert_allclose(np.stack(table["weighted"]).sum(0), trace[f"{module}.hook_z"][query, head].numpy(), atol=1e-5)
                 q, k = trace[f"{module}.hook_q"][query, head].numpy(), trace[f"{module}.hook_k"][:, head].numpy()
@@ -101,33 +103,33 @@ def test_arithmetic_table_reproduces_softmax_and_output(trace):
 
 
 def test_arithmetic_display_and_exact_numbers(trace):
-    table = va.arithmetic_table(trace, "blocks.0.attn", 1, 2)
-    shown = va.arithmetic_display(table, d_head=4)
+    table = arithmetic.arithmetic_table(trace, "blocks.0.attn", 1, 2)
+    shown = arithmetic.arithmetic_display(table, d_head=4)
     assert list(shown) == ["key word", "key vector", "q·k", "÷ √4", "+ mask", "softmax %", "value vector", "% × value"]
     assert shown["+ mask"] == ["0", "0", "0", "-∞", "-∞", "-∞"]
     assert sum(shown["softmax %"]) == pytest.approx(100, abs=1e-4)
-    assert shown["key vector"][0].count(",") == 3 and va.rounded(-1e-5, 3) == "0.000"
-    exact = va.arithmetic_exact(table)
+    assert shown["key vector"][0].count(",") == 3 and numbers.rounded(-1e-5, 3) == "0.000"
+    exact = arithmetic.arithmetic_exact(table)
     assert [c for c in exact.columns if c.startswith("value[")] == ["value[0]", "value[1]", "value[2]", "value[3]"]
     np.testing.assert_array_equal(exact["softmax"], table["softmax"])
 
 
 def test_query_and_residual_rows_come_from_the_trace(trace):
-    q = va.query_frame(trace, "blocks.1.attn", 2, 4, norm="pre")
+    q = arithmetic.query_frame(trace, "blocks.1.attn", 2, 4, norm="pre")
     assert q["trace name"].tolist() == ["blocks.1.ln1.hook_normalized", "blocks.1.attn.hook_q"]
     np.testing.assert_array_equal(q["vector"][1], trace["blocks.1.attn.hook_q"][4, 2].numpy())
-    r = va.residual_frame(trace, "blocks.1.attn", 4, norm="pre")
+    r = arithmetic.residual_frame(trace, "blocks.1.attn", 4, norm="pre")
     assert r["trace name"].tolist() == ["blocks.1.hook_resid_pre", "blocks.1.hook_attn_out", "blocks.1.hook_resid_mid"]
     np.testing.assert_allclose(r["vector"][0] + r["vector"][1], r["vector"][2], atol=1e-5)  # resid_pre + attn_out = resid_mid
-    assert va.vectors_display(r, limit=2)["vector"][0].endswith(", …]")
+    assert arithmetic.vectors_display(r, limit=2)["vector"][0].endswith(", …]")
 
 
 def test_post_norm_residual_shows_the_sum_and_the_normalized_stream():
     trace = random_bundle(norm="post").run(PROMPT)
-    r = va.residual_frame(trace, "blocks.0.attn", 2, norm="post")
+    r = arithmetic.residual_frame(trace, "blocks.0.attn", 2, norm="post")
     assert r["step"].tolist()[-1].startswith("→ layer norm")
     np.testing.assert_allclose(r["vector"][2], r["vector"][0] + r["vector"][1])
-    assert va.query_frame(trace, "blocks.0.attn", 0, 2, norm="post")["trace name"][0] == "blocks.0.hook_resid_pre"
+    assert arithmetic.query_frame(trace, "blocks.0.attn", 0, 2, norm="post")["trace name"][0] == "blocks.0.hook_resid_pre"
 
 
 def test_translator_modules_have_friendly_names_and_both_languages(translation):
@@ -137,44 +139,44 @@ def test_translator_modules_have_friendly_names_and_both_languages(translation):
     assert titles["decoder.blocks.1.cross_attn"] == "Encoder-decoder attention, layer 2"
     assert va.module_title("blocks.2.attn") == "Masked self-attention, layer 3"
     # link values: a ")" in the page address breaks Vega's url(address#gradient) legend fill
-    from viz.embeddings import side_title
+    from viz.sides import side_title
     assert not any(c in "()" for t in [*titles.values(), side_title("encoder"), side_title("decoder")] for c in t)
     cross = "decoder.blocks.0.cross_attn"
     frame = va.attention_frame(translation, cross, 1)
     assert frame["query_token"].unique().tolist() == translation.tokens  # rows: output words
     assert frame["key_token"].unique().tolist() == translation.src_tokens  # columns: input words
-    table = va.arithmetic_table(translation, cross, 1, 2)
+    table = arithmetic.arithmetic_table(translation, cross, 1, 2)
     assert table["key_token"].tolist() == translation.src_tokens and not np.isneginf(table["mask"]).any()
     np.testing.assert_allclose(np.stack(table["weighted"]).sum(0), translation[f"{cross}.hook_z"][2, 1].numpy(), atol=1e-5)
-    r = va.residual_frame(translation, cross, 2)
+    r = arithmetic.residual_frame(translation, cross, 2)
     assert r["trace name"].tolist() == ["decoder.blocks.0.hook_resid_mid", "decoder.blocks.0.hook_cross_attn_out", "decoder.blocks.0.hook_resid_mid_cross"]
-    assert va.module_kind(cross) == "cross" and va.module_kind("encoder.blocks.0.attn") == "encoder"
+    assert names.module_kind(cross) == "cross" and names.module_kind("encoder.blocks.0.attn") == "encoder"
 
 
 def test_statquest_toy_arithmetic_matches_its_trace():
     trace = load_checkpoint("sample_checkpoints/statquest-decoder").run("what is statquest")
-    table = va.arithmetic_table(trace, "blocks.0.attn", 0, 3)
+    table = arithmetic.arithmetic_table(trace, "blocks.0.attn", 0, 3)
     np.testing.assert_allclose(table["softmax"], trace.pattern("blocks.0.attn")[0, 3].numpy(), atol=1e-7)
     np.testing.assert_allclose(np.stack(table["weighted"]).sum(0), trace["blocks.0.attn.hook_z"][3, 0].numpy(), atol=1e-5)
-    assert list(va.arithmetic_display(table, 2))[3] == "÷ √2"
+    assert list(arithmetic.arithmetic_display(table, 2))[3] == "÷ √2"
 
 
 def test_windows_stay_inside_the_matrix():
-    assert not va.needs_window(63, 63) and va.needs_window(64, 64)
-    assert va.window_at(500, 500, 490, -5) == va.Window(460, 500, 0, 40)
-    assert va.window_at(10, 300, 3, 100) == va.Window(0, 10, 100, 140)
+    assert not windows.needs_window(63, 63) and windows.needs_window(64, 64)
+    assert windows.window_at(500, 500, 490, -5) == windows.Window(460, 500, 0, 40)
+    assert windows.window_at(10, 300, 3, 100) == windows.Window(0, 10, 100, 140)
 
 
 def test_long_prompts_are_windowed_overviewed_and_pooled():
     trace = random_bundle(max_len=320).run(" ".join([PROMPT] * 50))
     n = len(trace.tokens)
     assert n == 300
-    window = va.window_at(n, n, 200, 170)
+    window = windows.window_at(n, n, 200, 170)
     frame = va.attention_frame(trace, "blocks.1.attn", 3, window)
-    assert len(frame) == va.WINDOW ** 2 <= va.MAX_CELLS
+    assert len(frame) == windows.WINDOW ** 2 <= windows.MAX_CELLS
     assert frame["query_pos"].min() == 200 and frame["key_pos"].max() == 209
     np.testing.assert_allclose(frame["weight"].to_numpy().reshape(40, 40), trace.pattern("blocks.1.attn")[3, 200:240, 170:210].numpy())
-    assert not va.heatmap_data(frame, "t", scale="sqrt")["printed"]  # 1,600 cells: no numbers printed in them
+    assert not canvas.heatmap_data(frame, "t", scale="sqrt")["printed"]  # 1,600 cells: no numbers printed in them
 
     overview = va.overview_frame(trace, "blocks.1.attn", 3, max_side=60)
     block = int(overview["block"][0])
@@ -193,23 +195,23 @@ def test_long_prompts_are_windowed_overviewed_and_pooled():
     assert data["box"] == {"r0": 40, "r1": 48, "c0": 34, "c1": 42}  # rows 200-239, keys 170-209, in blocks of 5
     assert data["tip_names"] == ["queries", "keys"] and data["exact_title"] == "mean attention %"
 
-    grid = va.grid_frame(trace, selected=("blocks.1.attn", 2))
-    assert len(grid) <= va.MAX_CELLS and grid["block"].max() > 1
+    grid = head_grid.grid_frame(trace, selected=("blocks.1.attn", 2))
+    assert len(grid) <= windows.MAX_CELLS and grid["block"].max() > 1
     assert grid.groupby(["module", "head"]).size().nunique() == 1
     assert grid.loc[grid["selected"], ["module", "head"]].drop_duplicates().values.tolist() == [["blocks.1.attn", 2]]
 
-    pictures = va.grid_pictures(trace, selected=("blocks.1.attn", 2), max_side=60)
+    pictures = head_grid.grid_pictures(trace, selected=("blocks.1.attn", 2), max_side=60)
     assert len(pictures) == 2 * 4 and all(p["block"] == 5 for p in pictures)  # 300 tokens in blocks of 5: 60 x 60
     assert [(p["module"], p["head"]) for p in pictures if p["selected"]] == [("blocks.1.attn", 2)]
     assert pictures[0]["levels"].shape == (60, 60)
-    data = va.grid_data(pictures)
+    data = head_grid.grid_data(pictures)
     # one row per module (in model order), one column per head, one panel per head with its picture
     assert data["rows"] == [va.module_title("blocks.0.attn"), va.module_title("blocks.1.attn")]
     assert data["cols"] == ["head 1", "head 2", "head 3", "head 4"]
     assert sorted((p["row"], p["col"]) for p in data["panels"]) == [(r, c) for r in range(2) for c in range(4)]
     assert [(p["module"], p["head"]) for p in data["panels"] if p["selected"]] == [("blocks.1.attn", 2)]
     assert all(panel_levels(p).tolist() == pic["levels"].tolist() for p, pic in zip(data["panels"], pictures))
-    assert data["highlight"] == va.HIGHLIGHT and len(data["palette"]) == 256 * 3
+    assert data["highlight"] == canvas.HIGHLIGHT and len(data["palette"]) == 256 * 3
 
 
 def panel_levels(panel: dict) -> np.ndarray:
@@ -222,7 +224,7 @@ def panel_levels(panel: dict) -> np.ndarray:
 def test_grid_pictures_hold_every_head_one_pixel_per_cell(trace):
     """Short prompts are not pooled: pixel (q, k) is the head's weight there, coloured on the blues
     (darker = more), so the strongest cell of a row is its darkest pixel."""
-    pictures = va.grid_pictures(trace)
+    pictures = head_grid.grid_pictures(trace)
     n = len(trace.tokens)
     assert len(pictures) == 2 * 4 and all(p["block"] == 1 for p in pictures)
     picture = next(p for p in pictures if p["module"] == "blocks.1.attn" and p["head"] == 3)
@@ -241,7 +243,7 @@ def test_grid_pictures_hold_every_head_one_pixel_per_cell(trace):
 def test_a_pooled_grid_block_is_grey_only_when_the_mask_hides_all_of_it():
     bundle = random_bundle(max_len=64)
     trace = bundle.run(" ".join(["the cat"] * 20))
-    pictures = va.grid_pictures(trace, max_side=10)
+    pictures = head_grid.grid_pictures(trace, max_side=10)
     block = pictures[0]["block"]
     assert block == 4  # 40 tokens -> 10 x 10 blocks of 4
     pixels = levels_rgb(pictures[0]["levels"]).astype(int)
@@ -250,7 +252,7 @@ def test_a_pooled_grid_block_is_grey_only_when_the_mask_hides_all_of_it():
 
 
 def test_grid_of_a_short_prompt_keeps_every_cell_with_its_tokens(trace):
-    grid = va.grid_frame(trace)
+    grid = head_grid.grid_frame(trace)
     assert len(grid) == 2 * 4 * len(trace.tokens) ** 2  # 2 layers x 4 heads, nothing pooled
     cell = grid[(grid["module"] == "blocks.0.attn") & (grid["head"] == 1)].iloc[len(trace.tokens) + 4]
     assert (cell["query"], cell["key"]) == ("1: cat", "4: the")
@@ -258,11 +260,11 @@ def test_grid_of_a_short_prompt_keeps_every_cell_with_its_tokens(trace):
 
 
 def test_the_window_follows_the_chosen_query_only_when_it_leaves_the_window():
-    current = va.Window(100, 140, 100, 140)
-    assert va.window_for_query(500, 500, 120, "masked", current) == current  # already shown: stays put
-    assert va.window_for_query(500, 500, 300, "masked", current) == va.Window(280, 320, 261, 301)  # keys end at the query
-    assert va.window_for_query(500, 500, 300, "encoder", current) == va.Window(280, 320, 280, 320)
-    assert va.window_for_query(500, 500, 3, "masked") == va.Window(0, 40, 0, 40)
+    current = windows.Window(100, 140, 100, 140)
+    assert windows.window_for_query(500, 500, 120, "masked", current) == current  # already shown: stays put
+    assert windows.window_for_query(500, 500, 300, "masked", current) == windows.Window(280, 320, 261, 301)  # keys end at the query
+    assert windows.window_for_query(500, 500, 300, "encoder", current) == windows.Window(280, 320, 280, 320)
+    assert windows.window_for_query(500, 500, 3, "masked") == windows.Window(0, 40, 0, 40)
 
 
 @pytest.fixture(scope="module")
@@ -280,20 +282,20 @@ def test_a_local_layer_s_arithmetic_adds_its_distance_bias(local_bundle):
     trace = local_bundle.run(PROMPT)
     assert va.local_window(local_bundle.config, "blocks.0.attn") == 3
     assert va.local_window(local_bundle.config, "blocks.1.attn") == 0
-    table = va.arithmetic_table(trace, "blocks.0.attn", 1, 4)  # query 4 sees keys 2, 3, 4
+    table = arithmetic.arithmetic_table(trace, "blocks.0.attn", 1, 4)  # query 4 sees keys 2, 3, 4
     np.testing.assert_allclose(table["bias"][2:5], [-1.0, 2.0, 0.0])  # 2, 1 and 0 words back
     assert np.isneginf(table["mask"]).tolist() == [True, True, False, False, False, True]  # too far back, and later
     np.testing.assert_allclose(table["score"], table["scaled"] + table["bias"] + table["mask"], atol=1e-6)
     np.testing.assert_allclose(table["softmax"], trace["blocks.0.attn.hook_pattern"][1, 4].numpy(), atol=1e-7)
-    shown = va.arithmetic_display(table, d_head=4)
+    shown = arithmetic.arithmetic_display(table, d_head=4)
     assert list(shown)[3:6] == ["÷ √4", "+ distance bias", "+ mask"]
-    assert "distance_bias" in va.arithmetic_exact(table)
-    assert "bias" not in va.arithmetic_table(trace, "blocks.1.attn", 1, 4)  # a global layer has none
+    assert "distance_bias" in arithmetic.arithmetic_exact(table)
+    assert "bias" not in arithmetic.arithmetic_table(trace, "blocks.1.attn", 1, 4)  # a global layer has none
 
 
 def test_heatmap_data_of_a_local_layer_says_how_far_it_sees(local_bundle):
     trace = local_bundle.run(PROMPT)
-    data = va.heatmap_data(va.attention_frame(trace, "blocks.0.attn", 0), "t", window=3)
+    data = canvas.heatmap_data(va.attention_frame(trace, "blocks.0.attn", 0), "t", window=3)
     assert data["window"] == 3 and data["col_pos"] == list(range(6))
     masked = np.array(data["masked"]).reshape(6, 6)
     q, k = np.indices((6, 6))
@@ -302,7 +304,7 @@ def test_heatmap_data_of_a_local_layer_says_how_far_it_sees(local_bundle):
 
 def test_vectors_are_written_rounded_without_minus_zero():
     rows = np.array([[0.12345, -0.0004, 2.0, -3.5], [-0.0, 1e-9, -1e-9, 0.0005]])
-    assert va.fmt_vectors(rows, 3, 6) == ["[0.123, 0.000, 2.000, -3.500]", "[0.000, 0.000, 0.000, 0.001]"]
-    assert va.fmt_vectors(rows, 2, 3) == ["[0.12, 0.00, 2.00, …]", "[0.00, 0.00, 0.00, …]"]
-    assert va.fmt_vector(rows[0], 1, 2) == "[0.1, 0.0, …]"
-    assert va.fmt_vectors(rows, 3) == [va.fmt_vector(r) for r in rows]
+    assert numbers.fmt_vectors(rows, 3, 6) == ["[0.123, 0.000, 2.000, -3.500]", "[0.000, 0.000, 0.000, 0.001]"]
+    assert numbers.fmt_vectors(rows, 2, 3) == ["[0.12, 0.00, 2.00, …]", "[0.00, 0.00, 0.00, …]"]
+    assert numbers.fmt_vector(rows[0], 1, 2) == "[0.1, 0.0, …]"
+    assert numbers.fmt_vectors(rows, 3) == [numbers.fmt_vector(r) for r in rows]

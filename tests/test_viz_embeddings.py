@@ -10,11 +10,12 @@ import torch
 
 from model.checkpoint import load_checkpoint
 from tests.model_factory import random_bundle
-from viz.common import MAX_CELLS
 from viz.embeddings import (
     Projection, embedding_heatmap, embedding_matrix, embedding_plane_chart, is_wide, plane_summary, position_arrows_frame,
-    position_window, prompt_embedding_frame, prompt_embedding_table, side_tokens, square_domains, stack_prefix, vocabulary_frame,
+    prompt_embedding_frame, prompt_embedding_table, square_domains, vocabulary_frame,
 )
+from viz.sides import side_stack, side_tokens
+from viz.windows import MAX_CELLS, position_window
 
 CHECKPOINTS = Path(__file__).parents[1] / "sample_checkpoints"
 
@@ -161,15 +162,16 @@ def test_projection_of_raw_numbers_is_the_identity():
 
 def test_a_translator_shows_either_vocabulary(translator):
     trace = translator.run("let's go")
-    assert stack_prefix(translator, "encoder") == "encoder." and side_tokens(trace, "encoder") == trace.src_tokens
+    assert side_stack(translator, "encoder") == "encoder" and side_tokens(trace, "encoder") == trace.src_tokens
+    assert side_stack(random_bundle(), "decoder") == ""  # a decoder-only model's names have no prefix
     enc_vocab, enc_proj = vocabulary_frame(translator, "encoder", side_tokens(trace, "encoder"))
     dec_vocab, _ = vocabulary_frame(translator, "decoder", side_tokens(trace, "decoder"))
     assert enc_vocab["word"].tolist() == list(translator.src_tokenizer.vocab)
     assert dec_vocab["word"].tolist() == list(translator.tokenizer.vocab)
-    frame = prompt_embedding_frame(trace, "encoder.", trace.src_tokens)
+    frame = prompt_embedding_frame(trace, "encoder", trace.src_tokens)
     np.testing.assert_allclose(frame["value"].to_numpy(), trace["encoder.hook_embed"].reshape(-1).numpy())
-    arrows = position_arrows_frame(trace, "decoder.", trace.tokens, vocabulary_frame(translator, "decoder", trace.tokens)[1])
+    arrows = position_arrows_frame(trace, "decoder", trace.tokens, vocabulary_frame(translator, "decoder", trace.tokens)[1])
     assert arrows["word"].tolist() == trace.tokens
     np.testing.assert_allclose(arrows[["x2", "y2"]].to_numpy(), trace["decoder.blocks.0.hook_resid_pre"].numpy(), rtol=1e-6)
-    embedding_plane_chart(enc_vocab, position_arrows_frame(trace, "encoder.", trace.src_tokens, enc_proj),
+    embedding_plane_chart(enc_vocab, position_arrows_frame(trace, "encoder", trace.src_tokens, enc_proj),
                           enc_proj.axis_titles, "t").to_dict()

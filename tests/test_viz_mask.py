@@ -9,7 +9,7 @@ import pytest
 from model.trace import RunOptions
 from tests.model_factory import random_bundle
 from viz import mask as vm
-from viz.attention import window_at
+from viz.windows import window_at
 
 PROMPT = "the cat sat on the mat"
 
@@ -54,7 +54,7 @@ def test_stage_panels_draw_minus_infinity_grey_and_scores_around_zero(trace):
         assert data["title"] == vm.stage_title(stage) and data["chosen"] == 2 and data["row_labels"] == (i == 0)
         later = [k > q for q in range(n) for k in range(n)]
         if stage != "scores":  # the mask hides the later words: drawn in the mask's grey, apart from small numbers
-            assert data["masked"] == later and data["masked_fill"] == vm.HIDDEN
+            assert data["masked"] == later and data["masked_fill"] == vm.NEG_INF_FILL
         if stage in ("scores", "masked"):  # a red-blue scale around 0, as wide as the largest score
             assert data["scheme"] == "redblue" and (data["value_min"], data["value_max"]) == (-domain[1], domain[1])
         if stage == "masked":

@@ -10,12 +10,11 @@ every chart of the app.
 from __future__ import annotations
 
 import math
-from typing import Iterable
 
 import pandas as pd
-import torch
 
 from model.config import ModelConfig
+from model.names import act_name, module_name
 
 # Node fills by kind: light pastels with the default dark text stay readable in both the
 # light and the dark theme (edges and cluster labels use a mid grey for the same reason).
@@ -42,8 +41,8 @@ def _plural(n: int, word: str) -> str:
 
 def _stack_rows(cfg: ModelConfig, stack: str, vocab: int, n_layers: int, kind: str) -> list[dict]:
     """The stages of one stack in order: its input, embedding, positions, the repeated block, final norm."""
-    pre = "" if stack == "decoder" and not cfg.is_encoder_decoder else f"{stack}."
-    blk = f"{pre}blocks.{{l}}"
+    named = "" if stack == "decoder" and not cfg.is_encoder_decoder else stack  # model.names' stack: "" has no prefix
+    every = "{l}"  # the layer, in a name that stands for every layer
     rows = []
 
     def add(node, step, detail, kind_, repeated=False, trace_name=""):
@@ -56,28 +55,28 @@ def _stack_rows(cfg: ModelConfig, stack: str, vocab: int, n_layers: int, kind: s
         add("in", "Output so far", "<EOS> + words generated so far", "input")
     else:
         add("in", "Prompt words", "+ words generated so far", "input")
-    add("embed", "Word embedding", f"{_plural(vocab, 'word')} x {_plural(cfg.d_model, 'number')}", "embed", trace_name=f"{pre}hook_embed")
+    add("embed", "Word embedding", f"{_plural(vocab, 'word')} x {_plural(cfg.d_model, 'number')}", "embed", trace_name=act_name("embed", stack=named))
     pos = "sine/cosine squiggles" if cfg.positional == "sinusoidal" else f"learned, {_plural(cfg.max_len, 'position')}"
-    add("pos", "+ Positional encoding", pos, "embed", trace_name=f"{pre}hook_pos_embed")
+    add("pos", "+ Positional encoding", pos, "embed", trace_name=act_name("pos_embed", stack=named))
     heads = f"{_plural(cfg.n_heads, 'head')} x d_head {cfg.d_head}" + (" + W_O" if cfg.attn_out_proj else "")
     first = "\n(layer norm first)" if cfg.norm == "pre" else ""
     then = ", then layer norm" if cfg.norm == "post" else ""
     attn = "Self-attention (unmasked)" if kind == "encoder" else "Masked self-attention"
-    local = f"\n{local_note(cfg)}" if cfg.local_layers and kind != "encoder" else ""
-    add("attn", attn, heads + first + local, "attn", True, f"{blk}.attn")
-    add("res1", "+ residual" + then, "", "residual", True, f"{blk}.hook_resid_mid")
+    local = f"\n{local_layers_summary(cfg)}" if cfg.local_layers and kind != "encoder" else ""
+    add("attn", attn, heads + first + local, "attn", True, module_name(every, named, "attn"))
+    add("res1", "+ residual" + then, "", "residual", True, act_name("resid_mid", every, named))
     if kind == "decoder-x":
-        add("cross", "Encoder-decoder attention", heads + first, "cross", True, f"{blk}.cross_attn")
-        add("res2", "+ residual" + then, "", "residual", True, f"{blk}.hook_resid_mid_cross")
+        add("cross", "Encoder-decoder attention", heads + first, "cross", True, module_name(every, named, "cross_attn"))
+        add("res2", "+ residual" + then, "", "residual", True, act_name("resid_mid_cross", every, named))
     if cfg.d_ff:
-        add("ff", "Feed-forward", f"{cfg.d_model} -> {cfg.d_ff} -> {cfg.d_model} numbers" + first, "ff", True, f"{blk}.mlp")
-        add("res3", "+ residual" + then, "", "residual", True, f"{blk}.hook_resid_post")
+        add("ff", "Feed-forward", f"{cfg.d_model} -> {cfg.d_ff} -> {cfg.d_model} numbers" + first, "ff", True, module_name(every, named, "mlp"))
+        add("res3", "+ residual" + then, "", "residual", True, act_name("resid_post", every, named))
     if cfg.norm == "pre":
-        add("norm", "Final layer norm", "", "norm", trace_name=f"{pre}ln_final.hook_normalized")
+        add("norm", "Final layer norm", "", "norm", trace_name=act_name("normalized", stack=named))
     return rows
 
 
-def local_note(cfg: ModelConfig) -> str:
+def local_layers_summary(cfg: ModelConfig) -> str:
     """"layer 1: only the last 4 words, + distance bias": which masked layers are local."""
     layers = "layer 1" if cfg.local_layers == 1 else f"layers 1-{cfg.local_layers}"
     return f"{layers}: only the last {cfg.local_window} words" + (", + distance bias" if cfg.distance_bias else "")
@@ -232,44 +231,3 @@ def architecture_layout(cfg: ModelConfig, n_tokens: int | None = None, n_src_tok
             "edges": edges, "frames": frames, "titles": titles, "colors": {"edge": GREY, "cross": CROSS, "box": BOX_EDGE, "text": BOX_TEXT},
             "font": FONT, "small": SMALL, "line": LINE,
             "label": "The model's architecture: " + ", then ".join(dict.fromkeys(frame["step"]))}
-
-
-PARTS = [  # (pattern in the parameter's name, what a learner calls it); first match wins
-    ("cross_attn.W_O", "Encoder-decoder attention: output weights"),
-    ("cross_attn.", "Encoder-decoder attention: query, key, value weights"),
-    ("attn.W_O", "Self-attention: output weights W_O"),
-    ("attn.distance_bias", "Self-attention: bias per distance back (local layers)"),
-    ("attn.", "Self-attention: query, key, value weights"),
-    ("mlp.", "Feed-forward"),
-    ("ln", "Layer norms"),
-    ("embed.", "Word embedding"),
-    ("pos.", "Positional encoding (learned)"),
-    ("unembed.", "Fully connected layer (one score per word)"),
-]
-
-
-def _part(name: str) -> tuple[str, str]:
-    stack = name.split(".", 1)[0] if name.startswith(("encoder.", "decoder.")) else ""
-    rest = name[len(stack) + 1:] if stack else name
-    if rest.startswith("unembed."):
-        return "output", PARTS[-1][1]
-    for pattern, part in PARTS:
-        if pattern in rest and not (pattern == "embed." and rest.startswith("unembed.")):
-            return stack or "decoder", part
-    return stack or "decoder", rest
-
-
-def parameter_frame(named_parameters: Iterable[tuple[str, torch.Tensor]]) -> pd.DataFrame:
-    """Where the model's numbers live: one row per part (summed over layers), in model order.
-
-    Takes ``model.named_parameters()`` so the count is the model's own (tied weights count once).
-    """
-    rows = []
-    for name, tensor in named_parameters:
-        stack, part = _part(name)
-        rows.append({"stack": stack, "part": part, "shape": " x ".join(str(s) for s in tensor.shape),
-                     "parameters": int(tensor.numel())})
-    frame = pd.DataFrame(rows, columns=["stack", "part", "shape", "parameters"])
-    grouped = frame.groupby(["stack", "part"], sort=False).agg(
-        tensors=("shape", "size"), shapes=("shape", lambda s: ", ".join(dict.fromkeys(s))), parameters=("parameters", "sum"))
-    return grouped.reset_index()[["stack", "part", "tensors", "shapes", "parameters"]]

@@ -1,9 +1,10 @@
-"""Shared pieces of every view: token labels, tidy matrices and the heatmap.
+"""Shared pieces of every view: token labels, tidy matrices and the Vega heatmap chart.
 
 Why: tokens repeat ("the ... the"), so axes are positions labelled "i: token" and sorted by
 position; every matrix becomes one long table (row, column, tokens, value) as in The
-Annotated Transformer, so one heatmap function serves attention, masks, embeddings and
-positional encodings, and the same table is the CSV a user downloads.
+Annotated Transformer, so one chart function (heatmap_chart) serves embeddings and positional
+encodings, and the same table is the CSV a user downloads. (The attention pages draw theirs on a
+canvas instead: viz.canvas.)
 """
 
 from __future__ import annotations
@@ -16,9 +17,8 @@ import numpy as np
 import pandas as pd
 import torch
 
+from .numbers import prints_numbers
 from .spec import SpecChart, spec_template
-
-MAX_CELLS = 4000  # Vega draws about this many cells briskly; windows keep heatmaps below it
 
 
 def token_labels(tokens: Sequence[str], start: int = 0) -> list[str]:
@@ -56,14 +56,7 @@ def matrix_frame(
     })
 
 
-def window_bounds(n: int, start: int, size: int) -> tuple[int, int]:
-    """A window [lo, hi) of at most ``size`` positions that stays inside 0..n."""
-    size = max(1, min(size, n))
-    lo = min(max(0, start), n - size)
-    return lo, lo + size
-
-
-def heatmap(
+def heatmap_chart(
     frame: pd.DataFrame,
     *,
     title: str,
@@ -102,7 +95,7 @@ def heatmap(
             lo, hi = -bound, bound
         domain = (lo, hi if hi > lo else lo + 1e-9)
     if text is None:
-        text = n_rows * n_cols <= 150 and n_cols <= 14
+        text = prints_numbers(n_rows, n_cols)
     tips = tuple(json.dumps(t.to_dict(), sort_keys=True) for t in extra_tooltip)
     spec = _heatmap_spec(title, x_title, y_title, value, value_title, fmt, scheme, diverging, high_is_blue, cell, n_rows,
                          n_cols, bool(text), tips, thin_x, thin_y, legend_bottom, square)

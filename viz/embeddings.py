@@ -21,7 +21,7 @@ import torch
 from model.bundle import ModelBundle
 from model.trace import Trace
 
-from .common import MAX_CELLS, heatmap, matrix_frame, to_numpy, token_labels, window_bounds
+from .common import heatmap_chart, matrix_frame, to_numpy, token_labels
 from .spec import SpecChart, spec_template
 
 POSITION_COLOR = "#ff4b4b"  # the moved (position-encoded) points; the page's captions call them red
@@ -30,33 +30,6 @@ OTHER_COLOR = "#9a9a9a"  # readable on white and on dark backgrounds
 # An arrow head pointing up with its tip at the point itself (Vega symbol path, unit box; rotated by "angle").
 # An equilateral "triangle" would not do: turned by 60 degrees it looks the same as pointing down.
 ARROW_HEAD = "M0,0L0.55,1.3L-0.55,1.3Z"
-
-
-# --- which stack: the decoder-only stream, or a translator's input or output side -------------
-
-def stack_prefix(bundle: ModelBundle, side: str) -> str:
-    """"" for a decoder-only model; "encoder." (input words) or "decoder." (output words) for a translator."""
-    return f"{side}." if bundle.is_translator else ""
-
-
-def side_tokens(trace: Trace, side: str) -> list[str]:
-    """The tokens along the stack's position axis, in order."""
-    return trace.src_tokens if side == "encoder" and trace.src_tokens is not None else trace.tokens
-
-
-def side_title(side: str) -> str:
-    """The label of a translator's side, also its value in a copied link (?side=...): no parentheses,
-    see viz.attention.module_title."""
-    return "encoder: input words" if side == "encoder" else "decoder: output words"
-
-
-def position_window(n_positions: int, n_columns: int, start: int = 0, max_cells: int = MAX_CELLS,
-                    max_rows: int | None = None) -> tuple[int, int]:
-    """Positions [lo, hi) to draw so a positions x columns heatmap stays under ``max_cells``."""
-    rows = max(1, max_cells // max(1, n_columns))
-    if max_rows is not None:
-        rows = min(rows, max_rows)
-    return window_bounds(n_positions, start, rows)
 
 
 def dim_labels(n: int) -> list[str]:
@@ -71,23 +44,23 @@ def _dims_as_columns(frame: pd.DataFrame) -> pd.DataFrame:
 
 # --- each prompt word's numbers ----------------------------------------------------------------
 
-def prompt_embedding_frame(trace: Trace, prefix: str, tokens: list[str], start: int = 0, stop: int | None = None) -> pd.DataFrame:
-    """One row per (word, dimension) of ``{prefix}hook_embed``: rows in prompt order, positions [start, stop)."""
-    embed = trace[f"{prefix}hook_embed"]
+def prompt_embedding_frame(trace: Trace, stack: str, tokens: list[str], start: int = 0, stop: int | None = None) -> pd.DataFrame:
+    """One row per (word, dimension) of the stack's hook_embed: rows in prompt order, positions [start, stop)."""
+    embed = trace["embed", None, stack]
     stop = len(tokens) if stop is None else stop
     frame = matrix_frame(embed[start:stop], tokens[start:stop], dim_labels(embed.shape[1]), row_start=start)
     return _dims_as_columns(frame)
 
 
-def prompt_embedding_table(trace: Trace, prefix: str, tokens: list[str]) -> pd.DataFrame:
+def prompt_embedding_table(trace: Trace, stack: str, tokens: list[str]) -> pd.DataFrame:
     """The same numbers as a plain table: one row per word ("i: word"), one column per dimension."""
-    embed = to_numpy(trace[f"{prefix}hook_embed"])
+    embed = to_numpy(trace["embed", None, stack])
     return pd.DataFrame(embed, index=pd.Index(token_labels(tokens), name="word"), columns=dim_labels(embed.shape[1]))
 
 
 def matrix_heatmap(frame: pd.DataFrame, *, title: str, x_title: str, y_title: str, value_title: str = "value",
                    diverging: bool = True, extra_tooltip=()) -> SpecChart:
-    """common.heatmap sized for positions x dimensions: rows at most 44 px and fitting ~520 px in all;
+    """common.heatmap_chart sized for positions x dimensions: rows at most 44 px and fitting ~520 px in all;
     numbers written in the cells only while they fit; axis labels thinned out when they would overlap.
 
     A chart with more than 8 columns is meant to be stretched to its column (``wide``): then
@@ -99,9 +72,9 @@ def matrix_heatmap(frame: pd.DataFrame, *, title: str, x_title: str, y_title: st
     # few wide columns: Vega tests the slanted labels' boxes, which overlap long before the words
     # do, and thinned a 4-word prompt's columns to its first and last word. (More than 8 columns
     # are stretched to a width only the browser knows, so those stay thinned.)
-    return heatmap(frame, title=title, x_title=x_title, y_title=y_title, value_title=value_title, diverging=diverging,
-                   cell=cell, text=cell >= 34 and n_cols <= 8, extra_tooltip=extra_tooltip,
-                   thin_x=n_cols > 8 or cell < 16, thin_y=cell < 12)
+    return heatmap_chart(frame, title=title, x_title=x_title, y_title=y_title, value_title=value_title, diverging=diverging,
+                         cell=cell, text=cell >= 34 and n_cols <= 8, extra_tooltip=extra_tooltip,
+                         thin_x=n_cols > 8 or cell < 16, thin_y=cell < 12)
 
 
 def is_wide(frame: pd.DataFrame) -> bool:
@@ -176,7 +149,7 @@ def vocabulary_frame(bundle: ModelBundle, side: str, prompt_tokens: list[str], p
     }), projection
 
 
-def position_arrows_frame(trace: Trace, prefix: str, tokens: list[str], projection: Projection,
+def position_arrows_frame(trace: Trace, stack: str, tokens: list[str], projection: Projection,
                           start: int = 0, stop: int | None = None) -> pd.DataFrame:
     """From each word's embedding (hook_embed) to the same word plus its position (blocks.0.hook_resid_pre).
 
@@ -184,8 +157,8 @@ def position_arrows_frame(trace: Trace, prefix: str, tokens: list[str], projecti
     end; right on screen when the plane keeps one unit the same length on both axes.
     """
     stop = len(tokens) if stop is None else stop
-    begin = projection(trace[f"{prefix}hook_embed"][start:stop])
-    end = projection(trace[f"{prefix}blocks.0.hook_resid_pre"][start:stop])
+    begin = projection(trace["embed", None, stack][start:stop])
+    end = projection(trace["resid_pre", 0, stack][start:stop])
     delta = end - begin
     frame = pd.DataFrame({
         "label": token_labels(tokens[start:stop], start), "word": tokens[start:stop], "position": range(start, stop),

@@ -11,6 +11,7 @@ import altair as alt
 import pandas as pd
 import torch
 
+from model import names
 from model.heads import KIND_LABELS, duplicate_token_score, first_token_score, previous_token_score
 from model.trace import Trace
 
@@ -25,9 +26,9 @@ def head_table(trace: Trace, token_ids: list[int], induction: dict[tuple[int, in
     rows = []
     ids = torch.tensor(token_ids)
     for module in trace.attention_modules():
-        if ".cross_attn" in module or module.startswith("encoder."):
+        if names.module_kind(module) != "masked":  # the encoder's and cross-attention have no such scores
             continue
-        layer = int(module.split(".")[-2])
+        layer = names.layer_of(module)
         pattern = trace.pattern(module)
         scores = {"previous_token": previous_token_score(pattern) if pattern.shape[-1] > 1 else torch.zeros(pattern.shape[0]),
                   "first_token": first_token_score(pattern) if pattern.shape[-1] > 1 else torch.zeros(pattern.shape[0]),

@@ -16,15 +16,17 @@ import pandas as pd
 
 from model.trace import Trace
 
-from .attention import (KEY_TITLE, Window, attention_frame, full_window, grid_values, has_distance_bias, heatmap_data,
-                        long_frame, rounded)
+from .attention import attention_frame, has_distance_bias
+from .canvas import KEY_TITLE, grid_values, heatmap_data
+from .numbers import rounded
+from .windows import Window, full_window, long_frame
 
-HIDDEN = "#6e6e6e"  # -∞ cells: a neutral grey that reads in light and dark themes
-STAGES = {  # stage -> (trace name suffix, per head?, panel title)
-    "mask": ("hook_mask", False, "1. The mask (0 or -∞)"),
-    "scores": ("hook_scaled", True, "2. Scores: q·k ÷ √d"),
-    "masked": ("hook_attn_scores", True, "3. Scores + mask"),
-    "softmax": ("hook_pattern", True, "4. Softmax %"),
+NEG_INF_FILL = "#6e6e6e"  # -∞ cells: a neutral grey that reads in light and dark themes
+STAGES = {  # stage -> (trace name kind, per head?, panel title)
+    "mask": ("mask", False, "1. The mask (0 or -∞)"),
+    "scores": ("scaled", True, "2. Scores: q·k ÷ √d"),
+    "masked": ("attn_scores", True, "3. Scores + mask"),
+    "softmax": ("pattern", True, "4. Softmax %"),
 }
 
 
@@ -46,10 +48,10 @@ def mask_frames(trace: Trace, module: str, head: int, window: Window | None = No
     3 is still panel 2 plus the mask."""
     q_tokens, k_tokens = trace.query_tokens(module), trace.key_tokens(module)
     window = window or full_window(*trace.pattern(module).shape[1:])
-    bias = trace[f"{module}.hook_distance_bias"] if has_distance_bias(trace, module) else None
+    bias = trace.at(module, "distance_bias") if has_distance_bias(trace, module) else None
     frames = {}
-    for stage, (name, per_head, _) in STAGES.items():
-        matrix = trace[f"{module}.{name}"]
+    for stage, (kind, per_head, _) in STAGES.items():
+        matrix = trace.at(module, kind)
         if stage == "scores" and bias is not None:
             matrix = matrix + bias
         matrix = matrix[head] * (100 if stage == "softmax" else 1) if per_head else matrix
@@ -92,7 +94,7 @@ def mask_data(frame: pd.DataFrame, stage: str, title: str | None = None, query: 
         texts = [shown.get((q, k), "") for q in data["row_pos"] for k in data["col_pos"]]
     bound = (domain or score_domain(frame))[1]
     data.update(
-        cell=cell or data["cell"], row_labels=row_labels, masked_fill=HIDDEN, exact_title="value (exact)", exact_digits=6,
+        cell=cell or data["cell"], row_labels=row_labels, masked_fill=NEG_INF_FILL, exact_title="value (exact)", exact_digits=6,
         texts=texts,
         mask_text=("-∞: hidden (a later word, or outside the window)" if local_window else "-∞: hidden (a later word)")
         if stage == "mask" else "-∞",
@@ -144,7 +146,7 @@ def change_data(frame: pd.DataFrame, title: str, cell: int | None = None) -> dic
 
 def visible_keys(trace: Trace, module: str, query_pos: int) -> tuple[list[int], list[int]]:
     """Key positions the query may look at (mask 0) and those it may not (mask -∞)."""
-    row = trace[f"{module}.hook_mask"][query_pos]
+    row = trace.at(module, "mask")[query_pos]
     hidden = np.isneginf(row.numpy())
     return np.flatnonzero(~hidden).tolist(), np.flatnonzero(hidden).tolist()
 

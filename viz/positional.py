@@ -13,7 +13,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from .common import heatmap, matrix_frame, to_numpy, token_labels
+from .common import heatmap_chart, matrix_frame, to_numpy, token_labels
 from .embeddings import matrix_heatmap
 from .spec import SpecChart, spec_template
 
@@ -162,10 +162,10 @@ def similarity_heatmap(frame: pd.DataFrame) -> SpecChart:
     negative = bool((frame["value"] < 0).any())
     # the legend below: on the right it pushed the chart past its column's edge, where it was cut
     # off; the labels of small cells cannot all be written, so there Vega drops the overlapping ones
-    return heatmap(frame, title="Position similarity (dot product)", x_title="position", y_title="position",
-                   value_title="dot product", diverging=negative, high_is_blue=True, cell=cell, text=cell >= 34,
-                   extra_tooltip=[alt.Tooltip("cosine:Q", format=".4f")], legend_bottom=True, thin_x=cell < 16,
-                   thin_y=cell < 16, square=True)  # square, whatever the labels take
+    return heatmap_chart(frame, title="Position similarity (dot product)", x_title="position", y_title="position",
+                         value_title="dot product", diverging=negative, high_is_blue=True, cell=cell, text=cell >= 34,
+                         extra_tooltip=[alt.Tooltip("cosine:Q", format=".4f")], legend_bottom=True, thin_x=cell < 16,
+                         thin_y=cell < 16, square=True)  # square, whatever the labels take
 
 
 def wavelength_frame(d_model: int) -> pd.DataFrame:
@@ -216,5 +216,5 @@ def distance_bias_heatmap(frame: pd.DataFrame) -> SpecChart:
     """Heads x distance back: blue where a head's scores get a boost for that distance, red where
     they are pushed down (its learned numbers, printed in each cell)."""
     layer = int(frame["layer"].iloc[0])
-    return heatmap(frame, title=f"Layer {layer}: bias added to the scores, per distance back", x_title="how far back the key word is",
-                   y_title="head", value_title="bias", diverging=True, high_is_blue=True, cell=44, text=True)
+    return heatmap_chart(frame, title=f"Layer {layer}: bias added to the scores, per distance back", x_title="how far back the key word is",
+                         y_title="head", value_title="bias", diverging=True, high_is_blue=True, cell=44, text=True)

@@ -2,7 +2,7 @@
 
 Why: the grid of every layer and head is an overview with thousands of cells; drawn as Vega
 marks it cost the browser a quarter of a second on every keystroke. As one picture per head it
-is 16 pictures, drawn at once, and still clickable and labelled (viz.attention.grid_data).
+is 16 pictures, drawn at once, and still clickable and labelled (viz.head_grid.grid_data).
 
 Why levels and a palette rather than PNG files: the grid is redrawn on every keystroke, and
 colouring and compressing 16 PNGs took 10 ms of the server's time per keystroke (and the browser
@@ -40,7 +40,7 @@ MASKED = (226, 226, 226)  # the causal mask's hidden cells, as in the attention 
 
 
 LEVELS = 255  # levels 0..254 run along the blues; one more byte value marks a hidden cell
-HIDDEN = LEVELS  # the level of a cell the causal mask hides
+HIDDEN_LEVEL = LEVELS  # the level of a cell the causal mask hides
 
 
 @functools.cache
@@ -52,10 +52,10 @@ def palette() -> tuple[int, ...]:
 
 def to_levels(values: np.ndarray, masked: np.ndarray | None = None) -> np.ndarray:
     """Values in [0, 1] (NaN as 0) -> uint8 levels 0..254; ``masked`` cells (booleans, same
-    shape) -> HIDDEN. level / 254 is the value to within 0.002."""
+    shape) -> HIDDEN_LEVEL. level / 254 is the value to within 0.002."""
     levels = np.round(np.clip(np.nan_to_num(values, nan=0.0), 0.0, 1.0) * (LEVELS - 1)).astype(np.uint8)
     if masked is not None:
-        levels[masked] = HIDDEN
+        levels[masked] = HIDDEN_LEVEL
     return levels
 
 
