@@ -13,6 +13,8 @@ from .rollout import attention_rollout
 
 
 def _round(values, digits: int = 5):
+    if isinstance(values, dict):
+        return {k: _round(v, digits) for k, v in values.items()}
     if isinstance(values, list):
         return [_round(v, digits) for v in values]
     return round(values, digits) if isinstance(values, float) else values
