@@ -5,7 +5,7 @@ import dataclasses
 import pytest
 import torch
 
-from model.analysis.patching import (default_pair, patch_head_outputs, patch_head_patterns, patch_resid, prepare,
+from model.analysis.patching import (DEFAULT_PAIRS, default_pair, patch_head_outputs, patch_head_patterns, patch_resid, prepare,
                                      run_patches)
 from model.checkpoint import load_checkpoint
 from model.data import stories
@@ -69,6 +69,15 @@ def test_a_batched_head_patch_equals_a_hand_spliced_run(setup):
 def test_prompts_of_different_lengths_are_refused():
     with pytest.raises(ValueError, match="same number of tokens"):
         prepare(random_bundle(), "the cat sat", "the cat")
+
+
+@pytest.mark.parametrize("recipe", sorted(DEFAULT_PAIRS))
+def test_every_default_pair_has_equal_lengths_and_a_metric(recipe):
+    bundle = load_checkpoint(f"sample_checkpoints/{recipe}")
+    setup = prepare(bundle, *default_pair(bundle))
+    rows, grid = patch_resid(setup)
+    assert abs(setup.clean_diff - setup.corrupted_diff) > 1  # the grid is not noise over a tiny denominator
+    assert grid[-1, -1] == pytest.approx(1.0, abs=1e-4)
 
 
 @pytest.mark.slow

@@ -22,12 +22,14 @@ from ..trace import PatchingRecorder, RunOptions
 from ._names import _name
 from .stream import word_id
 
-# Per bundled recipe: (clean, corrupted), of equal token length; the corrupted prompt swaps
-# which name is the subject, so the answer flips from one name to the other.
+# Per bundled recipe: (clean, corrupted), of equal token length. tiny-stories: the subject is
+# swapped, so the answer flips from one name to the other. statquest-decoder answers "awesome"
+# to everything; swapping two words moves how sure it is (awesome - <EOS>: 5.30 -> 2.57), which
+# shows the lesson's point that word order reaches the model only through positions.
 DEFAULT_PAIRS: dict[str, tuple[str, str]] = {
     "tiny-stories": ("When Mary and John went to the store, John gave a drink to",
                      "When Mary and John went to the store, Mary gave a drink to"),
-    "statquest-decoder": ("what is statquest", "statquest is what"),
+    "statquest-decoder": ("what is statquest", "what statquest is"),
 }
 
 
