@@ -69,6 +69,10 @@ def main() -> None:
     print("machine:", report["machine"])
     report["forward"] = forward_rows(quick=args.quick)
     print(table("Forward pass, median ms (plain = no trace recorded)", report["forward"]))
+    from bench.patching import patching_rows
+
+    report["patching"] = patching_rows(quick=args.quick)
+    print(table("Activation patching: both prompts' runs + the layer x position residual grid, median ms", report["patching"]))
 
     from app_pages.shared import bundled_models
 

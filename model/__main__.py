@@ -1,4 +1,4 @@
-"""Command line: ``python -m model train|generate|trace|eval``.
+"""Command line: ``python -m model train|generate|trace|eval|lens|attribute|patch|rollout``.
 
 Why: every bundled model is reproducible from here, and everything the app shows can be
 checked from a terminal (``trace --json`` prints the same named tensors the pages draw).
@@ -56,12 +56,17 @@ def cmd_generate(args) -> int:
 def cmd_trace(args) -> int:
     bundle = load_checkpoint(args.checkpoint)
     trace = bundle.run(args.prompt)
+    if args.npz:
+        from .analysis.export import export_trace
+
+        for path in export_trace(trace, bundle.config, args.npz):
+            print(f"wrote {path}", file=sys.stderr)
     if args.json:
         data = trace.to_json_dict()
         data["tensors"] = {k: {"shape": v["shape"], "values": _finite(v["values"])} for k, v in data["tensors"].items()}
         json.dump(data, sys.stdout)
         print()
-    else:
+    elif not args.npz:
         print("tokens:", " ".join(trace.tokens) if trace.src_tokens is None else f"{' '.join(trace.src_tokens)} -> {' '.join(trace.tokens)}")
         for name, shape in trace.summary():
             print(f"{name:45s} {list(shape)}")
@@ -112,6 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--checkpoint", required=True)
     p.add_argument("prompt")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--npz", metavar="FILE", help="write every tensor to FILE.npz and tokens + config to FILE.json")
     p.set_defaults(fn=cmd_trace)
 
     p = sub.add_parser("eval", help="measure a checkpoint on its held-out set")
@@ -120,6 +126,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--quick", action="store_true", help="a small fixed slice of the held-out set")
     p.set_defaults(fn=cmd_eval)
 
+    from .analysis.cli import add_commands
+
+    add_commands(sub)
     args = parser.parse_args(argv)
     try:
         return args.fn(args)

@@ -18,7 +18,7 @@ from .data import stories, translation
 from .generate import generate
 from .heads import head_scores, repeated_random_tokens
 from .tokenizer import split_words
-from .trace import Recorder
+from .trace import Recorder, RunOptions
 
 EVALUATORS: dict[str, Callable[[ModelBundle, bool], dict]] = {}
 
@@ -103,15 +103,22 @@ def evaluate_stories(bundle: ModelBundle, quick: bool = False) -> dict:
         nll += torch.nn.functional.cross_entropy(logits, torch.tensor(ids[1:]), reduction="sum").item()
         tokens += len(ids) - 1
     examples = stories.ioi_examples(100 if quick else 500, seed=1, split="heldout")
+    accuracy, logit_diff = ioi_scores(bundle, examples)
+    heads = story_head_scores(bundle, texts[:20] if quick else texts[:100], seed=0, n_repeats=8 if quick else 32)
+    return {"perplexity": math.exp(nll / tokens), "heldout_tokens": tokens, "ioi_accuracy": accuracy,
+            "ioi_examples": len(examples), "ioi_logit_diff": logit_diff, "heads": heads}
+
+
+def ioi_scores(bundle: ModelBundle, examples: list[stories.IOIExample], options: RunOptions = RunOptions()) -> tuple[float, float]:
+    """(accuracy, mean logit(answer) - logit(distractor)) at each prompt's last position; ``options``
+    lets a caller measure the same under an intervention (a head switched off)."""
     hits, diffs = 0, []
     for ex in examples:
-        logits = bundle.model.run(bundle.tokenizer.encode(ex.prompt).ids, capture=False)[0][-1]
+        logits = bundle.model.run(bundle.tokenizer.encode(ex.prompt).ids, options, capture=False)[0][-1]
         diff = (logits[bundle.tokenizer.id_of(ex.answer.lower())] - logits[bundle.tokenizer.id_of(ex.distractor.lower())]).item()
         hits += diff > 0
         diffs.append(diff)
-    heads = story_head_scores(bundle, texts[:20] if quick else texts[:100], seed=0, n_repeats=8 if quick else 32)
-    return {"perplexity": math.exp(nll / tokens), "heldout_tokens": tokens, "ioi_accuracy": hits / len(examples),
-            "ioi_examples": len(examples), "ioi_logit_diff": sum(diffs) / len(diffs), "heads": heads}
+    return hits / len(examples), sum(diffs) / len(diffs)
 
 
 @evaluator("tiny-translator")

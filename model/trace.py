@@ -90,6 +90,24 @@ def hook(rec: Recorder | None, name: str, x: torch.Tensor) -> torch.Tensor:
     return x if rec is None else rec(name, x)
 
 
+class PatchingRecorder(Recorder):
+    """A batched run in which chosen parts of named tensors are replaced as they are recorded.
+
+    Activation patching as a run-time intervention (like ablation): ``patches`` maps a trace
+    name to ``(mask, source)``; where ``mask`` [batch, *shape] is True the tensor takes
+    ``source``'s value (a [*shape] tensor from another run, broadcast over the batch). Each row
+    of the batch is one patched run; the shared model is never changed. Records nothing.
+    """
+
+    def __init__(self, patches: Mapping[str, tuple[torch.Tensor, torch.Tensor]], options: RunOptions = RunOptions()) -> None:
+        super().__init__(options, capture=False, keep_batch=True)
+        self.patches = dict(patches)
+
+    def __call__(self, name: str, x: torch.Tensor) -> torch.Tensor:
+        patch = self.patches.get(name)
+        return x if patch is None else torch.where(patch[0], patch[1], x)
+
+
 @dataclass
 class Trace(Mapping[str, torch.Tensor]):
     """The named tensors of one pass, with the tokens that label their axes."""

@@ -1,0 +1,116 @@
+"""Direct logit attribution: the final stream at one position, split into the parts that wrote
+it, each projected on a word's logit (or on the difference between two words' logits).
+
+Reference: TransformerLens, ``ActivationCache.decompose_resid`` / ``stack_head_results`` /
+``apply_ln_to_stack`` / ``logit_attrs``. Parts: ``embed`` and ``pos_embed``; every head
+``L{l}H{h}`` (its ``hook_z`` through its slice of W_O, bias left out, as ``stack_head_results``;
+a translator's cross-attention heads are ``L{l}C{h}``); every feed-forward block ``{l}_mlp_out``
+(its output bias included, as ``decompose_resid``); ``attn_bias`` (every attention's W_O bias,
+when the model has W_O).
+A model without W_O (the lessons') writes each head's values straight into its slice of the
+stream. The final norm is linear once its scale is frozen at the value it took on the real
+stream (``apply_ln_to_stack``): each part is centred and divided by that scale, then projected
+on ``w_ln * (W_U[word] - W_U[other])``. ``final_bias`` is what the norm's bias and the
+unembedding's bias add (TransformerLens folds these into ``b_U`` and leaves them out), so the
+parts sum exactly to the model's logit (difference) at that position.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from ..bundle import ModelBundle
+from ..trace import Trace
+from ._names import _name
+from .stream import final_stream_name, output_stack, stream_prefix, word_id
+
+
+@dataclass
+class Attribution:
+    labels: list[str]  # one per part
+    values: torch.Tensor  # [part]: each part's share of the logit (difference)
+    total: float  # the model's own logit (difference) at the position
+    position: int
+    word: str
+    other: str | None  # the word subtracted, if any
+    heads: torch.Tensor  # [layer, head]: the self-attention heads' values, for a heatmap
+
+    def ranked(self) -> list[tuple[str, float]]:
+        """Parts by size of their effect, largest first (sign kept)."""
+        return sorted(zip(self.labels, self.values.tolist()), key=lambda p: -abs(p[1]))
+
+    def to_json_dict(self) -> dict:
+        return {"position": self.position, "word": self.word, "other": self.other, "total": self.total,
+                "sum_of_parts": float(self.values.sum()), "parts": dict(zip(self.labels, self.values.tolist())),
+                "heads": self.heads.tolist()}
+
+
+def head_results(attn, z: torch.Tensor) -> torch.Tensor:
+    """z [..., head, d_head] -> what each head writes to the stream [..., head, d_model] (no bias)."""
+    h, dh = z.shape[-2], z.shape[-1]
+    if attn.W_O is None:  # the head's values land in its own slice of the stream
+        out = torch.zeros(*z.shape[:-1], h * dh, dtype=z.dtype)
+        for i in range(h):
+            out[..., i, i * dh:(i + 1) * dh] = z[..., i, :]
+        return out
+    w = attn.W_O.weight.detach().view(-1, h, dh)  # [d_model, head, d_head]
+    return torch.einsum("...hd,mhd->...hm", z, w)
+
+
+def residual_parts(bundle: ModelBundle, trace: Trace, position: int) -> tuple[list[str], torch.Tensor]:
+    """(labels, parts [part, d_model]) that sum to the final stream at ``position``."""
+    if bundle.config.norm == "post":
+        raise ValueError("direct logit attribution needs a stream that is a sum of its parts; a post-norm model "
+                         "normalizes the stream inside every block")
+    prefix, stack = stream_prefix(bundle), output_stack(bundle)
+    labels = ["embed", "pos_embed"]
+    parts = [trace[_name(prefix, "hook_embed")][position], trace[_name(prefix, "hook_pos_embed")][position]]
+    bias, has_bias = torch.zeros(bundle.config.d_model), False
+    for layer, block in enumerate(stack.blocks):
+        for kind, tag in (("attn", "H"), ("cross_attn", "C")):
+            attn = getattr(block, kind)
+            if attn is None:
+                continue
+            results = head_results(attn, trace[_name(prefix, f"{kind}.hook_z", layer)][position])
+            labels += [f"L{layer}{tag}{h}" for h in range(results.shape[0])]
+            parts += list(results)
+            if attn.W_O is not None:
+                bias, has_bias = bias + attn.W_O.bias.detach(), True
+        if block.mlp is not None:
+            labels.append(f"{layer}_mlp_out")
+            parts.append(trace[_name(prefix, "hook_mlp_out", layer)][position])
+    if has_bias:
+        labels.append("attn_bias")
+        parts.append(bias)
+    return labels, torch.stack(parts)
+
+
+def logit_attribution(bundle: ModelBundle, trace: Trace, word: str, other: str | None = None, position: int = -1) -> Attribution:
+    """Each part's direct effect on logit(word) (minus logit(other)) at ``position``."""
+    position = position % len(trace.tokens)
+    labels, parts = residual_parts(bundle, trace, position)
+    unembed = bundle.model.unembed
+    target = word_id(bundle, word)
+    direction = unembed.weight[target].detach().clone()
+    const = unembed.bias[target].detach().clone()
+    if other is not None:
+        direction -= unembed.weight[word_id(bundle, other)].detach()
+        const -= unembed.bias[word_id(bundle, other)].detach()
+    ln_final = output_stack(bundle).ln_final
+    if ln_final is not None:
+        norm = ln_final.norm
+        stream = trace[final_stream_name(bundle)][position]
+        scale = (stream.var(unbiased=False) + norm.eps).sqrt()  # frozen at the real stream's value
+        parts = (parts - parts.mean(-1, keepdim=True)) / scale
+        const = const + norm.bias.detach() @ direction
+        direction = norm.weight.detach() * direction
+    values = torch.cat([parts @ direction, const[None]])
+    labels = labels + ["final_bias"]
+    total = trace.logits[position, target]
+    if other is not None:
+        total = total - trace.logits[position, word_id(bundle, other)]
+    n_heads = bundle.config.n_heads
+    heads = torch.tensor([[values[labels.index(f"L{l}H{h}")] for h in range(n_heads)] for l in range(bundle.config.n_layers)])
+    return Attribution(labels, values, float(total), position, word, other, heads)

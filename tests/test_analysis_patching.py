@@ -1,0 +1,96 @@
+"""Activation patching (model/analysis/patching.py, trace.PatchingRecorder)."""
+
+import dataclasses
+
+import pytest
+import torch
+
+from model.analysis.patching import (DEFAULT_PAIRS, default_pair, patch_head_outputs, patch_head_patterns, patch_resid, prepare,
+                                     run_patches)
+from model.checkpoint import load_checkpoint
+from model.data import stories
+from model.evaluate import ioi_scores
+from model.trace import RunOptions
+from tests.model_factory import random_bundle
+
+CLEAN, CORRUPTED = "the cat sat on the mat", "the dog sat on the mat"
+
+
+@pytest.fixture(scope="module")
+def setup():
+    return prepare(random_bundle(n_layers=3), CLEAN, CORRUPTED)
+
+
+def test_patching_every_position_of_the_final_stream_restores_one_and_nothing_gives_zero(setup):
+    final = "blocks.2.hook_resid_post"
+    everything = (slice(None), slice(None))
+    got = setup.normalise(run_patches(setup, [(final, everything), (final, ())]))
+    torch.testing.assert_close(got, torch.tensor([1.0, 0.0]), atol=1e-4, rtol=0)
+
+
+def test_residual_grid_at_the_input_is_one_where_the_prompts_differ(setup):
+    rows, grid = patch_resid(setup)
+    assert rows == ["0_pre", "1_pre", "2_pre", "final_post"] and grid.shape == (4, 6)
+    # Block 0's input differs only at the second word: patching it there makes the two runs equal.
+    torch.testing.assert_close(grid[0], torch.tensor([0.0, 1.0, 0.0, 0.0, 0.0, 0.0]), atol=1e-4, rtol=0)
+    assert grid[-1, -1] == pytest.approx(1.0, abs=1e-4)  # the last position of the final stream is the answer
+
+
+def test_patching_a_run_with_itself_changes_nothing(setup):
+    _, own = setup.bundle.model.run(setup.corrupted_ids)
+    itself = dataclasses.replace(setup, clean_tensors=own)
+    torch.testing.assert_close(patch_head_outputs(itself), torch.zeros(3, 4), atol=1e-4, rtol=0)
+    torch.testing.assert_close(patch_head_patterns(itself), torch.zeros(3, 4), atol=1e-4, rtol=0)
+
+
+def test_the_shared_model_is_never_changed(setup):
+    before = {k: v.clone() for k, v in setup.bundle.model.state_dict().items()}
+    patch_resid(setup), patch_head_outputs(setup), patch_head_patterns(setup)
+    after = setup.bundle.model.state_dict()
+    assert all(torch.equal(before[k], after[k]) for k in before)
+    assert setup.bundle.model.run(setup.clean_ids, capture=False)[0][-1].sub(
+        setup.bundle.model.run(setup.clean_ids, capture=False)[0][-1]).abs().max() == 0
+
+
+def test_a_batched_head_patch_equals_a_hand_spliced_run(setup):
+    # Patch head 1 of layer 1 by hand: run the corrupted prompt with hook_z replaced in one run.
+    from model.trace import PatchingRecorder
+
+    name = "blocks.1.attn.hook_z"
+    mask = torch.zeros(1, *setup.clean_tensors[name].shape, dtype=torch.bool)
+    mask[0, :, 1] = True
+    with torch.inference_mode():
+        logits = setup.bundle.model(torch.tensor([setup.corrupted_ids]), PatchingRecorder({name: (mask, setup.clean_tensors[name])}))
+    a, d = (setup.bundle.tokenizer.id_of(w) for w in (setup.answer, setup.distractor))
+    by_hand = (logits[0, -1, a] - logits[0, -1, d] - setup.corrupted_diff) / (setup.clean_diff - setup.corrupted_diff)
+    assert float(patch_head_outputs(setup)[1, 1]) == pytest.approx(float(by_hand), abs=1e-4)
+
+
+def test_prompts_of_different_lengths_are_refused():
+    with pytest.raises(ValueError, match="same number of tokens"):
+        prepare(random_bundle(), "the cat sat", "the cat")
+
+
+@pytest.mark.parametrize("recipe", sorted(DEFAULT_PAIRS))
+def test_every_default_pair_has_equal_lengths_and_a_metric(recipe):
+    bundle = load_checkpoint(f"sample_checkpoints/{recipe}")
+    setup = prepare(bundle, *default_pair(bundle))
+    rows, grid = patch_resid(setup)
+    assert abs(setup.clean_diff - setup.corrupted_diff) > 1  # the grid is not noise over a tiny denominator
+    assert grid[-1, -1] == pytest.approx(1.0, abs=1e-4)
+
+
+@pytest.mark.slow
+def test_ablating_the_top_head_found_by_patching_lowers_heldout_ioi_accuracy():
+    bundle = load_checkpoint("sample_checkpoints/tiny-stories")
+    setup = prepare(bundle, *default_pair(bundle))
+    assert (setup.answer, setup.distractor) == ("mary", "john")
+    heads = patch_head_outputs(setup)
+    layer, head = divmod(int(heads.argmax()), bundle.config.n_heads)
+    examples = stories.ioi_examples(300, seed=1, split="heldout")
+    base_acc, base_diff = ioi_scores(bundle, examples)
+    acc, diff = ioi_scores(bundle, examples, RunOptions.make(ablate={f"blocks.{layer}.attn": (head,)}))
+    print(f"top head L{layer}H{head} (patching {float(heads.max()):.3f}): IOI accuracy {base_acc:.3f} -> {acc:.3f}, "
+          f"logit difference {base_diff:.2f} -> {diff:.2f}")
+    assert acc <= base_acc - 0.02
+    assert diff < 0.75 * base_diff
