@@ -176,13 +176,6 @@ class Block(Named):
         self.mlp = FeedForward(cfg) if cfg.d_ff else None
         self.ln2 = LayerNorm(cfg) if (cfg.d_ff and with_norm) else None
 
-    def sublayer(self, x, norm, fn, rec, out_name: str) -> torch.Tensor:
-        """One residual step: pre-norm reads norm(x); post-norm normalizes the sum."""
-        if self.norm_mode == "pre":
-            return x + hook(rec, self.hook_name(out_name), fn(norm(x, rec)))
-        y = x + hook(rec, self.hook_name(out_name), fn(x))
-        return norm(y, rec) if norm is not None else y
-
     def forward(
         self,
         x: torch.Tensor,  # [B, pos, d_model]
@@ -192,12 +185,17 @@ class Block(Named):
         memory_padding: torch.Tensor | None = None,
         self_keys_are_prompt: bool = True,
     ) -> torch.Tensor:
+        pre, post = self.norm_mode == "pre", self.norm_mode == "post"
         x = hook(rec, self.hook_name("hook_resid_pre"), x)
-        attend = lambda h: self.attn(h, h, rec, key_padding, masked_keys=self_keys_are_prompt)  # noqa: E731
-        x = hook(rec, self.hook_name("hook_resid_mid"), self.sublayer(x, self.ln1, attend, rec, "hook_attn_out"))
+        h = self.ln1(x, rec) if pre else x
+        x = x + hook(rec, self.hook_name("hook_attn_out"), self.attn(h, h, rec, key_padding, masked_keys=self_keys_are_prompt))
+        x = hook(rec, self.hook_name("hook_resid_mid"), self.ln1(x, rec) if post else x)
         if self.cross_attn is not None:
-            cross = lambda h: self.cross_attn(h, memory, rec, memory_padding, masked_keys=True)  # noqa: E731
-            x = hook(rec, self.hook_name("hook_resid_mid_cross"), self.sublayer(x, self.ln_cross, cross, rec, "hook_cross_attn_out"))
+            h = self.ln_cross(x, rec) if pre else x
+            x = x + hook(rec, self.hook_name("hook_cross_attn_out"), self.cross_attn(h, memory, rec, memory_padding, masked_keys=True))
+            x = hook(rec, self.hook_name("hook_resid_mid_cross"), self.ln_cross(x, rec) if post else x)
         if self.mlp is not None:
-            x = self.sublayer(x, self.ln2, lambda h: self.mlp(h, rec), rec, "hook_mlp_out")
+            h = self.ln2(x, rec) if pre else x
+            x = x + hook(rec, self.hook_name("hook_mlp_out"), self.mlp(h, rec))
+            x = self.ln2(x, rec) if post else x
         return hook(rec, self.hook_name("hook_resid_post"), x)
