@@ -159,3 +159,11 @@ def _read_weights(path: Path, expected: dict[str, torch.Tensor]) -> dict[str, to
         raise
     except (SafetensorError, OSError, ValueError, RuntimeError) as err:
         raise CheckpointError(path, f"not a readable safetensors file (truncated or corrupt?): {err}") from None
+
+
+def load_any(folder: str | Path, name: str | None = None) -> ModelBundle:
+    """One entry point for any model folder: a Hugging Face export (config.json names a
+    ``model_type``) through model/hf, else the project's own checkpoint format."""
+    from .hf import is_hf_folder, load_hf_folder  # model/hf imports this module
+
+    return load_hf_folder(folder, name) if is_hf_folder(folder) else load_checkpoint(folder, name)
