@@ -51,7 +51,13 @@ def test_pickle_only_folder_is_refused_with_a_conversion_recipe(gpt2, tmp_path):
     folder = copy(gpt2, tmp_path)
     torch.save(load_file(folder / "model.safetensors"), folder / "pytorch_model.bin")
     (folder / "model.safetensors").unlink()
-    refused(folder, "pytorch_model.bin", "never loaded", "save_file(", "model.safetensors")
+    problem = refused(folder, "pytorch_model.bin", "never loaded", "save_file(", "model.safetensors")
+    # The two lines the message gives, run in the folder, make a folder that loads.
+    lines = [part for part in problem.split("`")[1::2]]
+    assert len(lines) == 2
+    exec("\n".join(lines).replace("'pytorch_model.bin'", repr(str(folder / "pytorch_model.bin")))
+         .replace("'model.safetensors'", repr(str(folder / "model.safetensors"))), {})
+    assert torch.equal(load_any(folder).run("the sat").logits, load_any(gpt2).run("the sat").logits)
 
 
 def test_unknown_model_type(gpt2, tmp_path):

@@ -20,9 +20,9 @@ from .families import IGNORED_SUFFIXES, Family
 
 SINGLE, INDEX = "model.safetensors", "model.safetensors.index.json"
 CONVERT = (
-    "convert it once with Python: `from safetensors.torch import save_file; import torch` then "
-    "`save_file(torch.load('pytorch_model.bin', weights_only=True), 'model.safetensors')` "
-    "(tied weights may need `.clone()`), or save_pretrained(..., safe_serialization=True)"
+    "convert it once, in the folder, with these two lines of Python: "
+    "`import torch; from safetensors.torch import save_file` and "
+    "`save_file({k: v.clone() for k, v in torch.load('pytorch_model.bin', weights_only=True).items()}, 'model.safetensors')`"
 )
 
 
