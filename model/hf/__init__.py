@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 from ..bundle import ModelBundle
-from ..checkpoint import CONFIG, TOKENIZER, CheckpointError, _read_json, _weights
+from ..checkpoint import CONFIG, TOKENIZER, CheckpointError, _read_json, _weights, read_json_object
 from ..config import ConfigError
 from ..tokenizer import TokenizerError
 from ..transformer import build_model
@@ -23,21 +23,11 @@ from .weights import read_weights
 __all__ = ["is_hf_folder", "load_hf_folder", "SubwordTokenizer"]
 
 
-def _config_dict(folder: Path) -> dict:
-    try:
-        data = json.loads(_read_json(folder / CONFIG))
-    except json.JSONDecodeError as err:
-        raise CheckpointError(folder / CONFIG, f"not valid JSON ({err})") from None
-    if not isinstance(data, dict):
-        raise CheckpointError(folder / CONFIG, "must be a JSON object")
-    return data
-
-
 def is_hf_folder(folder: str | Path) -> bool:
     """A Hugging Face export names its family in config.json's ``model_type``; ours never does."""
     folder = Path(folder)
     try:
-        return (folder / CONFIG).is_file() and "model_type" in _config_dict(folder)
+        return (folder / CONFIG).is_file() and "model_type" in read_json_object(folder / CONFIG)
     except CheckpointError:
         return False
 
@@ -63,7 +53,7 @@ def load_hf_folder(folder: str | Path, name: str | None = None) -> ModelBundle:
     folder = Path(folder)
     if not folder.is_dir():
         raise CheckpointError(folder, "not a model folder (it does not exist or is not a folder)")
-    hf = _config_dict(folder)
+    hf = read_json_object(folder / CONFIG)
     kind = hf.get("model_type")
     family = FAMILIES.get(kind) if isinstance(kind, str) else None
     if family is None:

@@ -25,7 +25,7 @@ from typing import Iterable
 
 from tokenizers import Tokenizer as Backend
 
-from ..tokenizer import Encoding, TokenizerError
+from ..tokenizer import Encoding, TokenizerError, VocabularyLookup
 
 SHOWN = {" ": "␣", "\n": "↵", "\t": "⇥"}
 METASPACE = "▁"
@@ -76,7 +76,7 @@ def _is_byte_level(spec: dict) -> bool:
     return "ByteLevel" in types(spec.get("decoder")) + types(spec.get("pre_tokenizer"))
 
 
-class SubwordTokenizer:
+class SubwordTokenizer(VocabularyLookup):
     """The project's tokenizer interface (see model/tokenizer.py) over a ``tokenizers`` backend."""
 
     append_eos = False  # the template, not the app, decides what is added around a prompt
@@ -121,15 +121,6 @@ class SubwordTokenizer:
         spec = spec if isinstance(spec, dict) else {}
         model = spec.get("model") if isinstance(spec.get("model"), dict) else {}
         return cls(backend, vocab_size, _is_byte_level(spec), eos_id, model.get("unk_token"))
-
-    def __len__(self) -> int:
-        return len(self.vocab)
-
-    def id_of(self, token: str) -> int:
-        return self._index[token]
-
-    def has(self, token: str) -> bool:
-        return token in self._index
 
     def encode(self, text: str, max_tokens: int | None = None) -> Encoding:
         """Text -> ids with the template's specials; cut to max_tokens (the number cut reported)."""

@@ -8,13 +8,12 @@ of them is used.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import torch
 from safetensors import SafetensorError, safe_open
 
-from ..checkpoint import PICKLE_SUFFIXES, CheckpointError, _read_json
+from ..checkpoint import PICKLE_SUFFIXES, CheckpointError, read_json_object
 from ..config import ModelConfig
 from .families import IGNORED_SUFFIXES, Family
 
@@ -32,10 +31,7 @@ def weight_files(folder: Path) -> dict[Path, list[str] | None]:
         return {folder / SINGLE: None}
     index = folder / INDEX
     if index.is_file():
-        try:
-            weight_map = json.loads(_read_json(index)).get("weight_map")
-        except (json.JSONDecodeError, AttributeError):
-            raise CheckpointError(index, "not a JSON object with a \"weight_map\"") from None
+        weight_map = read_json_object(index).get("weight_map")
         if not isinstance(weight_map, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in weight_map.items()):
             raise CheckpointError(index, "\"weight_map\" must map tensor names to file names")
         files: dict[Path, list[str]] = {}
