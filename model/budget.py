@@ -36,10 +36,12 @@ def trace_budget_bytes() -> int:
 
 
 def _attention_floats(cfg: ModelConfig, n_q: int, n_k: int, distance_bias: bool) -> int:
-    """hook_q, hook_z [q, d]; hook_k, hook_v [k, d]; dots, scaled, (distance bias), scores and
-    pattern [head, q, k]; the mask [q, k]."""
+    """hook_q, hook_z [q, d]; hook_k, hook_v [k, d] (per query head under grouped-query
+    attention); with RoPE hook_rot_q [q, d] and hook_rot_k [k, d]; dots, scaled, (distance bias),
+    scores and pattern [head, q, k]; the mask [q, k]."""
     per_head_maps = 5 if distance_bias else 4
-    return 2 * n_q * cfg.d_model + 2 * n_k * cfg.d_model + per_head_maps * cfg.n_heads * n_q * n_k + n_q * n_k
+    vectors = (3 if cfg.positional == "rope" else 2) * (n_q + n_k) * cfg.d_model
+    return vectors + per_head_maps * cfg.n_heads * n_q * n_k + n_q * n_k
 
 
 def _stack_floats(cfg: ModelConfig, n: int, n_layers: int, causal: bool, memory: int) -> int:
@@ -48,12 +50,12 @@ def _stack_floats(cfg: ModelConfig, n: int, n_layers: int, causal: bool, memory:
 
     Counted once where two names hold one tensor: a block's resid_post is its last sublayer's
     result and the next block's resid_pre; a post-norm's output is the resid it becomes; the
-    positional encoding is a view of the model's own table; without W_O, an attention's output
-    is a view of its hook_z."""
+    positional encoding is a view of the model's own table (with RoPE the first resid_pre is the
+    embedding itself); without W_O, an attention's output is a view of its hook_z."""
     d, pre = cfg.d_model, cfg.norm == "pre"
     sublayer = (2 + pre) * n * d  # its output (hook_*_out) and the residual after it; pre-norm: its input's norm
     attention = sublayer - (0 if cfg.attn_out_proj else n * d)
-    total = n * d + n * d  # hook_embed; embed + pos (the first resid_pre)
+    total = n * d + (0 if cfg.positional == "rope" else n * d)  # hook_embed; embed + pos, the first resid_pre
     for layer in range(n_layers):
         bias = causal and cfg.distance_bias and cfg.window_of(layer) > 0
         total += attention + _attention_floats(cfg, n, n, bias)

@@ -217,3 +217,22 @@ def _read_weights(path: Path, expected: dict[str, torch.Tensor]) -> dict[str, to
         raise
     except (SafetensorError, OSError, ValueError, RuntimeError) as err:
         raise CheckpointError(path, f"not a readable safetensors file (truncated or corrupt?): {err}") from None
+
+
+def read_json_object(path: Path) -> dict:
+    """A JSON file that must hold one object (config files, shard indexes)."""
+    try:
+        data = json.loads(_read_json(path))
+    except json.JSONDecodeError as err:
+        raise CheckpointError(path, f"not valid JSON ({err})") from None
+    if not isinstance(data, dict):
+        raise CheckpointError(path, "must be a JSON object")
+    return data
+
+
+def load_any(folder: str | Path, name: str | None = None) -> ModelBundle:
+    """One entry point for any model folder: a Hugging Face export (config.json names a
+    ``model_type``) through model/hf, else the project's own checkpoint format."""
+    from .hf import is_hf_folder, load_hf_folder  # model/hf imports this module
+
+    return load_hf_folder(folder, name) if is_hf_folder(folder) else load_checkpoint(folder, name)

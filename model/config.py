@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from dataclasses import dataclass
 from typing import Any
 
 ARCHITECTURES = ("decoder-only", "encoder-decoder")
 NORMS = ("none", "pre", "post")
-POSITIONALS = ("sinusoidal", "learned")
+POSITIONALS = ("sinusoidal", "learned", "rope")
+MLPS = ("relu", "gelu", "gelu_tanh", "swiglu")
+NORM_TYPES = ("layernorm", "rmsnorm")
 
 # Upper bounds that keep a hand-edited config from exhausting memory when the app loads it.
 LIMITS = {
@@ -28,10 +31,14 @@ LIMITS = {
     "src_vocab_size": 200_000,
     "local_layers": 48,
     "local_window": 8192,
+    "n_kv_heads": 64,
 }
 # Keys a config.json written before they existed may leave out: the default is what such a
 # checkpoint was trained with.
-OPTIONAL_KEYS = ("local_layers", "local_window", "distance_bias")
+OPTIONAL_KEYS = ("local_layers", "local_window", "distance_bias", "mlp", "mlp_bias", "out_bias", "unembed_bias",
+                 "norm_type", "norm_eps", "n_kv_heads", "rope_theta")
+_BOOLS = ("qkv_bias", "attn_out_proj", "tie_embeddings", "distance_bias", "mlp_bias", "out_bias", "unembed_bias")
+_MAY_BE_ZERO = ("d_ff", "n_encoder_layers", "src_vocab_size", "local_layers", "local_window", "n_kv_heads")
 MAX_PARAMETERS = 200_000_000
 
 
@@ -62,6 +69,15 @@ class ModelConfig:
     local_layers: int = 0
     local_window: int = 0
     distance_bias: bool = False
+    # What the Hugging Face families add (model/hf); the defaults are what the project's own models use.
+    mlp: str = "relu"  # "gelu_tanh" is GPT-2's gelu_new; "swiglu" is Llama's W_out(silu(W_gate x) * W_in x)
+    mlp_bias: bool = True  # Llama's and Qwen2's feed-forward layers have no biases
+    out_bias: bool = True  # bias of W_O; Llama and Qwen2 have none
+    unembed_bias: bool = True  # GPT-2's and Llama's output layers have none
+    norm_type: str = "layernorm"  # "rmsnorm" (Llama): scale by the root mean square, no mean, no bias
+    norm_eps: float = 1e-5  # added to the variance inside the norm (torch's LayerNorm default)
+    n_kv_heads: int = 0  # grouped-query attention: key/value heads, each shared by n_heads / n_kv_heads query heads; 0 = n_heads
+    rope_theta: float = 10000.0  # RoPE's base: pair i of a head turns by pos * rope_theta^(-2i/d_head)
 
     def window_of(self, layer: int) -> int:
         """How many words masked self-attention layer ``layer`` (0-based) sees, the word itself
@@ -71,6 +87,10 @@ class ModelConfig:
     @property
     def d_head(self) -> int:
         return self.d_model // self.n_heads
+
+    @property
+    def kv_heads(self) -> int:
+        return self.n_kv_heads or self.n_heads
 
     @property
     def is_encoder_decoder(self) -> bool:
@@ -84,18 +104,30 @@ class ModelConfig:
             raise ConfigError(f"norm must be one of {NORMS}, not {self.norm!r}")
         if self.positional not in POSITIONALS:
             raise ConfigError(f"positional must be one of {POSITIONALS}, not {self.positional!r}")
-        for name in ("qkv_bias", "attn_out_proj", "tie_embeddings", "distance_bias"):
+        if self.mlp not in MLPS:
+            raise ConfigError(f"mlp must be one of {MLPS}, not {self.mlp!r}")
+        if self.norm_type not in NORM_TYPES:
+            raise ConfigError(f"norm_type must be one of {NORM_TYPES}, not {self.norm_type!r}")
+        for name, upper in (("norm_eps", 1.0), ("rope_theta", 1e9)):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not (math.isfinite(value) and 0 < value <= upper):
+                raise ConfigError(f"{name} must be a number above 0 and at most {upper:g}, not {value!r}")
+        for name in _BOOLS:
             if not isinstance(getattr(self, name), bool):
                 raise ConfigError(f"{name} must be true or false, not {getattr(self, name)!r}")
         for name, upper in LIMITS.items():
             value = getattr(self, name)
-            lower = 0 if name in ("d_ff", "n_encoder_layers", "src_vocab_size", "local_layers", "local_window") else 1
+            lower = 0 if name in _MAY_BE_ZERO else 1
             if isinstance(value, bool) or not isinstance(value, int):
                 raise ConfigError(f"{name} must be an integer, not {value!r}")
             if not lower <= value <= upper:
                 raise ConfigError(f"{name} = {value} is outside the supported range {lower}..{upper}")
         if self.d_model % self.n_heads:
             raise ConfigError(f"d_model = {self.d_model} is not divisible by n_heads = {self.n_heads}")
+        if self.n_heads % self.kv_heads:
+            raise ConfigError(f"n_heads = {self.n_heads} is not a multiple of n_kv_heads = {self.n_kv_heads}")
+        if self.positional == "rope" and (self.is_encoder_decoder or self.d_head % 2):
+            raise ConfigError("rope turns pairs of numbers in each head: it needs a decoder-only model and an even d_head")
         if self.n_heads > 1 and not self.attn_out_proj:
             raise ConfigError("several heads need attn_out_proj = true to mix their outputs")
         if self.is_encoder_decoder and (self.src_vocab_size < 1 or self.n_encoder_layers < 1):
@@ -118,18 +150,21 @@ class ModelConfig:
     def estimated_parameters(self) -> int:
         """The exact parameter count (tied weights once), from the config alone: checked against
         the weights file before a model is built."""
-        d, f = self.d_model, self.d_ff
-        attn = 3 * d * d + (3 * d if self.qkv_bias else 0) + (d * d + d if self.attn_out_proj else 0)
-        ff = (2 * d * f + f + d) if f else 0
+        d, f, kv = self.d_model, self.d_ff, self.kv_heads * self.d_head
+        attn = d * d + 2 * d * kv + ((d + 2 * kv) if self.qkv_bias else 0)
+        attn += (d * d + (d if self.out_bias else 0)) if self.attn_out_proj else 0
+        n_in = 2 if self.mlp == "swiglu" else 1  # SwiGLU has a gate beside W_in
+        ff = ((n_in + 1) * d * f + ((n_in * f + d) if self.mlp_bias else 0)) if f else 0
+        norm = d if self.norm_type == "rmsnorm" else 2 * d  # scale (+ shift)
         norms_per_block = 0 if self.norm == "none" else 1 + bool(f)  # the attention's, and the feed-forward's if any
-        block = attn + ff + norms_per_block * 2 * d
-        decoder_block = block + ((attn + (2 * d if self.norm != "none" else 0)) if self.is_encoder_decoder else 0)
+        block = attn + ff + norms_per_block * norm
+        decoder_block = block + ((attn + (norm if self.norm != "none" else 0)) if self.is_encoder_decoder else 0)
         embed = self.vocab_size * d + self.src_vocab_size * d
         pos = (self.max_len * d * (2 if self.is_encoder_decoder else 1)) if self.positional == "learned" else 0
-        final_norm = (2 * d * (2 if self.is_encoder_decoder else 1)) if self.norm == "pre" else 0
-        out = 0 if self.tie_embeddings else self.vocab_size * d
+        final_norm = (norm * (2 if self.is_encoder_decoder else 1)) if self.norm == "pre" else 0
+        out = (0 if self.tie_embeddings else self.vocab_size * d) + (self.vocab_size if self.unembed_bias else 0)
         bias = self.local_layers * self.n_heads * self.local_window if self.distance_bias else 0
-        return bias + embed + pos + self.n_encoder_layers * block + self.n_layers * decoder_block + final_norm + out + self.vocab_size
+        return bias + embed + pos + self.n_encoder_layers * block + self.n_layers * decoder_block + final_norm + out
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

@@ -1,5 +1,9 @@
 """The building blocks: positional encoding, attention, feed-forward, norm, block.
 
+The same blocks hold the lessons' models and the Hugging Face families (model/hf): GPT-2
+(GELU, biases everywhere) and Llama/Qwen2 (RMSNorm, RoPE, SwiGLU, grouped-query attention),
+each switched on by a field of ModelConfig.
+
 Each ``forward`` takes a ``Recorder`` (or None) and calls ``hook(rec, name, x)`` at every
 intermediate, with names derived from the module tree (``self.name`` is filled in by the
 model after construction). That is the whole tracing mechanism: no state is kept on the
@@ -50,10 +54,33 @@ class PositionalEncoding(Named):
         return self.W_pos[:n_positions]  # [pos, d_model]
 
 
+class Rotary(nn.Module):
+    """RoPE (Su et al. 2021) in Llama's layout: number i of a head and number i + d_head/2 form a
+    pair, turned by the angle pos * theta^(-2i/d_head); q.k then depends on how far apart the two
+    words are, not on where they sit."""
+
+    def __init__(self, d_head: int, theta: float) -> None:
+        super().__init__()
+        inv_freq = 1.0 / (theta ** (torch.arange(0, d_head, 2, dtype=torch.float) / d_head))  # [d_head / 2]
+        self.register_buffer("inv_freq", inv_freq, persistent=False)
+
+    def angles(self, n_positions: int, start: int = 0) -> torch.Tensor:
+        """[pos, d_head / 2]: the angle of each pair at each position."""
+        return torch.arange(start, start + n_positions, dtype=torch.float)[:, None] * self.inv_freq
+
+    def forward(self, x: torch.Tensor, start: int = 0) -> torch.Tensor:  # x [B, pos, head, d_head]
+        angle = self.angles(x.shape[1], start).repeat(1, 2)[:, None]  # [pos, 1, d_head]
+        first, second = x.chunk(2, dim=-1)
+        return x * angle.cos() + torch.cat((-second, first), dim=-1) * angle.sin()
+
+
 class LayerNorm(Named):
+    """LayerNorm, or RMSNorm (Llama) with ``norm_type="rmsnorm"``; traced as hook_normalized."""
+
     def __init__(self, cfg: ModelConfig) -> None:
         super().__init__()
-        self.norm = nn.LayerNorm(cfg.d_model)
+        kind = nn.RMSNorm if cfg.norm_type == "rmsnorm" else nn.LayerNorm
+        self.norm = kind(cfg.d_model, eps=cfg.norm_eps)
 
     def forward(self, x: torch.Tensor, rec: Recorder | None) -> torch.Tensor:
         return hook(rec, self.hook_name("hook_normalized"), self.norm(x))
@@ -64,18 +91,21 @@ class Attention(Named):
 
     Self-attention when ``x_kv`` is ``x_q``; encoder-decoder (cross) attention when the keys
     and values come from the encoder. ``causal`` masks later positions, as in the decoder.
+    With grouped-query attention each key/value head serves a group of query heads; the trace
+    records keys and values per query head (see model/trace.py).
     """
 
     def __init__(self, cfg: ModelConfig, causal: bool, window: int = 0) -> None:
         super().__init__()
         self.causal = causal
         self.window = window  # 0: every earlier word; N: only the last N words (a local layer)
-        self.n_heads, self.d_head = cfg.n_heads, cfg.d_head
-        d = cfg.d_model
+        self.n_heads, self.d_head, self.n_kv_heads = cfg.n_heads, cfg.d_head, cfg.kv_heads
+        d, d_kv = cfg.d_model, cfg.kv_heads * cfg.d_head
         self.W_Q = nn.Linear(d, d, bias=cfg.qkv_bias)
-        self.W_K = nn.Linear(d, d, bias=cfg.qkv_bias)
-        self.W_V = nn.Linear(d, d, bias=cfg.qkv_bias)
-        self.W_O = nn.Linear(d, d) if cfg.attn_out_proj else None
+        self.W_K = nn.Linear(d, d_kv, bias=cfg.qkv_bias)
+        self.W_V = nn.Linear(d, d_kv, bias=cfg.qkv_bias)
+        self.W_O = nn.Linear(d, d, bias=cfg.out_bias) if cfg.attn_out_proj else None
+        self.rotary = Rotary(cfg.d_head, cfg.rope_theta) if cfg.positional == "rope" else None
         # One learned number per head and distance back (0 = the word itself), added to the scores.
         self.distance_bias = nn.Parameter(torch.zeros(cfg.n_heads, window)) if (window and cfg.distance_bias) else None
 
@@ -109,10 +139,17 @@ class Attention(Named):
     ) -> torch.Tensor:
         B, n_q, _ = x_q.shape
         n_k = x_kv.shape[1]
-        h, dh = self.n_heads, self.d_head
+        h, dh, kv = self.n_heads, self.d_head, self.n_kv_heads
         q = hook(rec, self.hook_name("hook_q"), self.W_Q(x_q).view(B, n_q, h, dh))  # [B, q, head, d_head]
-        k = hook(rec, self.hook_name("hook_k"), self.W_K(x_kv).view(B, n_k, h, dh))  # [B, k, head, d_head]
-        v = hook(rec, self.hook_name("hook_v"), self.W_V(x_kv).view(B, n_k, h, dh))  # [B, k, head, d_head]
+        k = self.W_K(x_kv).view(B, n_k, kv, dh)  # [B, k, kv_head, d_head]
+        v = self.W_V(x_kv).view(B, n_k, kv, dh)
+        hook(rec, self.hook_name("hook_k"), self.per_query_head(k))  # [B, k, head, d_head]
+        v = hook(rec, self.hook_name("hook_v"), self.per_query_head(v))
+        if self.rotary is not None:  # keys turned before sharing: the same numbers, h / kv times less work
+            q = hook(rec, self.hook_name("hook_rot_q"), self.rotary(q))
+            k = self.rotary(k)
+            hook(rec, self.hook_name("hook_rot_k"), self.per_query_head(k))
+        k = self.per_query_head(k)
         dots = hook(rec, self.hook_name("hook_dots"), torch.einsum("bqhd,bkhd->bhqk", q, k))  # [B, head, q, k]
         scaled = hook(rec, self.hook_name("hook_scaled"), dots / math.sqrt(dh))
         if self.distance_bias is not None:
@@ -126,6 +163,11 @@ class Attention(Named):
         z = hook(rec, self.hook_name("hook_z"), self.ablate(z, rec))
         out = z.reshape(B, n_q, h * dh)
         return out if self.W_O is None else self.W_O(out)
+
+    def per_query_head(self, x: torch.Tensor) -> torch.Tensor:
+        """[B, pos, kv_head, d_head] -> [B, pos, head, d_head]: query head i reads key/value head
+        i // (n_heads / n_kv_heads), as in Hugging Face's repeat_kv."""
+        return x if self.n_kv_heads == self.n_heads else x.repeat_interleave(self.n_heads // self.n_kv_heads, dim=2)
 
     def distance_bias_scores(self, n_q: int, n_k: int) -> torch.Tensor:
         """[head, query_pos, key_pos]: each head's bias for how far back the key is, 0 outside the
@@ -148,14 +190,28 @@ class Attention(Named):
 
 
 class FeedForward(Named):
+    """W_out(act(W_in x)); with ``mlp="swiglu"`` (Llama) W_out(silu(W_gate x) * W_in x).
+    Names as TransformerLens: W_in is Llama's up_proj, W_gate its gate_proj."""
+
+    ACTIVATIONS = {
+        "relu": torch.relu,
+        "gelu": nn.functional.gelu,
+        "gelu_tanh": lambda x: nn.functional.gelu(x, approximate="tanh"),  # GPT-2's gelu_new
+    }
+
     def __init__(self, cfg: ModelConfig) -> None:
         super().__init__()
-        self.W_in = nn.Linear(cfg.d_model, cfg.d_ff)
-        self.W_out = nn.Linear(cfg.d_ff, cfg.d_model)
+        self.W_in = nn.Linear(cfg.d_model, cfg.d_ff, bias=cfg.mlp_bias)
+        self.W_gate = nn.Linear(cfg.d_model, cfg.d_ff, bias=cfg.mlp_bias) if cfg.mlp == "swiglu" else None
+        self.W_out = nn.Linear(cfg.d_ff, cfg.d_model, bias=cfg.mlp_bias)
+        self.act = None if cfg.mlp == "swiglu" else self.ACTIVATIONS[cfg.mlp]
 
     def forward(self, x: torch.Tensor, rec: Recorder | None) -> torch.Tensor:
-        hidden = hook(rec, self.hook_name("hook_post"), torch.relu(self.W_in(x)))  # [B, pos, d_ff]
-        return self.W_out(hidden)
+        if self.W_gate is None:
+            hidden = self.act(self.W_in(x))
+        else:
+            hidden = nn.functional.silu(self.W_gate(x)) * self.W_in(x)
+        return self.W_out(hook(rec, self.hook_name("hook_post"), hidden))  # hidden [B, pos, d_ff]
 
 
 class Block(Named):
@@ -176,13 +232,6 @@ class Block(Named):
         self.mlp = FeedForward(cfg) if cfg.d_ff else None
         self.ln2 = LayerNorm(cfg) if (cfg.d_ff and with_norm) else None
 
-    def sublayer(self, x, norm, fn, rec, out_name: str) -> torch.Tensor:
-        """One residual step: pre-norm reads norm(x); post-norm normalizes the sum."""
-        if self.norm_mode == "pre":
-            return x + hook(rec, self.hook_name(out_name), fn(norm(x, rec)))
-        y = x + hook(rec, self.hook_name(out_name), fn(x))
-        return norm(y, rec) if norm is not None else y
-
     def forward(
         self,
         x: torch.Tensor,  # [B, pos, d_model]
@@ -192,12 +241,17 @@ class Block(Named):
         memory_padding: torch.Tensor | None = None,
         self_keys_are_prompt: bool = True,
     ) -> torch.Tensor:
+        pre, post = self.norm_mode == "pre", self.norm_mode == "post"
         x = hook(rec, self.hook_name("hook_resid_pre"), x)
-        attend = lambda h: self.attn(h, h, rec, key_padding, masked_keys=self_keys_are_prompt)  # noqa: E731
-        x = hook(rec, self.hook_name("hook_resid_mid"), self.sublayer(x, self.ln1, attend, rec, "hook_attn_out"))
+        h = self.ln1(x, rec) if pre else x
+        x = x + hook(rec, self.hook_name("hook_attn_out"), self.attn(h, h, rec, key_padding, masked_keys=self_keys_are_prompt))
+        x = hook(rec, self.hook_name("hook_resid_mid"), self.ln1(x, rec) if post else x)
         if self.cross_attn is not None:
-            cross = lambda h: self.cross_attn(h, memory, rec, memory_padding, masked_keys=True)  # noqa: E731
-            x = hook(rec, self.hook_name("hook_resid_mid_cross"), self.sublayer(x, self.ln_cross, cross, rec, "hook_cross_attn_out"))
+            h = self.ln_cross(x, rec) if pre else x
+            x = x + hook(rec, self.hook_name("hook_cross_attn_out"), self.cross_attn(h, memory, rec, memory_padding, masked_keys=True))
+            x = hook(rec, self.hook_name("hook_resid_mid_cross"), self.ln_cross(x, rec) if post else x)
         if self.mlp is not None:
-            x = self.sublayer(x, self.ln2, lambda h: self.mlp(h, rec), rec, "hook_mlp_out")
+            h = self.ln2(x, rec) if pre else x
+            x = x + hook(rec, self.hook_name("hook_mlp_out"), self.mlp(h, rec))
+            x = self.ln2(x, rec) if post else x
         return hook(rec, self.hook_name("hook_resid_post"), x)

@@ -58,8 +58,25 @@ class Encoding:
         return not any(self.words)
 
 
+class VocabularyLookup:
+    """Token <-> id for any tokenizer holding ``vocab`` (shown tokens by id) and ``_index``
+    (their inverse); shared by the word-level one here and the subword one in model/hf."""
+
+    vocab: tuple[str, ...]
+    _index: dict[str, int]
+
+    def __len__(self) -> int:
+        return len(self.vocab)
+
+    def id_of(self, token: str) -> int:
+        return self._index[token]
+
+    def has(self, token: str) -> bool:
+        return token in self._index
+
+
 @dataclass(frozen=True)
-class Tokenizer:
+class Tokenizer(VocabularyLookup):
     vocab: tuple[str, ...]
     append_eos: bool = False  # the lessons' prompts end with <EOS> before the model answers
     _index: dict[str, int] = field(init=False, repr=False, compare=False)
@@ -79,15 +96,6 @@ class Tokenizer:
         specials = list(specials)
         rest = [w for w in dict.fromkeys(words) if w not in specials]
         return cls(tuple(specials + rest), append_eos=append_eos)
-
-    def __len__(self) -> int:
-        return len(self.vocab)
-
-    def id_of(self, token: str) -> int:
-        return self._index[token]
-
-    def has(self, token: str) -> bool:
-        return token in self._index
 
     @property
     def eos_id(self) -> int:

@@ -7,6 +7,8 @@ derived from the module tree, so interpretability users read a trace without a l
 Shapes (batch dimension dropped: a trace is one prompt):
     hook_embed, hook_pos_embed, blocks.{l}.hook_resid_*     [pos, d_model]
     blocks.{l}.attn.hook_q / hook_k / hook_v / hook_z       [pos, head, d_head]
+    blocks.{l}.attn.hook_rot_q / hook_rot_k  q and k turned by RoPE (only with
+                                    positional = "rope"; then there is no hook_pos_embed) [pos, head, d_head]
     blocks.{l}.attn.hook_dots       raw q.k                 [head, query_pos, key_pos]
     blocks.{l}.attn.hook_scaled     dots / sqrt(d_head)     [head, query_pos, key_pos]
     blocks.{l}.attn.hook_distance_bias  a local layer's learned bias per distance back
@@ -16,6 +18,10 @@ Shapes (batch dimension dropped: a trace is one prompt):
     blocks.{l}.attn.hook_pattern    softmax of the scores   [head, query_pos, key_pos]
     logits                                                  [pos, vocab]
 Encoder-decoder traces prefix ``encoder.`` / ``decoder.``; decoder blocks add ``cross_attn.*``.
+With grouped-query attention (Llama, Qwen2: fewer key/value heads than query heads) hook_k,
+hook_rot_k and hook_v hold one entry per *query* head, the key/value head that query head
+reads repeated across its group (TransformerLens' ``ungroup_grouped_query_attention``), so
+``hook_k[:, h]`` always pairs with ``hook_q[:, h]`` and every per-head view works unchanged.
 model.names makes and reads these names; a Trace also answers ``trace["pattern", 0]``.
 """
 

@@ -22,7 +22,7 @@ class Stack(Named):
     def __init__(self, cfg: ModelConfig, vocab_size: int, n_layers: int, causal: bool, cross: bool) -> None:
         super().__init__()
         self.embed = nn.Embedding(vocab_size, cfg.d_model)
-        self.pos = PositionalEncoding(cfg)
+        self.pos = None if cfg.positional == "rope" else PositionalEncoding(cfg)  # RoPE turns q and k instead
         self.blocks = nn.ModuleList(
             Block(cfg, causal=causal, cross=cross, window=cfg.window_of(i) if causal else 0)
             for i in range(n_layers)
@@ -30,9 +30,9 @@ class Stack(Named):
         self.ln_final = LayerNorm(cfg) if cfg.norm == "pre" else None
 
     def encode(self, ids: torch.Tensor, rec: Recorder | None, key_padding=None, memory=None, memory_padding=None, prompt_stream=True) -> torch.Tensor:
-        embed = hook(rec, self.hook_name("hook_embed"), self.embed(ids))  # [B, pos, d_model]
-        pos = hook(rec, self.hook_name("hook_pos_embed"), self.pos(ids.shape[1])[None].expand_as(embed))
-        x = embed + pos
+        x = hook(rec, self.hook_name("hook_embed"), self.embed(ids))  # [B, pos, d_model]
+        if self.pos is not None:
+            x = x + hook(rec, self.hook_name("hook_pos_embed"), self.pos(ids.shape[1])[None].expand_as(x))
         for block in self.blocks:
             x = block(x, rec, key_padding, memory, memory_padding, self_keys_are_prompt=prompt_stream)
         return x if self.ln_final is None else self.ln_final(x, rec)
@@ -51,7 +51,7 @@ class DecoderOnly(Stack):
     def __init__(self, cfg: ModelConfig) -> None:
         super().__init__(cfg, cfg.vocab_size, cfg.n_layers, causal=True, cross=False)
         self.cfg = cfg
-        self.unembed = nn.Linear(cfg.d_model, cfg.vocab_size)
+        self.unembed = nn.Linear(cfg.d_model, cfg.vocab_size, bias=cfg.unembed_bias)
         if cfg.tie_embeddings:
             self.unembed.weight = self.embed.weight
         _name_modules(self)
@@ -76,7 +76,7 @@ class EncoderDecoder(nn.Module):
         self.cfg = cfg
         self.encoder = Stack(cfg, cfg.src_vocab_size, cfg.n_encoder_layers, causal=False, cross=False)
         self.decoder = Stack(cfg, cfg.vocab_size, cfg.n_layers, causal=True, cross=True)
-        self.unembed = nn.Linear(cfg.d_model, cfg.vocab_size)
+        self.unembed = nn.Linear(cfg.d_model, cfg.vocab_size, bias=cfg.unembed_bias)
         if cfg.tie_embeddings:
             self.unembed.weight = self.decoder.embed.weight
         _name_modules(self)

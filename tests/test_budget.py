@@ -31,12 +31,16 @@ CONFIGS = [
     dict(local_layers=1, local_window=3, distance_bias=True),
     dict(architecture="encoder-decoder"),
     dict(architecture="encoder-decoder", norm="post", d_ff=0),
+    dict(positional="rope", norm_type="rmsnorm", mlp="swiglu", n_kv_heads=2, qkv_bias=False, mlp_bias=False),  # Llama
+    dict(positional="rope", norm_type="rmsnorm", mlp="swiglu", n_kv_heads=4),  # Qwen2-style, no grouping
+    dict(mlp="gelu_tanh", tie_embeddings=True, positional="learned"),  # GPT-2
 ]
 
 
 @pytest.mark.parametrize("overrides", CONFIGS, ids=[json.dumps(c) for c in CONFIGS])
 def test_the_count_is_what_a_trace_holds(overrides):
     bundle = random_bundle(**overrides)
+    assert bundle.config.estimated_parameters() == sum(p.numel() for p in bundle.model.parameters())
     for n_words in (1, 7, 30):
         trace = bundle.run(" ".join(WORDS[i % len(WORDS)] for i in range(n_words)), continuation=[3, 4, 5])
         n_src = len(trace.src_tokens) if trace.src_tokens else 0

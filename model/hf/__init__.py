@@ -1,0 +1,76 @@
+"""Hugging Face folders (config.json with ``model_type``, safetensors, tokenizer.json) opened
+as the project's own traced models, so every page and the TransformerLens trace names work
+on GPT-2, Llama (SmolLM, TinyLlama) and Qwen2 checkpoints people already have.
+
+Runtime needs: ``tokenizers`` and ``safetensors``; never ``transformers``, never a download.
+Supported ``model_type``s are the keys of ``families.FAMILIES``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ..bundle import ModelBundle
+from ..checkpoint import CONFIG, TOKENIZER, CheckpointError, _read_json, _weights, read_json_object
+from ..config import ConfigError
+from ..tokenizer import TokenizerError
+from ..transformer import build_model
+from .families import FAMILIES
+from .tokenizer import SubwordTokenizer
+from .weights import read_weights
+
+__all__ = ["is_hf_folder", "load_hf_folder", "SubwordTokenizer"]
+
+
+def is_hf_folder(folder: str | Path) -> bool:
+    """A Hugging Face export names its family in config.json's ``model_type``; ours never does."""
+    folder = Path(folder)
+    try:
+        return (folder / CONFIG).is_file() and "model_type" in read_json_object(folder / CONFIG)
+    except CheckpointError:
+        return False
+
+
+def _eos_id(folder: Path, hf: dict) -> int | None:
+    """The end-of-text id from config.json, else generation_config.json (a list: the first)."""
+    sources = [hf]
+    if (folder / "generation_config.json").is_file():
+        try:
+            sources.append(json.loads(_read_json(folder / "generation_config.json")))
+        except json.JSONDecodeError:
+            pass  # optional file: a broken one only loses the stop token
+    for source in sources:
+        eos = source.get("eos_token_id") if isinstance(source, dict) else None
+        eos = eos[0] if isinstance(eos, list) and eos else eos
+        if isinstance(eos, int) and not isinstance(eos, bool):
+            return eos
+    return None
+
+
+def load_hf_folder(folder: str | Path, name: str | None = None) -> ModelBundle:
+    """Validate and load a Hugging Face folder; raises CheckpointError naming the file."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise CheckpointError(folder, "not a model folder (it does not exist or is not a folder)")
+    hf = read_json_object(folder / CONFIG)
+    kind = hf.get("model_type")
+    family = FAMILIES.get(kind) if isinstance(kind, str) else None
+    if family is None:
+        raise CheckpointError(folder / CONFIG, f"model_type {kind!r} is not supported (supported: {', '.join(FAMILIES)})")
+    try:
+        config = family.config(hf)
+    except ConfigError as err:
+        raise CheckpointError(folder / CONFIG, f"{kind}: {err}") from None
+    try:
+        tokenizer = SubwordTokenizer.from_json(_read_json(folder / TOKENIZER), config.vocab_size, _eos_id(folder, hf))
+    except TokenizerError as err:
+        raise CheckpointError(folder / TOKENIZER, str(err)) from None
+    model = build_model(config)
+    model.load_state_dict(read_weights(folder, config, family, _weights(model)), strict=False)  # every name checked
+    card = folder / "README.md"
+    return ModelBundle(
+        config, model, tokenizer, name=name or folder.name, path=str(folder),
+        card=card.read_text(encoding="utf-8", errors="replace") if card.is_file() else "",
+        extra={"source": "huggingface", "model_type": kind},
+    )
