@@ -23,8 +23,8 @@ import torch
 
 from ..bundle import ModelBundle
 from ..trace import Trace
-from ._names import _name
-from .stream import final_stream_name, output_stack, stream_prefix, word_id
+from ..names import act_name
+from .stream import final_stream_name, output_stack, output_stream, word_id
 
 
 @dataclass
@@ -64,23 +64,23 @@ def residual_parts(bundle: ModelBundle, trace: Trace, position: int) -> tuple[li
     if bundle.config.norm == "post":
         raise ValueError("direct logit attribution needs a stream that is a sum of its parts; a post-norm model "
                          "normalizes the stream inside every block")
-    prefix, stack = stream_prefix(bundle), output_stack(bundle)
+    name, stack = output_stream(bundle), output_stack(bundle)
     labels = ["embed", "pos_embed"]
-    parts = [trace[_name(prefix, "hook_embed")][position], trace[_name(prefix, "hook_pos_embed")][position]]
+    parts = [trace[act_name("embed", stack=name)][position], trace[act_name("pos_embed", stack=name)][position]]
     bias, has_bias = torch.zeros(bundle.config.d_model), False
     for layer, block in enumerate(stack.blocks):
         for kind, tag in (("attn", "H"), ("cross_attn", "C")):
             attn = getattr(block, kind)
             if attn is None:
                 continue
-            results = head_results(attn, trace[_name(prefix, f"{kind}.hook_z", layer)][position])
+            results = head_results(attn, trace[act_name("z", layer, stack=name, sub=kind)][position])
             labels += [f"L{layer}{tag}{h}" for h in range(results.shape[0])]
             parts += list(results)
             if attn.W_O is not None:
                 bias, has_bias = bias + attn.W_O.bias.detach(), True
         if block.mlp is not None:
             labels.append(f"{layer}_mlp_out")
-            parts.append(trace[_name(prefix, "hook_mlp_out", layer)][position])
+            parts.append(trace[act_name("mlp_out", layer, stack=name)][position])
     if has_bias:
         labels.append("attn_bias")
         parts.append(bias)

@@ -18,20 +18,20 @@ import torch
 
 from ..bundle import ModelBundle
 from ..trace import Trace
-from ._names import _name
-from .stream import stream_prefix, stream_to_logits, word_id
+from ..names import act_name
+from .stream import output_stream, stream_to_logits, word_id
 
 
 def lens_streams(bundle: ModelBundle, trace: Trace) -> list[tuple[str, str]]:
     """(label, trace name) of every stream the lens reads, in the order the model builds them."""
-    prefix, out = stream_prefix(bundle), []
+    stack, out = output_stream(bundle), []
     for layer in range(bundle.config.n_layers):
-        out.append((f"{layer}_pre", _name(prefix, "hook_resid_pre", layer)))
-        out.append((f"{layer}_mid", _name(prefix, "hook_resid_mid", layer)))
-        cross = _name(prefix, "hook_resid_mid_cross", layer)
+        out.append((f"{layer}_pre", act_name("resid_pre", layer, stack=stack)))
+        out.append((f"{layer}_mid", act_name("resid_mid", layer, stack=stack)))
+        cross = act_name("resid_mid_cross", layer, stack=stack)
         if cross in trace:
             out.append((f"{layer}_mid_cross", cross))
-    out.append(("final_post", _name(prefix, "hook_resid_post", bundle.config.n_layers - 1)))
+    out.append(("final_post", act_name("resid_post", bundle.config.n_layers - 1, stack=stack)))
     return out
 
 

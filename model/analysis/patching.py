@@ -19,7 +19,7 @@ import torch
 
 from ..bundle import ModelBundle
 from ..trace import PatchingRecorder, RunOptions
-from ._names import _name
+from ..names import act_name
 from .stream import word_id
 
 # Per bundled recipe: (clean, corrupted), of equal token length. tiny-stories: the subject is
@@ -110,8 +110,8 @@ def run_patches(setup: PatchingSetup, patches: list[tuple[str, tuple]]) -> torch
 def resid_streams(setup: PatchingSetup) -> list[tuple[str, str]]:
     """(label, trace name) of the grid's rows: every block's input, then the final stream."""
     n_layers = setup.bundle.config.n_layers
-    rows = [(f"{l}_pre", _name("", "hook_resid_pre", l)) for l in range(n_layers)]
-    return rows + [("final_post", _name("", "hook_resid_post", n_layers - 1))]
+    rows = [(f"{l}_pre", act_name("resid_pre", l)) for l in range(n_layers)]
+    return rows + [("final_post", act_name("resid_post", n_layers - 1))]
 
 
 def patch_resid(setup: PatchingSetup) -> tuple[list[str], torch.Tensor]:
@@ -122,17 +122,17 @@ def patch_resid(setup: PatchingSetup) -> tuple[list[str], torch.Tensor]:
     return [label for label, _ in rows], setup.normalise(run_patches(setup, patches)).view(len(rows), n_pos)
 
 
-def _head_grid(setup: PatchingSetup, leaf: str, index) -> torch.Tensor:
+def _head_grid(setup: PatchingSetup, kind: str, index) -> torch.Tensor:
     cfg = setup.bundle.config
-    patches = [(_name("", leaf, l), index(h)) for l in range(cfg.n_layers) for h in range(cfg.n_heads)]
+    patches = [(act_name(kind, l), index(h)) for l in range(cfg.n_layers) for h in range(cfg.n_heads)]
     return setup.normalise(run_patches(setup, patches)).view(cfg.n_layers, cfg.n_heads)
 
 
 def patch_head_outputs(setup: PatchingSetup) -> torch.Tensor:
     """Normalised metric [layer, head]: each head's output (hook_z, every position) patched."""
-    return _head_grid(setup, "attn.hook_z", lambda h: (slice(None), h, slice(None)))
+    return _head_grid(setup, "z", lambda h: (slice(None), h, slice(None)))
 
 
 def patch_head_patterns(setup: PatchingSetup) -> torch.Tensor:
     """Normalised metric [layer, head]: each head's attention pattern (every query) patched."""
-    return _head_grid(setup, "attn.hook_pattern", lambda h: (h, slice(None), slice(None)))
+    return _head_grid(setup, "pattern", lambda h: (h, slice(None), slice(None)))

@@ -14,7 +14,7 @@ import torch
 
 from ..bundle import ModelBundle
 from ..trace import Trace
-from ._names import _name
+from ..names import act_name
 
 
 def rollout_patterns(patterns: list[torch.Tensor]) -> torch.Tensor:
@@ -36,7 +36,6 @@ def attention_rollout(bundle: ModelBundle, trace: Trace, stack: str | None = Non
         if stack not in ("encoder", "decoder"):
             raise ValueError(f"stack must be 'encoder' or 'decoder', not {stack!r}")
         n_layers = bundle.config.n_encoder_layers if stack == "encoder" else bundle.config.n_layers
-        prefix = f"{stack}."
     else:
-        n_layers, prefix = bundle.config.n_layers, ""
-    return rollout_patterns([trace[_name(prefix, "attn.hook_pattern", l)] for l in range(n_layers)])
+        n_layers, stack = bundle.config.n_layers, ""
+    return rollout_patterns([trace[act_name("pattern", l, stack=stack)] for l in range(n_layers)])

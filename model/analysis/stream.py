@@ -9,12 +9,12 @@ from __future__ import annotations
 import torch
 
 from ..bundle import ModelBundle
-from ._names import _name
+from ..names import act_name
 
 
-def stream_prefix(bundle: ModelBundle) -> str:
-    """Trace-name prefix of the stream that ends in the logits."""
-    return "decoder." if bundle.is_translator else ""
+def output_stream(bundle: ModelBundle) -> str:
+    """The stack (model.names) of the stream that ends in the logits."""
+    return "decoder" if bundle.is_translator else ""
 
 
 def output_stack(bundle: ModelBundle):
@@ -24,7 +24,7 @@ def output_stack(bundle: ModelBundle):
 
 def final_stream_name(bundle: ModelBundle) -> str:
     """The stream that enters the final norm (or the unembedding, without one)."""
-    return _name(stream_prefix(bundle), "hook_resid_post", bundle.config.n_layers - 1)
+    return act_name("resid_post", bundle.config.n_layers - 1, stack=output_stream(bundle))
 
 
 def stream_to_logits(bundle: ModelBundle, x: torch.Tensor) -> torch.Tensor:
