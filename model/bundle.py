@@ -14,6 +14,7 @@ from typing import Sequence
 import torch
 
 from .config import ModelConfig
+from .generate import greedy_continuation
 from .tokenizer import Encoding, Tokenizer
 from .trace import RunOptions, Trace
 from .transformer import DecoderOnly, EncoderDecoder, count_parameters
@@ -86,8 +87,6 @@ class ModelBundle:
         if continuation is None:
             continuation = []
             if self.is_translator and encoding.ids:
-                from .generate import greedy_continuation
-
                 continuation = greedy_continuation(self, encoding.ids)
         logits, tensors, stream = self._forward(encoding.ids, continuation, options, capture=True)
         return Trace(
