@@ -5,29 +5,72 @@
 // repaints 1,024 cells in about a millisecond. Labels stay DOM text (readable, selectable,
 // findable by tests), and every string from the prompt is set as textContent, never as HTML.
 //
-// data (see viz.attention.heatmap_data): title, key_title, query_title, value_title, rows,
-// cols, row_pos, values (row-major, null = no cell), exact (or null), masked (row-major booleans:
-// hidden by the causal mask; or null), value_max, scale
-// ("linear" | "sqrt"), cell (px), row_font, col_font, printed, chosen (row or -1), highlight;
-// for the overview of a long prompt (viz.attention.overview_data) also tip_names, exact_title,
-// exact_digits and box {r0, r1, c0, c1} (in cells: the window, outlined); for the causal-mask
-// page's stages (viz.mask.mask_data) also scheme ("redblue" around 0, else blues), value_min,
-// texts (row-major strings printed in the cells), row_labels (false: none), masked_fill (a solid
-// colour for -∞ instead of the hatch), legend ("swatch": one swatch, no ramp), legend_lo,
-// legend_hi and mask_text, and tip_extra [{title, values, digits}] (more numbers per cell in the
-// tooltip). A null value with masked true is a -∞ cell. notes: captions drawn under the heatmap.
+// Its data is the Heatmap dataclass of heatmap.py (filled by viz.attention.heatmap_data and
+// overview_data, viz.mask.mask_data and change_data), plus the app's palette as `colours`.
 // A click on a cell sends the trigger "pick" with that row's query position.
 
-// Vega's "blues" scheme, so this heatmap matches the app's other charts.
-const BLUES = ["#cfe1f2", "#bed8ec", "#a8cee5", "#8fc1de", "#74b2d7", "#5ba3cf", "#4592c6",
-  "#3181bd", "#206fb2", "#125ca4", "#0a4a90"].map((h) => hexRgb(h));
-// Vega's "redblue" (red for negative, blue for positive), for the causal-mask page's scores.
-const REDBLUE = ["#67001f", "#b2182b", "#d6604d", "#f4a582", "#fddbc7", "#f7f7f7", "#d1e5f0", "#92c5de",
-  "#4393c3", "#2166ac", "#053061"].map((h) => hexRgb(h));
+import { el, setStyle, setText } from "./dom.js";
+
+/**
+ * @typedef {object} Palette  viz.palette.palette_data: the app's one palette
+ * @property {string[]} blues  Vega's "blues", "#rrggbb", light to dark
+ * @property {string[]} redblue  Vega's "redblue", negative (red) to positive (blue)
+ * @property {string} masked  a cell the causal mask hides
+ * @property {string} masked_line  the hatch across such a cell
+ *
+ * @typedef {object} TipExtra
+ * @property {string} title
+ * @property {(number|null)[]} values  row-major, as Heatmap.values
+ * @property {number} digits
+ *
+ * @typedef {object} Heatmap  heatmap.py's Heatmap (cells row-major: rows are queries, columns keys)
+ * @property {string} title
+ * @property {string} key_title
+ * @property {string} query_title
+ * @property {string} value_title
+ * @property {string[]} rows  row labels
+ * @property {string[]} cols  column labels
+ * @property {number[]} row_pos  each row's query position (what a click reports)
+ * @property {number[]} col_pos
+ * @property {(number|null)[]} values  null: no cell, or with `masked` a -∞ cell
+ * @property {number} value_max
+ * @property {"linear"|"sqrt"} scale
+ * @property {number} cell  px
+ * @property {number} row_font  px
+ * @property {number} col_font  px
+ * @property {boolean} printed  numbers printed in the cells
+ * @property {number} chosen  the outlined row, or -1
+ * @property {string} highlight
+ * @property {number} window  a local layer's window, 0 if none
+ * @property {Palette} colours
+ * @property {(number|null)[]} [exact]  full precision, for the tooltip
+ * @property {boolean[]} [masked]  cells the causal mask hides
+ * @property {string[]} notes  captions under the heatmap
+ * @property {string[]} [tip_names]
+ * @property {string} [exact_title]
+ * @property {number} [exact_digits]
+ * @property {{r0: number, r1: number, c0: number, c1: number}} [box]  in cells: the window, outlined
+ * @property {"redblue"} [scheme]  else the blues
+ * @property {number} [value_min]  default 0
+ * @property {string[]} [texts]  row-major strings printed in the cells
+ * @property {boolean} [row_labels]  false: none
+ * @property {string} [masked_fill]  a solid colour for -∞ instead of the hatch
+ * @property {"swatch"} [legend]  one swatch, no ramp
+ * @property {string} [legend_lo]
+ * @property {string} [legend_hi]
+ * @property {string} [mask_text]
+ * @property {TipExtra[]} [tip_extra]
+ */
+
 const LABEL_LIMIT = 110; // px, as the Vega axes' labelLimit
 
-function rgb(d, t) {
-  const ramp = d.scheme === "redblue" ? REDBLUE : BLUES;
+/** "#rrggbb" -> [r, g, b]. */
+export function hexRgb(hex) {
+  return [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+}
+
+/** The colour at t (0..1, clamped) along a ramp of [r, g, b] stops, linearly between stops. */
+export function rampRgb(ramp, t) {
   const x = Math.min(Math.max(t, 0), 1) * (ramp.length - 1);
   const i = Math.min(Math.floor(x), ramp.length - 2);
   const f = x - i;
@@ -35,26 +78,30 @@ function rgb(d, t) {
   return a.map((v, k) => Math.round(v + (b[k] - v) * f));
 }
 
-function hexRgb(hex) { // "#rrggbb" -> [r, g, b]
-  return [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+/** The ramp a heatmap's values run along: the palette's redblue or its blues, as [r, g, b]. */
+export function rampOf(d) {
+  return (d.scheme === "redblue" ? d.colours.redblue : d.colours.blues).map(hexRgb);
 }
 
-function colour(d, t) {
-  return `rgb(${rgb(d, t).join(",")})`;
-}
+const css = (rgb) => `rgb(${rgb.join(",")})`;
 
-// Where a value sits on the colour ramp, 0..1: from value_min (default 0) to value_max.
-function position(d, v) {
+/** Where a value sits on the colour ramp, 0..1: from value_min (default 0) to value_max. */
+export function position(d, v) {
   const lo = d.value_min || 0;
   const t = (v - lo) / (d.value_max - lo);
   return d.scale === "sqrt" ? Math.sqrt(Math.max(t, 0)) : t;
 }
 
-function el(tag, cls, parent) {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (parent) parent.appendChild(e);
-  return e;
+/** Black or white, whichever reads on a cell of colour [r, g, b]. */
+export function inkOn([r, g, b]) {
+  return 0.299 * r + 0.587 * g + 0.114 * b < 140 ? "white" : "black";
+}
+
+/** The [row, col] under a point (x, y) px from the top left corner of a width x height drawing
+ * of nRows x nCols cells; null outside it. */
+export function cellAt(x, y, width, height, nRows, nCols) {
+  const [i, j] = [Math.floor((y / height) * nRows), Math.floor((x / width) * nCols)];
+  return i >= 0 && j >= 0 && i < nRows && j < nCols ? [i, j] : null;
 }
 
 function build(parent) {
@@ -85,14 +132,12 @@ function build(parent) {
   tip.hidden = true;
 
   const canvas = plot.querySelector(".al-cells");
-  const cellAt = (event) => {
+  const cellUnder = (event) => {
     const d = root._data;
     const box = canvas.getBoundingClientRect(); // its drawn size, should CSS ever scale it
-    const j = Math.floor(((event.clientX - box.left) / box.width) * d.cols.length);
-    const i = Math.floor(((event.clientY - box.top) / box.height) * d.rows.length);
-    const k = i * d.cols.length + j;
-    const ok = i >= 0 && j >= 0 && i < d.rows.length && j < d.cols.length && (d.values[k] !== null || isMasked(d, k));
-    return ok ? [i, j] : null;
+    const hit = cellAt(event.clientX - box.left, event.clientY - box.top, box.width, box.height, d.rows.length, d.cols.length);
+    const k = hit ? hit[0] * d.cols.length + hit[1] : -1;
+    return hit && (d.values[k] !== null || isMasked(d, k)) ? hit : null;
   };
   // The tooltip and the outline of one cell: under the mouse, or the keyboard's cell.
   const show = (i, j, clientX, clientY) => {
@@ -129,12 +174,12 @@ function build(parent) {
     if (root._setTriggerValue) root._setTriggerValue("pick", root._data.row_pos[i]);
   };
   canvas.addEventListener("mousemove", (event) => {
-    const hit = cellAt(event);
+    const hit = cellUnder(event);
     if (hit) show(hit[0], hit[1], event.clientX, event.clientY); else hide();
   });
   canvas.addEventListener("mouseleave", hide);
   canvas.addEventListener("click", (event) => {
-    const hit = cellAt(event);
+    const hit = cellUnder(event);
     if (hit) pick(hit[0]);
   });
 
@@ -206,10 +251,6 @@ function sizeCanvas(canvas, width, height) {
   return ctx;
 }
 
-const MASKED_RGB = [226, 226, 226]; // the causal mask's hidden cells: grey, apart from the blues of "little attention"
-const MASKED = `rgb(${MASKED_RGB.join(",")})`;
-const MASKED_LINE = "rgb(200,200,200)";
-
 function isMasked(d, k) {
   return Boolean(d.masked && d.masked[k]);
 }
@@ -225,6 +266,7 @@ function maskReason(d, i, j) {
 
 function drawCells(root, d) {
   const nr = d.rows.length, nc = d.cols.length, c = d.cell;
+  const ramp = rampOf(d);
   root._ratio = window.devicePixelRatio;
   const ctx = sizeCanvas(root.querySelector(".al-cells"), nc * c, nr * c);
   const gap = c >= 18 ? 0.5 : 0; // hairlines of background between big cells
@@ -234,10 +276,10 @@ function drawCells(root, d) {
       const v = d.values[i * nc + j];
       const masked = isMasked(d, i * nc + j);
       if (v === null && !masked) continue; // a hidden score is -∞: no number, drawn as hidden
-      ctx.fillStyle = masked ? (d.masked_fill || MASKED) : colour(d, position(d, v));
+      ctx.fillStyle = masked ? (d.masked_fill || d.colours.masked) : css(rampRgb(ramp, position(d, v)));
       ctx.fillRect(j * c + gap, i * c + gap, c - 2 * gap, c - 2 * gap);
       if (masked && !d.masked_fill && c >= 9) { // a diagonal stroke, as a hatch: "not allowed", not "weak"
-        ctx.strokeStyle = MASKED_LINE;
+        ctx.strokeStyle = d.colours.masked_line;
         ctx.lineWidth = 1;
         ctx.beginPath();
         ctx.moveTo(j * c + gap + 1, (i + 1) * c - gap - 1);
@@ -256,8 +298,7 @@ function drawCells(root, d) {
         const v = d.values[k];
         const masked = isMasked(d, k);
         if (d.texts) { // the numbers as the lesson writes them ("0", "-∞", "1.23")
-          const [r, g, b] = masked ? (d.masked_fill ? hexRgb(d.masked_fill) : MASKED_RGB) : rgb(d, position(d, v));
-          ctx.fillStyle = 0.299 * r + 0.587 * g + 0.114 * b < 140 ? "white" : "black"; // readable on the cell
+          ctx.fillStyle = inkOn(masked ? hexRgb(d.masked_fill || d.colours.masked) : rampRgb(ramp, position(d, v)));
           ctx.fillText(d.texts[k], j * c + c / 2, i * c + c / 2);
           continue;
         }
@@ -287,10 +328,6 @@ function labelsIn(parent, n, cls) {
   while (parent.children.length > n) parent.lastChild.remove();
   while (parent.children.length < n) el("div", cls, parent);
   return parent.children;
-}
-
-function setStyle(node, name, value) {
-  if (node.style[name] !== value) node.style[name] = value;
 }
 
 function setLabel(label, text, cls) {
@@ -332,20 +369,17 @@ function drawLabels(root, d) {
   });
 }
 
-function setText(node, text) {
-  if (node.textContent !== text) node.textContent = text;
-}
-
 function drawLegend(root, d) {
   const width = 120, height = 10;
   const ramp = root.querySelector(".al-ramp");
   const lo = d.value_min || 0;
-  const key = `${d.scheme} ${d.scale} ${lo} ${d.value_max} ${window.devicePixelRatio}`;
+  const stops = rampOf(d);
+  const key = `${stops.join(" ")} ${d.scale} ${lo} ${d.value_max} ${window.devicePixelRatio}`;
   if (ramp.dataset.drawn !== key) { // the same ramp on most keystrokes
     ramp.dataset.drawn = key;
     const ctx = sizeCanvas(ramp, width, height);
     for (let x = 0; x < width; x++) {
-      ctx.fillStyle = colour(d, position(d, lo + (x / (width - 1)) * (d.value_max - lo)));
+      ctx.fillStyle = css(rampRgb(stops, position(d, lo + (x / (width - 1)) * (d.value_max - lo))));
       ctx.fillRect(x, 0, 1, height);
     }
   }
@@ -353,7 +387,7 @@ function drawLegend(root, d) {
   if (ramp.hidden !== swatchOnly) ramp.hidden = swatchOnly;
   const swatch = root.querySelector(".al-legend-swatch");
   if (swatch.hidden === swatchOnly) swatch.hidden = !swatchOnly;
-  if (swatchOnly) setStyle(swatch, "background", colour(d, position(d, lo)));
+  if (swatchOnly) setStyle(swatch, "background", css(rampRgb(stops, position(d, lo))));
   const hi = root.querySelector(".al-legend-hi");
   if (hi.hidden !== swatchOnly) hi.hidden = swatchOnly;
   setText(root.querySelector(".al-legend-title"), d.value_title);
@@ -361,6 +395,8 @@ function drawLegend(root, d) {
   setText(hi, d.legend_hi ?? String(d.value_max));
   const mask = root.querySelector(".al-legend-mask");
   setStyle(root.querySelector(".al-mask-swatch"), "background", d.masked_fill || "");
+  root.style.setProperty("--al-masked", d.colours.masked); // the hatched swatch's colours (heatmap.css)
+  root.style.setProperty("--al-masked-line", d.colours.masked_line);
   setText(root.querySelector(".al-mask-text"), d.mask_text
     || (d.window ? "hidden by the mask (a later word, or outside the window)" : "hidden by the causal mask"));
   const anyMasked = Boolean(d.masked && d.masked.some(Boolean));
