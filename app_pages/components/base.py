@@ -56,9 +56,9 @@ def plain(value):
 
 def mount(name: str, payload, key: str | None, width: str = "content", on_pick: Callable[[], None] | None = None):
     """Draw the component ``name`` with ``payload`` (a dataclass) and the app's palette; returns
-    what was clicked in this run, if the component reports clicks."""
+    what was clicked in this run, for the components that report clicks (PICKABLE)."""
     data = {**plain(payload), "colours": palette_data()}
-    if on_pick is None and name not in PICKABLE:
+    if name not in PICKABLE:
         component(name)(data=data, key=key, width=width)
         return None
     result = component(name)(data=data, key=key, width=width, on_pick_change=on_pick or (lambda: None))
