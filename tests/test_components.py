@@ -45,6 +45,36 @@ def test_each_script_gets_the_shared_helpers_written_in(name, tmp_path):
     assert check.returncode == 0, check.stderr
 
 
+def typedefs(name: str) -> dict[str, dict[str, bool]]:
+    """The JSDoc typedefs of a component's script: {typedef: {property: optional}}."""
+    found, current = {}, None
+    for line in (ROOT / "app_pages" / "components" / f"{name}.js").read_text(encoding="utf-8").splitlines():
+        if m := re.search(r"@typedef \{object\} (\w+)", line):
+            current = found.setdefault(m[1], {})
+        elif (m := re.search(r"@property \{.*\} (\[?)(\w+)\]?", line)) and current is not None:
+            current[m[2]] = bool(m[1])
+    return found
+
+
+@pytest.mark.parametrize("script, classes", [
+    ("heatmap", ["Heatmap", "TipExtra"]), ("head_grid", ["HeadGrid", "GridPanel"]),
+    ("text_blocks", ["TextBlocks", "TextBlock", "Table", "Column"]), ("architecture", ["Architecture"]),
+])
+def test_each_payload_dataclass_is_mirrored_by_its_scripts_typedef(script, classes):
+    """Same fields, and a field is optional in the typedef exactly when the dataclass leaves it
+    None (base.plain leaves None out); a component's own typedef also has the palette."""
+    import dataclasses
+    import importlib
+
+    module = importlib.import_module(f"app_pages.components.{script}")
+    found = typedefs(script)
+    for index, name in enumerate(classes):
+        fields = {f.name: f.default is None for f in dataclasses.fields(getattr(module, name))}
+        if index == 0:
+            fields["colours"] = False
+        assert found[name] == fields, name
+
+
 def test_a_payload_of_unknown_fields_fails_in_python():
     """viz's dicts become the dataclasses at the component's door: a misspelt field is an error
     here, not a silently blank chart in the browser."""

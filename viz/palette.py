@@ -1,8 +1,8 @@
 """The app's one palette of data colours: every heatmap, picture and component colours from here.
 
-Why one: the grid of heads and the canvas heatmap each kept their own copy of the blues and
-drifted apart (a twelfth, darker colour in one). The components get this palette in their data
-(app_pages/components) and the pictures of viz.raster are coloured from it.
+Why one: copies of a palette in each script drift apart, and then the grid of heads and the
+heatmap beside it disagree on what a colour means. The components get this palette in their
+data (app_pages/components) and the pictures of viz.raster are coloured from it.
 """
 
 from __future__ import annotations

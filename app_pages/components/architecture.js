@@ -24,6 +24,7 @@ import { el } from "./dom.js";
  * @property {{x: number, y: number, w: number, h: number, label: string}[]} frames
  * @property {{x: number, y: number, w: number, h: number, shape: "box"|"ellipse", fill: string, lines: string[], tooltip: string}[]} nodes
  * @property {{d: string, kind: "flow"|"cross", label: string[], lx: number, ly: number}[]} edges  d: an SVG path
+ * @property {object} colours  the app's palette (heatmap.js's Palette)
  */
 
 const NS = "http://www.w3.org/2000/svg";

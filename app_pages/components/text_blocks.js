@@ -36,6 +36,7 @@ import { el, setClass, setText } from "./dom.js";
  *
  * @typedef {object} TextBlocks  text_blocks.py's TextBlocks
  * @property {(TextBlock|Table)[]} blocks
+ * @property {object} colours  the app's palette (heatmap.js's Palette)
  */
 
 /** A number cell's text: `digits` decimals (3 by default), with thousands separators if `group`. */
