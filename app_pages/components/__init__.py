@@ -10,7 +10,7 @@ block and Graphviz chart made a fresh browser load megabytes of script before it
 
 Each component's data is a dataclass here, mirrored by a JSDoc typedef in its script; every
 component also gets the app's one palette (viz.palette) as ``colours``; dom.js holds the
-script helpers they share. Text from the prompt is only ever set as DOM text, never as HTML.
+script helpers they share, colour.js the colour scale (base.py writes both into each script). Text from the prompt is only ever set as DOM text, never as HTML.
 """
 
 from .architecture import Architecture, architecture

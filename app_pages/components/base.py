@@ -1,10 +1,10 @@
 """What every component shares: registration with the shared script inlined, the one palette in
 its data, mounting, and reading a click back.
 
-Why the shared script is inlined here: st.components.v2 loads a component's script from a blob
+Why shared scripts are inlined here: st.components.v2 loads a component's script from a blob
 URL, where a relative import cannot resolve, so ``import { ... } from "./dom.js";`` is replaced
-by dom.js itself (its ``export`` words dropped) once, when the component is registered. Node's
-tests import the same files as they are (tests/js).
+by dom.js itself (its ``export`` words dropped) once, when the component is registered; the
+same for colour.js and heatmap_draw.js. Node's tests import the files as they are (tests/js).
 """
 
 from __future__ import annotations
@@ -25,11 +25,21 @@ _SHARED_IMPORT = re.compile(r'^import \{[^}]*\} from "\./([\w-]+)\.js";\n', re.M
 
 
 def script(name: str) -> str:
-    """A component's script with the shared modules it imports written in place of the imports."""
-    def inline(found: re.Match) -> str:
-        return re.sub(r"^export ", "", (HERE / f"{found[1]}.js").read_text(encoding="utf-8"), flags=re.M)
+    """A component's script with the shared modules it imports (and theirs) written in place of
+    the imports, each module once."""
+    written: set[str] = set()
 
-    return _SHARED_IMPORT.sub(inline, (HERE / f"{name}.js").read_text(encoding="utf-8"))
+    def resolve(source: str) -> str:
+        def inline(found: re.Match) -> str:
+            if found[1] in written:
+                return ""
+            written.add(found[1])
+            shared = resolve((HERE / f"{found[1]}.js").read_text(encoding="utf-8"))
+            return re.sub(r"^export ", "", shared, flags=re.M)
+
+        return _SHARED_IMPORT.sub(inline, source)
+
+    return resolve((HERE / f"{name}.js").read_text(encoding="utf-8"))
 
 
 @functools.cache

@@ -2,7 +2,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { cellAt, hexRgb, inkOn, position, rampOf, rampRgb } from "../../app_pages/components/heatmap.js";
+import { hexRgb, inkOn, position, rampOf, rampRgb } from "../../app_pages/components/colour.js";
+import { cellAt } from "../../app_pages/components/heatmap.js";
 
 const RAMP = [[0, 0, 0], [100, 200, 50], [200, 0, 255]];
 
