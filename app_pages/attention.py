@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages import page_components, shared
+from app_pages import components, shared
 from app_pages.view_state import pick_head, pick_module, pick_query
 from model import names
 from model.trace import RunOptions
@@ -31,7 +31,7 @@ ctx = shared.page_context()
 
 def on_click_panel() -> None:
     """A click on a small multiple shows that layer and head above."""
-    if picked := page_components.picked("att-grid"):
+    if picked := components.picked("att-grid"):
         st.session_state["layer"], st.session_state["head"] = picked["module"], int(picked["head"])
 
 
@@ -98,11 +98,11 @@ def heatmap_column(trace, module: str, head: int, query: int, title: str) -> Non
                      f"each cell is the strongest attention in a block of {block} x {block} words. Both use a square-root colour "
                      "scale, so that the small percentages of a long prompt still show. Click a block of the overview to look "
                      "there: its first row becomes the query word and the window moves to it.")
-    page_components.heatmap(data, "att-heatmap", on_pick=page_components.pick_query("att-heatmap"), notes=notes)
+    components.heatmap(data, "att-heatmap", on_pick=components.pick_query("att-heatmap"), notes=notes)
     shared.csv_button(frame, f"attention-{module}-head{head + 1}", "att-heatmap")
     if window is not None:
-        page_components.heatmap(va.overview_data(overview, "The whole matrix (max in each block)", window, local),
-                                "att-overview", on_pick=page_components.pick_query("att-overview"))
+        components.heatmap(va.overview_data(overview, "The whole matrix (max in each block)", window, local),
+                                "att-overview", on_pick=components.pick_query("att-overview"))
         shared.csv_button(overview, f"attention-overview-{module}-head{head + 1}", "att-overview")
 
 
@@ -111,7 +111,7 @@ def arithmetic_column(trace, module: str, head: int, query: int) -> None:
     token = trace.query_tokens(module)[query]
     d_head = int(trace.at(module, "q").shape[-1])
     q = arithmetic.vectors_display(arithmetic.query_frame(trace, module, head, query, norm))
-    ac = page_components
+    ac = components
     blocks = [ac.heading(f"Step by step for query word {query}: {token}"),
               ac.line("Input numbers ", ("code", q["vector"][0]), " → query (W_Q × input) ", ("strong code", q["vector"][1]))]
     if names.module_kind(module) == "cross":
@@ -181,7 +181,7 @@ def grid_section(trace, module: str, head: int) -> None:
             + (" (or outside a local layer's window)" if ctx.bundle.config.local_layers else "")
             + ". Click one to show it above, with the exact numbers."
             + (" Long prompts are drawn in blocks: each pixel is the strongest attention in its block." if pooled else ""))
-    page_components.head_grid(data, "att-grid", on_pick=on_click_panel, note=note)
+    components.head_grid(data, "att-grid", on_pick=on_click_panel, note=note)
     shared.csv_button(lambda: head_grid.grid_frame(trace), "attention-all-heads", "att-grid")
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages import page_components, shared
+from app_pages import components, shared
 from app_pages.view_state import pick_head, pick_module, pick_query
 from model import names
 from model.trace import RunOptions
@@ -68,7 +68,7 @@ def stage_grid(trace, module: str, head: int, query: int, window: windows.Window
             data = vm.mask_data(frame, stage, vm.stage_title(stage, biased), query=query, domain=domain, cell=cell,
                                 row_labels=per_row == 2 or i == 0, scale="linear" if window is None else "sqrt",
                                 local_window=va.local_window(ctx.bundle.config, module))
-            page_components.heatmap(data, f"mask-{stage}-panel", on_pick=page_components.pick_query(f"mask-{stage}-panel"))
+            components.heatmap(data, f"mask-{stage}-panel", on_pick=components.pick_query(f"mask-{stage}-panel"))
             shared.csv_button(lambda frame=frame, stage=stage: vm.csv_frame(frame, stage), f"{stage}-{module}-head{head + 1}",
                               f"mask-{stage}")
 
@@ -121,7 +121,7 @@ def without_mask(ctx: shared.PageContext, module: str, head: int, window: window
     }
     for column, name in zip(st.columns(len(shown)), shown):
         with column:
-            page_components.heatmap(panels[name](), f"nomask-{name}-panel")
+            components.heatmap(panels[name](), f"nomask-{name}-panel")
             shared.csv_button(frames[name], f"{name}-mask-{module}-head{head + 1}", f"nomask-{name}")
 
 
@@ -143,7 +143,7 @@ def encoder_contrast(trace, module: str, head: int, unmasked_shown: bool) -> Non
     window = windows.window_at(n, n, 0, 0) if windows.needs_window(n, n) else None
     frame = va.attention_frame(trace, encoder, min(head, va.n_heads(trace, encoder) - 1), window)
     data = canvas.heatmap_data(frame, f"{va.module_title(encoder)}, head {min(head, va.n_heads(trace, encoder) - 1) + 1}")
-    page_components.heatmap(data, "mask-encoder-panel")
+    components.heatmap(data, "mask-encoder-panel")
     shared.csv_button(frame, f"encoder-{encoder}", "mask-encoder")
 
 

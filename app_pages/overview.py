@@ -13,7 +13,7 @@ import math
 import pandas as pd
 import streamlit as st
 
-from app_pages import page_components as pc
+from app_pages import components as pc
 from app_pages import shared
 from model.generate import steps
 from viz.architecture import architecture_layout

@@ -15,6 +15,7 @@ import torch
 
 from .budget import longest_within, trace_budget_bytes
 from .config import ModelConfig
+from .generate import greedy_continuation
 from .tokenizer import Encoding, Tokenizer
 from .trace import RunOptions, Trace
 from .transformer import DecoderOnly, EncoderDecoder, count_parameters
@@ -98,8 +99,6 @@ class ModelBundle:
         if continuation is None:
             continuation = []
             if self.is_translator and encoding.ids:
-                from .generate import greedy_continuation
-
                 continuation = greedy_continuation(self, encoding.ids)
         logits, tensors, stream = self._forward(encoding.ids, continuation, options, capture=True)
         return Trace(

@@ -65,27 +65,36 @@ def _weights(model: torch.nn.Module) -> dict[str, torch.Tensor]:
     return out
 
 
-def _read_json(path: Path) -> object:
-    """The parsed content of one of the checkpoint's JSON files."""
+def _read_text(path: Path) -> str:
+    """One of the checkpoint's JSON files as text (size and encoding checked)."""
     if not path.is_file():
         raise CheckpointError(path, "file is missing")
     if path.stat().st_size > MAX_JSON_BYTES:
         raise CheckpointError(path, f"file is larger than {MAX_JSON_BYTES // 2**20} MB")
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise CheckpointError(path, "file is not UTF-8 text") from None
+
+
+def _read_json(path: Path) -> object:
+    """The parsed content of one of the checkpoint's JSON files."""
+    text = _read_text(path)
+    try:
+        return json.loads(text)
     except json.JSONDecodeError as err:
         raise CheckpointError(path, f"not valid JSON ({err})") from None
     except RecursionError:
         raise CheckpointError(path, "not usable JSON (nested too deeply)") from None
 
 
-def _check_inside(folder: Path) -> None:
-    """Every file the loader reads must be the folder's own: a link to a file elsewhere (another
-    user's data, the server's secrets) would be read and shown as if it were the model card."""
-    home = folder.resolve(strict=True)
-    for name in (CONFIG, TOKENIZER, WEIGHTS, CARD, TRAINING):
+def check_inside(folder: Path, names: tuple[str, ...] = (CONFIG, TOKENIZER, WEIGHTS, CARD, TRAINING),
+                 home: Path | None = None) -> None:
+    """Every file the loader reads must be the folder's own (or under ``home``, a folder above it):
+    a link to a file elsewhere (another user's data, the server's secrets) would be read and shown
+    as if it were the model card."""
+    home = (home or folder).resolve(strict=True)
+    for name in names:
         path = folder / name
         if not path.is_symlink():
             continue
@@ -93,7 +102,7 @@ def _check_inside(folder: Path) -> None:
             target = path.resolve(strict=True)
         except (OSError, RuntimeError):
             raise CheckpointError(path, "is a broken link (or a loop of links): not read") from None
-        if target.parent != home:
+        if home not in target.parents:
             raise CheckpointError(path, "is a link to a file outside the checkpoint folder: not read")
 
 
@@ -111,7 +120,7 @@ def load_checkpoint(folder: str | Path, name: str | None = None) -> ModelBundle:
 def _load(folder: Path, name: str | None) -> ModelBundle:
     if not folder.is_dir():
         raise CheckpointError(folder, "not a checkpoint folder (it does not exist or is not a folder)")
-    _check_inside(folder)
+    check_inside(folder)
     weights_path = folder / WEIGHTS
     if not weights_path.is_file():
         pickles = sorted(p.name for p in folder.iterdir() if p.suffix in PICKLE_SUFFIXES)
@@ -145,9 +154,7 @@ MAX_EXAMPLE_PROMPTS = 100
 
 def _read_training(path: Path) -> dict:
     """training.json: free-form, but what the app uses from it must have the right type."""
-    extra = _read_json(path)
-    if not isinstance(extra, dict):
-        raise CheckpointError(path, "must be a JSON object")
+    extra = read_json_object(path)
     prompts = extra.get("example_prompts")
     if prompts is not None and not (
         isinstance(prompts, list) and 0 < len(prompts) <= MAX_EXAMPLE_PROMPTS and all(isinstance(p, str) for p in prompts)
@@ -221,10 +228,7 @@ def _read_weights(path: Path, expected: dict[str, torch.Tensor]) -> dict[str, to
 
 def read_json_object(path: Path) -> dict:
     """A JSON file that must hold one object (config files, shard indexes)."""
-    try:
-        data = json.loads(_read_json(path))
-    except json.JSONDecodeError as err:
-        raise CheckpointError(path, f"not valid JSON ({err})") from None
+    data = _read_json(path)
     if not isinstance(data, dict):
         raise CheckpointError(path, "must be a JSON object")
     return data
@@ -235,4 +239,11 @@ def load_any(folder: str | Path, name: str | None = None) -> ModelBundle:
     ``model_type``) through model/hf, else the project's own checkpoint format."""
     from .hf import is_hf_folder, load_hf_folder  # model/hf imports this module
 
-    return load_hf_folder(folder, name) if is_hf_folder(folder) else load_checkpoint(folder, name)
+    if not is_hf_folder(folder):
+        return load_checkpoint(folder, name)
+    try:
+        return load_hf_folder(folder, name)
+    except OSError as err:
+        raise CheckpointError(folder, f"could not be read ({err.strerror or type(err).__name__})") from None
+    except RuntimeError:
+        raise CheckpointError(folder, "could not be read (a loop of links?)") from None

@@ -8,12 +8,27 @@ the bars the choice was made from, exactly.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterator, Sequence
+from typing import Iterator, Protocol, Sequence
 
 import torch
 
-if TYPE_CHECKING:
-    from .bundle import ModelBundle
+from .config import ModelConfig
+from .tokenizer import Encoding, Tokenizer
+
+
+class NextWordModel(Protocol):
+    """What generation needs of a model (a ModelBundle is one): generation sits below the bundle,
+    which uses it for a translator's greedy answer, so it names no bundle."""
+
+    config: ModelConfig
+    tokenizer: Tokenizer
+    max_tokens: int  # the most tokens a run reads (max_len, or fewer under the memory budget)
+
+    def encode(self, text: str) -> Encoding: ...
+
+    def stream_ids(self, prompt_ids: Sequence[int], continuation: Sequence[int]) -> list[int]: ...
+
+    def logits(self, prompt_ids: Sequence[int], continuation: Sequence[int] = ()) -> torch.Tensor: ...
 
 
 @dataclass(frozen=True)
@@ -73,7 +88,7 @@ class Step:
 
 
 def steps(
-    bundle: "ModelBundle", prompt_ids: Sequence[int], sampling: Sampling = Sampling(), max_new: int | None = None,
+    bundle: NextWordModel, prompt_ids: Sequence[int], sampling: Sampling = Sampling(), max_new: int | None = None,
     start: Sequence[int] = (),
 ) -> Iterator[Step]:
     """Yield one Step per generated word until ``<EOS>``, the model's maximum length, or max_new.
@@ -102,13 +117,13 @@ def translation_limit(n_input: int) -> int:
     return 2 * n_input + 8
 
 
-def greedy_continuation(bundle: "ModelBundle", prompt_ids: Sequence[int]) -> list[int]:
+def greedy_continuation(bundle: NextWordModel, prompt_ids: Sequence[int]) -> list[int]:
     """The model's greedy answer without its final ``<EOS>`` (what a translator's trace shows)."""
     ids = [s.token_id for s in steps(bundle, prompt_ids, max_new=translation_limit(len(prompt_ids)))]
     return ids[:-1] if ids and ids[-1] == bundle.tokenizer.eos_id else ids
 
 
-def generate(bundle: "ModelBundle", text: str, sampling: Sampling = Sampling(), max_new: int | None = None) -> list[str]:
+def generate(bundle: NextWordModel, text: str, sampling: Sampling = Sampling(), max_new: int | None = None) -> list[str]:
     """Prompt text -> the generated words (the translation, for a translator), ``<EOS>`` included."""
     encoding = bundle.encode(text)
     if encoding.is_empty:

@@ -7,41 +7,18 @@ is written from the same run, so its figures are the ones measured.
 
 from __future__ import annotations
 
-import platform
-from dataclasses import dataclass
-from typing import Callable
-
 import torch
 
+from . import recipes_tiny  # noqa: F401  (registers tiny-stories and tiny-translator)
 from .bundle import ModelBundle
 from .config import ModelConfig
 from .generate import generate
+from .recipes_common import RECIPES, Trained, machine, recipe
 from .tokenizer import EOS, Tokenizer
-from .train import Example, TrainLog, train
+from .train import Example, train
 from .transformer import build_model
 
-
-@dataclass
-class Trained:
-    bundle: ModelBundle
-    log: TrainLog
-    card: str
-
-
-RECIPES: dict[str, Callable[..., Trained]] = {}
-
-
-def recipe(name: str):
-    def register(fn):
-        RECIPES[name] = fn
-        return fn
-
-    return register
-
-
-def _machine() -> str:
-    threads = torch.get_num_threads()
-    return f"{platform.machine()}, {threads} torch thread{'' if threads == 1 else 's'}, torch {torch.__version__}"
+__all__ = ["RECIPES", "Trained", "recipe"]
 
 
 # Lesson 2: vocabulary, prompts and answers exactly as in StatQuest's companion code.
@@ -82,7 +59,7 @@ code) builds it.
 Teacher forcing on the two pairs of the lesson (inputs -> targets shifted by one):
 {chr(10).join(f"- `{x}` -> `{y}`" for x, y in STATQUEST_DECODER_PAIRS)}
 
-Adam, learning rate 0.1, 30 epochs of batch size 1 ({log.steps} steps), {log.seconds:.1f} s on {_machine()}.
+Adam, learning rate 0.1, 30 epochs of batch size 1 ({log.steps} steps), {log.seconds:.1f} s on {machine()}.
 Final mean loss: {log.losses[-1]:.4f}.
 
 ## Results (greedy)
@@ -134,7 +111,7 @@ foundation, Clearly Explained!!!": it translates English "let's go" into Spanish
 `python -m model train statquest-translator --out sample_checkpoints/statquest-translator` (seed {seed}).
 Teacher forcing on the lesson's two pairs: `let's go <EOS>` -> `vamos <EOS>`, `to go <EOS>` -> `ir <EOS>`.
 Adam, learning rate 0.1, {len(log.losses)} epochs of batch size 1 ({log.steps} steps),
-{log.seconds:.1f} s on {_machine()}. Final mean loss: {log.losses[-1]:.4f}.
+{log.seconds:.1f} s on {machine()}. Final mean loss: {log.losses[-1]:.4f}.
 
 ## Results (greedy)
 {chr(10).join(f"- `{p}` -> `{o}`" for p, o in outputs.items())}
@@ -142,5 +119,3 @@ Adam, learning rate 0.1, {len(log.losses)} epochs of batch size 1 ({log.steps} s
     bundle.card = card
     return Trained(bundle, log, card)
 
-
-from . import recipes_tiny  # noqa: E402,F401  (registers tiny-stories and tiny-translator)

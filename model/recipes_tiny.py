@@ -17,7 +17,7 @@ import torch
 from .bundle import ModelBundle
 from .config import ModelConfig
 from .data import stories, translation
-from .recipes import Trained, _machine, recipe
+from .recipes_common import Trained, machine, recipe
 from .tokenizer import Tokenizer, split_words
 from .train import Example, train
 from .transformer import build_model
@@ -115,7 +115,7 @@ pronouns that refer back, repeated phrases, and indirect-object sentences such a
 12,000 stories, 12,000 single indirect-object sentences completed with the right name, and
 24,000 sequences of random words repeated twice (they reward induction heads), 4 epochs, batch 32,
 AdamW (lr 3e-3, 200 warm-up steps, cosine decay; weight decay {STORIES_WEIGHT_DECAY} on the weight matrices only, not on
-biases, layer norms or the distance bias), {log.steps:,} steps in {log.seconds / 60:.1f} min on {_machine()}.
+biases, layer norms or the distance bias), {log.steps:,} steps in {log.seconds / 60:.1f} min on {machine()}.
 Final mean loss {log.losses[-1]:.3f}.
 
 ## Evaluation (held-out: another seed, and name pairs training never saw together)
@@ -171,7 +171,7 @@ conjugated verbs, so that encoder-decoder attention has to reorder.
 ## Training
 `python -m model train tiny-translator --out sample_checkpoints/tiny-translator` (seed {seed}).
 30,000 sentence pairs, 3 epochs, batch 32, AdamW (lr 2e-3, weight decay 0.01, 200 warm-up
-steps, cosine decay), {log.steps:,} steps in {log.seconds / 60:.1f} min on {_machine()}. Final mean loss {log.losses[-1]:.4f}.
+steps, cosine decay), {log.steps:,} steps in {log.seconds / 60:.1f} min on {machine()}. Final mean loss {log.losses[-1]:.4f}.
 
 ## Evaluation (held-out: another seed, with noun-adjective and subject-verb-object combinations training never saw)
 `python -m model eval sample_checkpoints/tiny-translator`

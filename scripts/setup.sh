@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up a fresh Debian machine (Python 3.11) for Attention Lab, from the repository root:
 #   - Debian's chromium (the browser tests drive it through Playwright; never `playwright install`)
+#   - Debian's nodejs (node's test runner checks the components' scripts: tests/js)
 #   - a virtual environment .venv with requirements.txt
 # Idempotent, and quick when everything is already there (no apt, no pip).
 set -euo pipefail
@@ -20,6 +21,11 @@ apt_install() {
 if [ ! -x /usr/bin/chromium ]; then
   echo "setup: installing Debian's chromium (for the browser tests)"
   apt_install chromium fonts-liberation fonts-dejavu-core
+fi
+
+if ! command -v node >/dev/null 2>&1; then
+  echo "setup: installing Debian's nodejs (for the components' script tests)"
+  apt_install nodejs
 fi
 
 PYTHON="${PYTHON:-$(command -v python3.11 || command -v python3)}"

@@ -47,14 +47,14 @@ def chart_data(element, index: int = 0):
 
 
 def component_data(at: AppTest, index: int = 0) -> dict:
-    """The data a component of the page (app_pages/page_components.py) was given."""
+    """The data a component of the page (app_pages/components) was given."""
     import json
 
     return json.loads(at.get("bidi_component")[index].proto.json)
 
 
 def _blocks(at: AppTest) -> list[dict]:
-    """The blocks of the page's step-by-step columns (page_components.text_blocks)."""
+    """The blocks of the page's step-by-step columns (components.text_blocks)."""
     import json
 
     return [b for e in at.get("bidi_component") for b in json.loads(e.proto.json).get("blocks", [])]

@@ -129,3 +129,35 @@ def test_load_any_still_opens_our_own_checkpoints():
     folder = next(p for p in sorted((ROOT / "sample_checkpoints").iterdir()) if (p / "config.json").is_file())
     bundle = load_any(folder)
     assert bundle.extra.get("source") != "huggingface" and bundle.n_parameters == bundle.config.estimated_parameters()
+
+
+def test_a_file_that_links_out_of_the_folder_is_not_read(gpt2, tmp_path):
+    folder = copy(gpt2, tmp_path)
+    secret = tmp_path / "secret.md"
+    secret.write_text("the server's secret")
+    (folder / "README.md").unlink(missing_ok=True)
+    (folder / "README.md").symlink_to(secret)
+    refused(folder, "README.md", "outside the checkpoint folder")
+
+
+def test_a_snapshot_of_the_hugging_face_cache_may_link_to_its_blobs(llama, tmp_path):
+    """The cache keeps each file once in models--org--name/blobs and links to it from snapshots/<rev>/."""
+    repo = tmp_path / "models--org--tiny-llama"
+    snapshot, blobs = repo / "snapshots" / "abc123", repo / "blobs"
+    snapshot.mkdir(parents=True)
+    blobs.mkdir()
+    for file in sorted(llama.iterdir()):
+        shutil.copy(file, blobs / file.name)
+        (snapshot / file.name).symlink_to(Path("../../blobs") / file.name)
+    assert load_any(snapshot).config.n_kv_heads == load_any(llama).config.n_kv_heads
+
+
+def test_a_config_far_bigger_than_its_weights_is_refused_before_the_model_is_built(gpt2, tmp_path, monkeypatch):
+    folder = copy(gpt2, tmp_path)
+    edit_config(folder, n_embd=768, n_layer=12, n_head=12)  # GPT-2 small's shape: 124M parameters
+    import model.hf as hf
+
+    built = []
+    monkeypatch.setattr(hf, "build_model", lambda cfg: built.append(cfg))
+    refused(folder, "model.safetensors", "bytes of weights cannot hold")
+    assert not built

@@ -124,7 +124,7 @@ def test_table_cells_are_plain_json():
     text (numpy scalars included)."""
     import numpy as np
 
-    from app_pages.page_components import _json_cell
+    from app_pages.components.text_blocks import _json_cell
 
     assert _json_cell(np.float32(0.5)) == 0.5 and _json_cell(3) == 3.0
     assert _json_cell(float("-inf")) is None and _json_cell(np.float64("nan")) is None

@@ -21,7 +21,7 @@ def components(at: AppTest) -> list[dict]:
 
 
 def diagram_of(at: AppTest) -> str:
-    """The architecture diagram's texts (page_components.architecture), one per line."""
+    """The architecture diagram's texts (components.architecture), one per line."""
     layout = next(c for c in components(at) if "nodes" in c)
     return "\n".join([line for n in layout["nodes"] for line in n["lines"]] + [t for e in layout["edges"] for t in e["label"]])
 

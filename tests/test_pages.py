@@ -27,7 +27,7 @@ def shown(at: AppTest) -> str:
     # a cached spec stays the same while its data changes: the datasets' bytes count too
     parts += [e.proto.spec + "".join(d.name + hashlib.sha1(d.data.data).hexdigest() for d in e.proto.datasets)
               for e in at.get("vega_lite_chart")]
-    parts += [e.proto.json for e in at.get("bidi_component")]  # the app's own components (page_components.py)
+    parts += [e.proto.json for e in at.get("bidi_component")]  # the app's own components (app_pages/components)
     return "\n".join(parts)
 
 

@@ -1,4 +1,4 @@
-"""Heatmaps as plain data for the canvas heatmap component (app_pages/page_components.py).
+"""Heatmaps as plain data for the canvas heatmap component (app_pages/components/).
 
 Why not Vega charts: on every keystroke Vega re-created all of a 32 x 32 heatmap's marks, which
 doubled the time from a keystroke to the redrawn page. The canvas draws the same picture from
@@ -59,7 +59,7 @@ def heatmap_data(
     exact: str | None = "weight",
     window: int = 0,
 ) -> dict:
-    """One heatmap as plain numbers for the canvas heatmap (app_pages/page_components.py).
+    """One heatmap as plain numbers for the canvas heatmap (app_pages/components/).
 
     Why not a Vega chart: on every keystroke Vega re-created all of a 32 x 32 heatmap's marks,
     which doubled the time from a keystroke to the redrawn page (docs/benchmarks.md). The canvas

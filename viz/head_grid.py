@@ -78,7 +78,7 @@ def grid_panel_px(n_heads: int) -> int:
 
 def grid_data(pictures: list[dict], panel_px: int | None = None) -> dict:
     """The grid of every head (see grid_pictures) as plain data for its component
-    (app_pages/page_components.py): one row per attention module, one column per head.
+    (app_pages/components/): one row per attention module, one column per head.
     Each panel's ``pixels`` are its levels as base64, ``shape`` [rows, cols]; ``palette`` gives
     every level's colour."""
     order = sorted({p["module_index"] for p in pictures})

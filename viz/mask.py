@@ -75,7 +75,7 @@ def score_domain(frame: pd.DataFrame) -> tuple[float, float]:
 def mask_data(frame: pd.DataFrame, stage: str, title: str | None = None, query: int | None = None,
               domain: tuple[float, float] | None = None, cell: int | None = None, row_labels: bool = True,
               scale: str = "linear", local_window: int = 0) -> dict:
-    """One stage as data for the canvas heatmap (app_pages/page_components.py): the mask
+    """One stage as data for the canvas heatmap (app_pages/components/): the mask
     in two colours, the scores on a red-blue scale around 0, the softmax in blues; -∞ dark grey.
 
     Why not Vega charts: the four panels re-created up to 4 x 1,600 marks on every keystroke, and

@@ -7,26 +7,26 @@ is 16 pictures, drawn at once, and still clickable and labelled (viz.head_grid.g
 Why levels and a palette rather than PNG files: the grid is redrawn on every keystroke, and
 colouring and compressing 16 PNGs took 10 ms of the server's time per keystroke (and the browser
 decoded them again). A picture is now one byte per cell, an index into a palette of the blues
-made here once, that the browser's canvas paints as it is (app_pages/components/head_grid.js).
+made here once from viz.palette, that the browser's canvas paints as it is (app_pages/components/head_grid.js).
 """
 
 from __future__ import annotations
 
 import base64
 import functools
+from collections.abc import Sequence
 
 import numpy as np
 
-# Vega's "blues" scheme (vega-scale), so an image matches the heatmaps beside it.
-BLUES = ["#cfe1f2", "#bed8ec", "#a8cee5", "#8fc1de", "#74b2d7", "#5ba3cf", "#4592c6", "#3181bd", "#206fb2",
-         "#125ca4", "#0a4a90", "#022f6c"]
+from .palette import BLUES, hex_rgb
+from .palette import MASKED as MASKED_HEX
 
 
-def _ramp(colors: list[str]) -> np.ndarray:
-    return np.array([[int(c[i:i + 2], 16) for i in (1, 3, 5)] for c in colors], dtype=float)
+def _ramp(colors: Sequence[str]) -> np.ndarray:
+    return np.array([hex_rgb(c) for c in colors], dtype=float)
 
 
-def colorize(values: np.ndarray, scheme: list[str] = BLUES) -> np.ndarray:
+def colorize(values: np.ndarray, scheme: Sequence[str] = BLUES) -> np.ndarray:
     """Values in [0, 1] -> RGB uint8 [..., 3], interpolated along the scheme (NaN as 0)."""
     ramp = _ramp(scheme)
     t = np.clip(np.nan_to_num(values, nan=0.0), 0.0, 1.0) * (len(ramp) - 1)
@@ -36,7 +36,7 @@ def colorize(values: np.ndarray, scheme: list[str] = BLUES) -> np.ndarray:
     return np.round(ramp[lo] * (1 - frac) + ramp[hi] * frac).astype(np.uint8)
 
 
-MASKED = (226, 226, 226)  # the causal mask's hidden cells, as in the attention heatmap (components/heatmap.js)
+MASKED = hex_rgb(MASKED_HEX)  # the causal mask's hidden cells, as in the attention heatmap
 
 
 LEVELS = 255  # levels 0..254 run along the blues; one more byte value marks a hidden cell

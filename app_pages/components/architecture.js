@@ -6,10 +6,26 @@
 // stack, which needs no graph layout (docs/benchmarks.md, eighth session). Every text is set as
 // textContent; a node's <title> is its tooltip (where its numbers are in the trace).
 //
-// data: {width, height, label, font, small (px: the node text's size, the arrows' and frames'),
-// line (px from one line of a node's text to the next), colors {edge, cross, box, text}, titles [{x, y, text}], frames [{x, y, w, h,
-// label}], nodes [{x, y, w, h, shape: "box" | "ellipse", fill, lines [text], tooltip}], edges
-// [{d (an SVG path), kind: "flow" | "cross", label [text, ...], lx, ly}]}.
+// Its data is the Architecture dataclass of architecture.py (filled by
+// viz.architecture.architecture_layout), plus the app's palette as `colours`.
+
+import { el } from "./dom.js";
+
+/**
+ * @typedef {object} Architecture  architecture.py's Architecture
+ * @property {number} width
+ * @property {number} height
+ * @property {string} label  the diagram's name for screen readers
+ * @property {number} font  px
+ * @property {number} small  px: the node text's size, the arrows' and frames'
+ * @property {number} line  px from one line of a node's text to the next
+ * @property {{edge: string, cross: string, box: string, text: string}} colors
+ * @property {{x: number, y: number, text: string}[]} titles
+ * @property {{x: number, y: number, w: number, h: number, label: string}[]} frames
+ * @property {{x: number, y: number, w: number, h: number, shape: "box"|"ellipse", fill: string, lines: string[], tooltip: string}[]} nodes
+ * @property {{d: string, kind: "flow"|"cross", label: string[], lx: number, ly: number}[]} edges  d: an SVG path
+ * @property {object} colours  the app's palette (heatmap.js's Palette)
+ */
 
 const NS = "http://www.w3.org/2000/svg";
 let instances = 0;
@@ -67,8 +83,7 @@ function draw(root, data) {
 
 export default function (component) {
   const { data, parentElement } = component;
-  const root = parentElement.querySelector(".al-arch-wrap") || parentElement.appendChild(document.createElement("div"));
-  root.className = "al-arch-wrap";
+  const root = parentElement.querySelector(".al-arch-wrap") || el("div", "al-arch-wrap", parentElement);
   const drawn = JSON.stringify(data);
   if (root.dataset.drawn === drawn) return; // a rerun with the same diagram: nothing to redraw
   root.dataset.drawn = drawn;

@@ -10,22 +10,38 @@
 // each picture lies a button of its size: it takes the click, the keyboard focus, the tooltip and
 // the chosen head's outline. Titles are set as textContent.
 //
-// data (see viz.attention.grid_data): rows (module titles, top to bottom), cols (head titles),
-// panels [{row, col, module, head, title, pixels (base64), shape [rows, cols], selected}],
-// palette (r, g, b of each of the 256 levels), panel_px, highlight; note (the caption above it).
+// Its data is the HeadGrid dataclass of head_grid.py (filled by viz.attention.grid_data), plus
+// the app's palette as `colours` (the levels' `palette` is made from its blues, in viz.raster).
 // A click on a panel sends the trigger "pick" with {module, head}.
+
+import { el, setAttr, setText } from "./dom.js";
+
+/**
+ * @typedef {object} GridPanel  head_grid.py's GridPanel: one head's picture
+ * @property {number} row
+ * @property {number} col
+ * @property {string} module
+ * @property {number} head
+ * @property {string} title
+ * @property {string} pixels  base64 of one byte per cell, row-major: a level, an index into `palette`
+ * @property {number[]} shape  [rows, cols]
+ * @property {boolean} selected
+ *
+ * @typedef {object} HeadGrid  head_grid.py's HeadGrid
+ * @property {string[]} rows  module titles, top to bottom
+ * @property {string[]} cols  head titles
+ * @property {GridPanel[]} panels
+ * @property {number} panel_px
+ * @property {string} highlight
+ * @property {number[]} palette  r, g, b of each of the 256 levels
+ * @property {string} note  the caption above the grid
+ * @property {object} colours  the app's palette (heatmap.js's Palette)
+ */
 
 const GAP = 8; // px between panels, as the grid's CSS gap
 
-function el(tag, cls, parent) {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (parent) parent.appendChild(e);
-  return e;
-}
-
 // The levels as colours: RGBA words in the machine's byte order, to fill an ImageData at once.
-function paletteWords(palette) {
+export function paletteWords(palette) {
   const bytes = new Uint8ClampedArray(256 * 4);
   for (let i = 0; i < 256; i++) {
     bytes.set([palette[3 * i], palette[3 * i + 1], palette[3 * i + 2], 255], 4 * i);
@@ -33,23 +49,38 @@ function paletteWords(palette) {
   return new Uint32Array(bytes.buffer);
 }
 
-// Where a panel's picture sits on the canvas, in CSS pixels: centred in its cell, at its own
-// shape (a translator's cross-attention is not square), so that the outline hugs the picture.
-function placement(panel, px) {
+/** The top left corner of the cell of the panel at (row, col) on the canvas, in CSS pixels. */
+export function origin(row, col, px) {
+  return { x: col * (px + GAP), y: row * (px + GAP) };
+}
+
+/** The size of the canvas that holds nRows x nCols cells, in CSS pixels. */
+export function canvasSize(nRows, nCols, px) {
+  const end = origin(nRows - 1, nCols - 1, px);
+  return { w: end.x + px, h: end.y + px };
+}
+
+/** Where a panel's picture sits on the canvas, in CSS pixels: centred in its cell, at its own
+ * shape (a translator's cross-attention is not square), so that the outline hugs the picture. */
+export function placement(panel, px) {
   const [rows, cols] = panel.shape;
   const scale = px / Math.max(rows, cols, 1);
   const [w, h] = [Math.round(cols * scale), Math.round(rows * scale)];
-  const x = panel.col * (px + GAP) + Math.floor((px - w) / 2);
-  const y = panel.row * (px + GAP) + Math.floor((px - h) / 2);
-  return { x, y, w, h };
+  const corner = origin(panel.row, panel.col, px);
+  return { x: corner.x + Math.floor((px - w) / 2), y: corner.y + Math.floor((px - h) / 2), w, h };
+}
+
+// Clear one panel's cell of the canvas (drawn at `ratio` device pixels per CSS pixel).
+function clearCell(ctx, row, col, px, ratio) {
+  const { x, y } = origin(row, col, px);
+  ctx.clearRect(x * ratio, y * ratio, px * ratio, px * ratio);
 }
 
 // One picture: its levels become pixels on a small scratch canvas, drawn scaled up unblurred.
 function paint(ctx, scratch, panel, words, px, ratio) {
   const [rows, cols] = panel.shape;
   const { x, y, w, h } = placement(panel, px);
-  const cell = [panel.col * (px + GAP), panel.row * (px + GAP)];
-  ctx.clearRect(cell[0] * ratio, cell[1] * ratio, px * ratio, px * ratio);
+  clearCell(ctx, panel.row, panel.col, px, ratio);
   if (!rows || !cols) return;
   if (scratch.width < cols) scratch.width = cols;
   if (scratch.height < rows) scratch.height = rows;
@@ -103,15 +134,14 @@ export default function (component) {
 // fewer to redraw on each keystroke, docs/benchmarks.md, eighth session).
 function drawNote(parent, grid, text) {
   const note = parent.querySelector(":scope > .al-grid-note") || parent.insertBefore(el("p", "al-note al-grid-note"), grid);
-  if (note.textContent !== text) note.textContent = text;
+  setText(note, text);
   note.hidden = !text;
 }
 
 function draw(root, data) {
-  const set = (node, name, value) => { if (node.getAttribute(name) !== value) node.setAttribute(name, value); };
-  set(root, "aria-label", `Attention patterns of every head: ${data.rows.length} x ${data.cols.length}`);
+  setAttr(root, "aria-label", `Attention patterns of every head: ${data.rows.length} x ${data.cols.length}`);
   const px = data.panel_px;
-  set(root, "style", `grid-template-columns: auto repeat(${data.cols.length}, ${px}px); `
+  setAttr(root, "style", `grid-template-columns: auto repeat(${data.cols.length}, ${px}px); `
     + `grid-template-rows: auto repeat(${data.rows.length}, ${px}px); gap: ${GAP}px; --al-highlight: ${data.highlight};`);
   const paletteKey = data.palette.join(",");
   if (root._paletteKey !== paletteKey) {
@@ -134,7 +164,7 @@ function draw(root, data) {
     });
     const canvas = el("canvas", "al-pictures", root);
     canvas.setAttribute("aria-hidden", "true");
-    const [w, h] = [data.cols.length * (px + GAP) - GAP, data.rows.length * (px + GAP) - GAP];
+    const { w, h } = canvasSize(data.rows.length, data.cols.length, px);
     canvas.width = Math.round(w * ratio);
     canvas.height = Math.round(h * ratio);
     Object.assign(canvas.style, { width: `${w}px`, height: `${h}px`, gridColumn: `2 / span ${data.cols.length}`,
@@ -163,13 +193,13 @@ function draw(root, data) {
     const cls = p ? `al-panel${p.selected ? " al-selected" : ""}` : "al-panel al-empty";
     if (panel.className !== cls) panel.className = cls;
     if (!p) return;
-    set(panel, "data-module", p.module);
-    set(panel, "data-head", String(p.head));
-    set(panel, "title", p.title);
-    set(panel, "aria-label", p.title);
-    if (p.selected) set(panel, "aria-current", "true"); else panel.removeAttribute("aria-current");
+    setAttr(panel, "data-module", p.module);
+    setAttr(panel, "data-head", String(p.head));
+    setAttr(panel, "title", p.title);
+    setAttr(panel, "aria-label", p.title);
+    if (p.selected) setAttr(panel, "aria-current", "true"); else panel.removeAttribute("aria-current");
     const { x, y, w, h } = placement(p, px);
-    set(panel, "data-picture", `${x},${y},${w},${h},${p.shape}`); // where it is painted (tests read it)
+    setAttr(panel, "data-picture", `${x},${y},${w},${h},${p.shape}`); // where it is painted (tests read it)
     const size = `width: ${w}px; height: ${h}px;`;
     if (panel.dataset.size !== size) {
       panel.dataset.size = size;
@@ -184,7 +214,7 @@ function draw(root, data) {
   root._panels.forEach((panel, where) => { // an empty cell: clear what an earlier draw left there
     if (!shown.has(where) && root._drawn.has(where)) {
       const [r, c] = where.split(",").map(Number);
-      ctx.clearRect(c * (px + GAP) * ratio, r * (px + GAP) * ratio, px * ratio, px * ratio);
+      clearCell(ctx, r, c, px, ratio);
       root._drawn.delete(where);
     }
   });

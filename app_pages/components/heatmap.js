@@ -5,56 +5,63 @@
 // repaints 1,024 cells in about a millisecond. Labels stay DOM text (readable, selectable,
 // findable by tests), and every string from the prompt is set as textContent, never as HTML.
 //
-// data (see viz.attention.heatmap_data): title, key_title, query_title, value_title, rows,
-// cols, row_pos, values (row-major, null = no cell), exact (or null), masked (row-major booleans:
-// hidden by the causal mask; or null), value_max, scale
-// ("linear" | "sqrt"), cell (px), row_font, col_font, printed, chosen (row or -1), highlight;
-// for the overview of a long prompt (viz.attention.overview_data) also tip_names, exact_title,
-// exact_digits and box {r0, r1, c0, c1} (in cells: the window, outlined); for the causal-mask
-// page's stages (viz.mask.mask_data) also scheme ("redblue" around 0, else blues), value_min,
-// texts (row-major strings printed in the cells), row_labels (false: none), masked_fill (a solid
-// colour for -∞ instead of the hatch), legend ("swatch": one swatch, no ramp), legend_lo,
-// legend_hi and mask_text, and tip_extra [{title, values, digits}] (more numbers per cell in the
-// tooltip). A null value with masked true is a -∞ cell. notes: captions drawn under the heatmap.
+// Its data is the Heatmap dataclass of heatmap.py (filled by viz.attention.heatmap_data and
+// overview_data, viz.mask.mask_data and change_data), plus the app's palette as `colours`.
 // A click on a cell sends the trigger "pick" with that row's query position.
 
-// Vega's "blues" scheme, so this heatmap matches the app's other charts.
-const BLUES = ["#cfe1f2", "#bed8ec", "#a8cee5", "#8fc1de", "#74b2d7", "#5ba3cf", "#4592c6",
-  "#3181bd", "#206fb2", "#125ca4", "#0a4a90"].map((h) => hexRgb(h));
-// Vega's "redblue" (red for negative, blue for positive), for the causal-mask page's scores.
-const REDBLUE = ["#67001f", "#b2182b", "#d6604d", "#f4a582", "#fddbc7", "#f7f7f7", "#d1e5f0", "#92c5de",
-  "#4393c3", "#2166ac", "#053061"].map((h) => hexRgb(h));
-const LABEL_LIMIT = 110; // px, as the Vega axes' labelLimit
+import { drawCells, drawLabels, drawLegend, drawNotes, isMasked, maskReason } from "./heatmap_draw.js";
+import { el, setText } from "./dom.js";
 
-function rgb(d, t) {
-  const ramp = d.scheme === "redblue" ? REDBLUE : BLUES;
-  const x = Math.min(Math.max(t, 0), 1) * (ramp.length - 1);
-  const i = Math.min(Math.floor(x), ramp.length - 2);
-  const f = x - i;
-  const [a, b] = [ramp[i], ramp[i + 1]];
-  return a.map((v, k) => Math.round(v + (b[k] - v) * f));
-}
+/**
+ * @typedef {object} TipExtra
+ * @property {string} title
+ * @property {(number|null)[]} values  row-major, as Heatmap.values
+ * @property {number} digits
+ *
+ * @typedef {object} Heatmap  heatmap.py's Heatmap (cells row-major: rows are queries, columns keys)
+ * @property {string} title
+ * @property {string} key_title
+ * @property {string} query_title
+ * @property {string} value_title
+ * @property {string[]} rows  row labels
+ * @property {string[]} cols  column labels
+ * @property {number[]} row_pos  each row's query position (what a click reports)
+ * @property {number[]} col_pos
+ * @property {(number|null)[]} values  null: no cell, or with `masked` a -∞ cell
+ * @property {number} value_max
+ * @property {"linear"|"sqrt"} scale
+ * @property {number} cell  px
+ * @property {number} row_font  px
+ * @property {number} col_font  px
+ * @property {boolean} printed  numbers printed in the cells
+ * @property {number} chosen  the outlined row, or -1
+ * @property {string} highlight
+ * @property {number} window  a local layer's window, 0 if none
+ * @property {import("./colour.js").Palette} colours
+ * @property {(number|null)[]} [exact]  full precision, for the tooltip
+ * @property {boolean[]} [masked]  cells the causal mask hides
+ * @property {string[]} notes  captions under the heatmap
+ * @property {string[]} [tip_names]
+ * @property {string} [exact_title]
+ * @property {number} [exact_digits]
+ * @property {{r0: number, r1: number, c0: number, c1: number}} [box]  in cells: the window, outlined
+ * @property {"redblue"} [scheme]  else the blues
+ * @property {number} [value_min]  default 0
+ * @property {string[]} [texts]  row-major strings printed in the cells
+ * @property {boolean} [row_labels]  false: none
+ * @property {string} [masked_fill]  a solid colour for -∞ instead of the hatch
+ * @property {"swatch"} [legend]  one swatch, no ramp
+ * @property {string} [legend_lo]
+ * @property {string} [legend_hi]
+ * @property {string} [mask_text]
+ * @property {TipExtra[]} [tip_extra]
+ */
 
-function hexRgb(hex) { // "#rrggbb" -> [r, g, b]
-  return [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
-}
-
-function colour(d, t) {
-  return `rgb(${rgb(d, t).join(",")})`;
-}
-
-// Where a value sits on the colour ramp, 0..1: from value_min (default 0) to value_max.
-function position(d, v) {
-  const lo = d.value_min || 0;
-  const t = (v - lo) / (d.value_max - lo);
-  return d.scale === "sqrt" ? Math.sqrt(Math.max(t, 0)) : t;
-}
-
-function el(tag, cls, parent) {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (parent) parent.appendChild(e);
-  return e;
+/** The [row, col] under a point (x, y) px from the top left corner of a width x height drawing
+ * of nRows x nCols cells; null outside it. */
+export function cellAt(x, y, width, height, nRows, nCols) {
+  const [i, j] = [Math.floor((y / height) * nRows), Math.floor((x / width) * nCols)];
+  return i >= 0 && j >= 0 && i < nRows && j < nCols ? [i, j] : null;
 }
 
 function build(parent) {
@@ -85,14 +92,12 @@ function build(parent) {
   tip.hidden = true;
 
   const canvas = plot.querySelector(".al-cells");
-  const cellAt = (event) => {
+  const cellUnder = (event) => {
     const d = root._data;
     const box = canvas.getBoundingClientRect(); // its drawn size, should CSS ever scale it
-    const j = Math.floor(((event.clientX - box.left) / box.width) * d.cols.length);
-    const i = Math.floor(((event.clientY - box.top) / box.height) * d.rows.length);
-    const k = i * d.cols.length + j;
-    const ok = i >= 0 && j >= 0 && i < d.rows.length && j < d.cols.length && (d.values[k] !== null || isMasked(d, k));
-    return ok ? [i, j] : null;
+    const hit = cellAt(event.clientX - box.left, event.clientY - box.top, box.width, box.height, d.rows.length, d.cols.length);
+    const k = hit ? hit[0] * d.cols.length + hit[1] : -1;
+    return hit && (d.values[k] !== null || isMasked(d, k)) ? hit : null;
   };
   // The tooltip and the outline of one cell: under the mouse, or the keyboard's cell.
   const show = (i, j, clientX, clientY) => {
@@ -129,12 +134,12 @@ function build(parent) {
     if (root._setTriggerValue) root._setTriggerValue("pick", root._data.row_pos[i]);
   };
   canvas.addEventListener("mousemove", (event) => {
-    const hit = cellAt(event);
+    const hit = cellUnder(event);
     if (hit) show(hit[0], hit[1], event.clientX, event.clientY); else hide();
   });
   canvas.addEventListener("mouseleave", hide);
   canvas.addEventListener("click", (event) => {
-    const hit = cellAt(event);
+    const hit = cellUnder(event);
     if (hit) pick(hit[0]);
   });
 
@@ -192,181 +197,6 @@ function build(parent) {
   return root;
 }
 
-function sizeCanvas(canvas, width, height) {
-  const ratio = window.devicePixelRatio || 1;
-  const [w, h] = [Math.round(width * ratio), Math.round(height * ratio)];
-  if (canvas.width !== w || canvas.height !== h) { // a resize clears the canvas and reallocates it
-    canvas.width = w;
-    canvas.height = h;
-  }
-  setStyle(canvas, "width", `${width}px`);
-  setStyle(canvas, "height", `${height}px`);
-  const ctx = canvas.getContext("2d");
-  ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
-  return ctx;
-}
-
-const MASKED_RGB = [226, 226, 226]; // the causal mask's hidden cells: grey, apart from the blues of "little attention"
-const MASKED = `rgb(${MASKED_RGB.join(",")})`;
-const MASKED_LINE = "rgb(200,200,200)";
-
-function isMasked(d, k) {
-  return Boolean(d.masked && d.masked[k]);
-}
-
-// Why a cell is hidden: a later word (the causal mask), or, in a local layer, a word too far back.
-function maskReason(d, i, j) {
-  if (d.col_pos && d.col_pos[j] > d.row_pos[i]) return ["causal mask", "hidden: a later word (score -∞, so 0%)"];
-  if (d.window) {
-    return ["local window", `hidden: more than ${d.window - 1} words back; this layer sees only the last ${d.window} words (score -∞, so 0%)`];
-  }
-  return ["mask", "hidden (score -∞, so 0%)"];
-}
-
-function drawCells(root, d) {
-  const nr = d.rows.length, nc = d.cols.length, c = d.cell;
-  root._ratio = window.devicePixelRatio;
-  const ctx = sizeCanvas(root.querySelector(".al-cells"), nc * c, nr * c);
-  const gap = c >= 18 ? 0.5 : 0; // hairlines of background between big cells
-  ctx.clearRect(0, 0, nc * c, nr * c);
-  for (let i = 0; i < nr; i++) {
-    for (let j = 0; j < nc; j++) {
-      const v = d.values[i * nc + j];
-      const masked = isMasked(d, i * nc + j);
-      if (v === null && !masked) continue; // a hidden score is -∞: no number, drawn as hidden
-      ctx.fillStyle = masked ? (d.masked_fill || MASKED) : colour(d, position(d, v));
-      ctx.fillRect(j * c + gap, i * c + gap, c - 2 * gap, c - 2 * gap);
-      if (masked && !d.masked_fill && c >= 9) { // a diagonal stroke, as a hatch: "not allowed", not "weak"
-        ctx.strokeStyle = MASKED_LINE;
-        ctx.lineWidth = 1;
-        ctx.beginPath();
-        ctx.moveTo(j * c + gap + 1, (i + 1) * c - gap - 1);
-        ctx.lineTo((j + 1) * c - gap - 1, i * c + gap + 1);
-        ctx.stroke();
-      }
-    }
-  }
-  if (d.printed) {
-    ctx.font = `${c >= 28 ? 11 : 9}px sans-serif`; // the mask page's 20-odd px cells take smaller digits
-    ctx.textAlign = "center";
-    ctx.textBaseline = "middle";
-    for (let i = 0; i < nr; i++) {
-      for (let j = 0; j < nc; j++) {
-        const k = i * nc + j;
-        const v = d.values[k];
-        const masked = isMasked(d, k);
-        if (d.texts) { // the numbers as the lesson writes them ("0", "-∞", "1.23")
-          const [r, g, b] = masked ? (d.masked_fill ? hexRgb(d.masked_fill) : MASKED_RGB) : rgb(d, position(d, v));
-          ctx.fillStyle = 0.299 * r + 0.587 * g + 0.114 * b < 140 ? "white" : "black"; // readable on the cell
-          ctx.fillText(d.texts[k], j * c + c / 2, i * c + c / 2);
-          continue;
-        }
-        if (v === null || masked) continue;
-        ctx.fillStyle = position(d, v) > 0.55 ? "white" : "black"; // readable on the cell's colour
-        ctx.fillText(v.toFixed(0), j * c + c / 2, i * c + c / 2);
-      }
-    }
-  }
-  if (d.chosen >= 0) {
-    ctx.strokeStyle = d.highlight;
-    ctx.lineWidth = 2.5;
-    ctx.strokeRect(1.25, d.chosen * c + 1.25, nc * c - 2.5, c - 2.5);
-  }
-  if (d.box) { // the overview: where the window drawn above lies in the whole matrix
-    const clip = (v, n) => Math.min(Math.max(v * c, 1), n * c - 1);
-    const [x0, x1, y0, y1] = [clip(d.box.c0, nc), clip(d.box.c1, nc), clip(d.box.r0, nr), clip(d.box.r1, nr)];
-    ctx.strokeStyle = d.highlight;
-    ctx.lineWidth = 2;
-    ctx.strokeRect(x0, y0, x1 - x0, y1 - y0);
-  }
-}
-
-// Label elements are kept from one draw to the next and only what differs is written: on a
-// keystroke most labels stay the same, and rebuilding them all made the browser lay out every one.
-function labelsIn(parent, n, cls) {
-  while (parent.children.length > n) parent.lastChild.remove();
-  while (parent.children.length < n) el("div", cls, parent);
-  return parent.children;
-}
-
-function setStyle(node, name, value) {
-  if (node.style[name] !== value) node.style[name] = value;
-}
-
-function setLabel(label, text, cls) {
-  if (label.className !== cls) label.className = cls;
-  if (label.textContent !== text) { label.textContent = text; label.title = text; }
-}
-
-function drawLabels(root, d) {
-  const c = d.cell;
-  const rows = root.querySelector(".al-rows");
-  const rowLabelsShown = d.row_labels !== false; // a panel right of one that has them goes without
-  for (const node of [rows, root.querySelector(".al-ytitle")]) {
-    if (node.hidden === rowLabelsShown) node.hidden = !rowLabelsShown;
-  }
-  setStyle(rows, "fontSize", `${d.row_font}px`);
-  const rowLabels = labelsIn(rows, d.rows.length, "al-row");
-  d.rows.forEach((text, i) => {
-    const label = rowLabels[i];
-    setLabel(label, text, i === d.chosen ? "al-row al-chosen" : "al-row");
-    setStyle(label, "height", `${c}px`);
-    setStyle(label, "lineHeight", `${c}px`);
-  });
-  const cols = root.querySelector(".al-cols");
-  setStyle(cols, "fontSize", `${d.col_font}px`);
-  setStyle(cols, "width", `${d.cols.length * c}px`);
-  const measure = root.querySelector(".al-ramp").getContext("2d");
-  measure.font = `${d.col_font}px sans-serif`;
-  const longest = Math.min(LABEL_LIMIT, Math.max(0, ...d.cols.map((t) => measure.measureText(t).width)));
-  // Slanted labels need about 1.5 font sizes between columns; on narrower columns they would
-  // overlap, so they stand upright, one column each.
-  const upright = c < 1.5 * d.col_font;
-  setStyle(cols, "height", `${Math.ceil(longest * (upright ? 1 : Math.SQRT1_2) + d.col_font + 6)}px`);
-  const colLabels = labelsIn(cols, d.cols.length, "al-col");
-  d.cols.forEach((text, j) => {
-    const label = colLabels[j];
-    setLabel(label, text, "al-col");
-    setStyle(label, "right", `${(d.cols.length - j - 0.5) * c}px`);
-    setStyle(label, "transform", upright ? "rotate(-90deg)" : "");
-  });
-}
-
-function setText(node, text) {
-  if (node.textContent !== text) node.textContent = text;
-}
-
-function drawLegend(root, d) {
-  const width = 120, height = 10;
-  const ramp = root.querySelector(".al-ramp");
-  const lo = d.value_min || 0;
-  const key = `${d.scheme} ${d.scale} ${lo} ${d.value_max} ${window.devicePixelRatio}`;
-  if (ramp.dataset.drawn !== key) { // the same ramp on most keystrokes
-    ramp.dataset.drawn = key;
-    const ctx = sizeCanvas(ramp, width, height);
-    for (let x = 0; x < width; x++) {
-      ctx.fillStyle = colour(d, position(d, lo + (x / (width - 1)) * (d.value_max - lo)));
-      ctx.fillRect(x, 0, 1, height);
-    }
-  }
-  const swatchOnly = d.legend === "swatch"; // the mask's two values: no ramp, one swatch per value
-  if (ramp.hidden !== swatchOnly) ramp.hidden = swatchOnly;
-  const swatch = root.querySelector(".al-legend-swatch");
-  if (swatch.hidden === swatchOnly) swatch.hidden = !swatchOnly;
-  if (swatchOnly) setStyle(swatch, "background", colour(d, position(d, lo)));
-  const hi = root.querySelector(".al-legend-hi");
-  if (hi.hidden !== swatchOnly) hi.hidden = swatchOnly;
-  setText(root.querySelector(".al-legend-title"), d.value_title);
-  setText(root.querySelector(".al-legend-lo"), d.legend_lo ?? "0");
-  setText(hi, d.legend_hi ?? String(d.value_max));
-  const mask = root.querySelector(".al-legend-mask");
-  setStyle(root.querySelector(".al-mask-swatch"), "background", d.masked_fill || "");
-  setText(root.querySelector(".al-mask-text"), d.mask_text
-    || (d.window ? "hidden by the mask (a later word, or outside the window)" : "hidden by the causal mask"));
-  const anyMasked = Boolean(d.masked && d.masked.some(Boolean));
-  if (mask.hidden === anyMasked) mask.hidden = !anyMasked;
-}
-
 export default function (component) {
   const { data, parentElement, setTriggerValue } = component;
   const root = parentElement.querySelector(".al-heatmap") || build(parentElement);
@@ -388,13 +218,4 @@ export default function (component) {
   drawLabels(root, data);
   drawLegend(root, data);
   drawNotes(parentElement, data.notes || []);
-}
-
-// Captions under the heatmap, styled as st.caption. In the component rather than st.caption
-// elements: each Streamlit element costs the server and the browser about 1.3 ms a keystroke
-// (docs/benchmarks.md, eighth session).
-function drawNotes(parent, notes) {
-  const box = parent.querySelector(":scope > .al-notes") || el("div", "al-notes", parent);
-  while (box.children.length > notes.length) box.lastChild.remove();
-  notes.forEach((text, i) => setText(box.children[i] || el("p", "al-note", box), text));
 }

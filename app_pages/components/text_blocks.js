@@ -8,37 +8,56 @@
 // highlighter were 2.7 MB of script a fresh browser had to load first (docs/benchmarks.md). Every
 // text is set as textContent, never as HTML (the key words come from the prompt).
 //
-// data (see app_pages/page_components.text_blocks): blocks [{kind: "heading" | "line" |
-// "note" | "code", parts: [[style, text], ...]} | {kind: "table", columns [{name, help, kind: "text" |
-// "number" | "bar", digits, group (thousands separators), max, suffix, wrap (long text wraps)}], rows [[cell, ...], ...] (numbers raw, null = blank),
-// pinned (how many columns stay in view when the table scrolls sideways), caption}]. A part's
-// style is "", "code", "strong" or "strong code".
+// Its data is the TextBlocks dataclass of text_blocks.py, plus the app's palette as `colours`.
 
-function el(tag, cls, parent) {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (parent) parent.appendChild(e);
-  return e;
+import { el, setClass, setText } from "./dom.js";
+
+/**
+ * @typedef {object} TextBlock  text_blocks.py's TextBlock
+ * @property {"heading"|"line"|"note"|"code"} kind
+ * @property {[string, string][]} parts  [style, text]; style "", "code", "strong" or "strong code"
+ *
+ * @typedef {object} Column  text_blocks.py's Column: a table column's look
+ * @property {string} name
+ * @property {"text"|"number"|"bar"} kind
+ * @property {string} [help]  the header's tooltip
+ * @property {number} [digits]  decimals (numbers: 3, bars: 1)
+ * @property {boolean} [group]  thousands separators
+ * @property {number} [max]  a bar's full length (100)
+ * @property {string} [suffix]  after a bar's number
+ * @property {boolean} [wrap]  long text may wrap
+ *
+ * @typedef {object} Table  text_blocks.py's Table
+ * @property {"table"} kind
+ * @property {Column[]} columns
+ * @property {(number|string|null)[][]} rows  numbers raw, null as a blank
+ * @property {number} pinned  how many columns stay in view when the table scrolls sideways
+ * @property {string} caption  names it for screen readers
+ *
+ * @typedef {object} TextBlocks  text_blocks.py's TextBlocks
+ * @property {(TextBlock|Table)[]} blocks
+ * @property {object} colours  the app's palette (heatmap.js's Palette)
+ */
+
+/** A number cell's text: `digits` decimals (3 by default), with thousands separators if `group`. */
+export function numberText(column, value) {
+  const digits = column.digits ?? 3;
+  return column.group ? Number(value).toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits })
+    : Number(value).toFixed(digits);
 }
 
-// Each write below happens only when the value differs: on a keystroke most cells keep their
-// text, and rewriting them anyway made the browser lay out the whole table again.
-function setText(node, text) {
-  if (node.textContent !== text) node.textContent = text;
-}
-
-function setClass(node, name) {
-  if (node.className !== name) node.className = name;
+/** A bar cell's text (`digits` decimals, 1 by default, then `suffix`) and its bar's width, 0-100%. */
+export function barParts(column, value) {
+  const text = `${Number(value).toFixed(column.digits ?? 1)}${column.suffix ?? ""}`;
+  return { text, width: `${Math.max(0, Math.min(100, (100 * value) / (column.max || 100)))}%` };
 }
 
 function cell(td, column, value) {
   if (value === null || value === undefined) { setText(td, ""); return; }
   if (column.kind === "number") {
-    const digits = column.digits ?? 3;
-    setText(td, column.group ? Number(value).toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits })
-      : Number(value).toFixed(digits));
+    setText(td, numberText(column, value));
   } else if (column.kind === "bar") {
-    const text = `${Number(value).toFixed(column.digits ?? 1)}${column.suffix ?? ""}`;
+    const { text, width } = barParts(column, value);
     let bar = td.firstChild;
     if (!bar || bar.className !== "al-bar") {
       td.replaceChildren();
@@ -46,7 +65,6 @@ function cell(td, column, value) {
       el("span", "al-bar-fill", bar);
       el("span", "al-bar-text", td);
     }
-    const width = `${Math.max(0, Math.min(100, (100 * value) / (column.max || 100)))}%`;
     if (bar.firstChild.style.width !== width) bar.firstChild.style.width = width;
     setText(td.lastChild, text);
   } else {

@@ -8,17 +8,16 @@ Supported ``model_type``s are the keys of ``families.FAMILIES``.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from ..bundle import ModelBundle
-from ..checkpoint import CONFIG, TOKENIZER, CheckpointError, _read_json, _weights, read_json_object
+from ..checkpoint import CONFIG, TOKENIZER, CheckpointError, _read_text, _weights, check_inside, read_json_object
 from ..config import ConfigError
 from ..tokenizer import TokenizerError
 from ..transformer import build_model
 from .families import FAMILIES
 from .tokenizer import SubwordTokenizer
-from .weights import read_weights
+from .weights import read_weights, weight_files
 
 __all__ = ["is_hf_folder", "load_hf_folder", "SubwordTokenizer"]
 
@@ -37,8 +36,8 @@ def _eos_id(folder: Path, hf: dict) -> int | None:
     sources = [hf]
     if (folder / "generation_config.json").is_file():
         try:
-            sources.append(json.loads(_read_json(folder / "generation_config.json")))
-        except json.JSONDecodeError:
+            sources.append(read_json_object(folder / "generation_config.json"))
+        except CheckpointError:
             pass  # optional file: a broken one only loses the stop token
     for source in sources:
         eos = source.get("eos_token_id") if isinstance(source, dict) else None
@@ -48,11 +47,22 @@ def _eos_id(folder: Path, hf: dict) -> int | None:
     return None
 
 
+def _link_home(folder: Path) -> Path:
+    """Where the folder's links may point: the folder itself, or for a snapshot of the local
+    Hugging Face cache (``models--org--name/snapshots/<rev>``, whose files link to
+    ``../../blobs/``) the model's own cache folder."""
+    if folder.parent.name == "snapshots" and folder.parent.parent.name.startswith("models--"):
+        return folder.parent.parent
+    return folder
+
+
 def load_hf_folder(folder: str | Path, name: str | None = None) -> ModelBundle:
     """Validate and load a Hugging Face folder; raises CheckpointError naming the file."""
     folder = Path(folder)
     if not folder.is_dir():
         raise CheckpointError(folder, "not a model folder (it does not exist or is not a folder)")
+    check_inside(folder, (CONFIG, TOKENIZER, "generation_config.json", "README.md", *(p.name for p in folder.glob("*.safetensors*"))),
+                 home=_link_home(folder))
     hf = read_json_object(folder / CONFIG)
     kind = hf.get("model_type")
     family = FAMILIES.get(kind) if isinstance(kind, str) else None
@@ -63,10 +73,15 @@ def load_hf_folder(folder: str | Path, name: str | None = None) -> ModelBundle:
     except ConfigError as err:
         raise CheckpointError(folder / CONFIG, f"{kind}: {err}") from None
     try:
-        tokenizer = SubwordTokenizer.from_json(_read_json(folder / TOKENIZER), config.vocab_size, _eos_id(folder, hf))
+        tokenizer = SubwordTokenizer.from_json(_read_text(folder / TOKENIZER), config.vocab_size, _eos_id(folder, hf))
     except TokenizerError as err:
         raise CheckpointError(folder / TOKENIZER, str(err)) from None
-    model = build_model(config)
+    files = weight_files(folder)
+    stored = sum(path.stat().st_size for path in files)
+    if stored < 2 * config.estimated_parameters():  # 2 bytes a number at the least (float16, bfloat16)
+        raise CheckpointError(next(iter(files)), f"{stored:,} bytes of weights cannot hold the {config.estimated_parameters():,} "
+                              "parameters config.json describes")
+    model = build_model(config)  # only now: a config may not make the server allocate what its files do not hold
     model.load_state_dict(read_weights(folder, config, family, _weights(model)), strict=False)  # every name checked
     card = folder / "README.md"
     return ModelBundle(

@@ -41,7 +41,7 @@ def test_page_loads_and_follows_typing(page, app_url, path, model, prompt):
 
 
 def test_the_overview_draws_its_diagram_and_tables_without_streamlit_s_heavy_elements(page, app_url):
-    """The architecture diagram is our own SVG (page_components.architecture) and follows typing;
+    """The architecture diagram is our own SVG (components.architecture) and follows typing;
     the tokens and the answer are our own text blocks. Streamlit's Graphviz chart, data grid and
     code highlighter made a fresh browser load about 3.5 MB of script before the first page could
     be drawn (docs/benchmarks.md, eighth session): none of it is fetched here."""
@@ -343,8 +343,8 @@ def test_grid_pictures_are_painted_in_the_heatmap_colours_and_follow_the_prompt(
     wait_for_app_idle(page, 60_000)
     grid = page.locator(".al-grid")
     grid.scroll_into_view_if_needed()
-    page.wait_for_function(f"(a) => ({GRID_PIXEL})(a)[2] === 2", arg=[0, 0, 0], timeout=5_000)
-    assert page.evaluate(GRID_PIXEL, [0, 0, 0]) == [3, 3, 2, 47, 108]  # 3 words; #022f6c, the blues' darkest
+    page.wait_for_function(f"(a) => ({GRID_PIXEL})(a)[2] === 10", arg=[0, 0, 0], timeout=5_000)
+    assert page.evaluate(GRID_PIXEL, [0, 0, 0]) == [3, 3, 10, 74, 144]  # 3 words; #0a4a90, Vega's blues' darkest
     assert page.evaluate(GRID_PIXEL, [15, 0, 1]) == [3, 3, 226, 226, 226]  # layer 2, head 8: hidden by the mask
     box = prompt_box(page)
     box.press("End")  # focusing the sidebar's box leaves the main area where it was scrolled
