@@ -126,13 +126,16 @@ def test_a_checkpoint_whose_words_and_name_are_markup_renders_none_of_it(page, t
     for prompt in ("what", "", "what what what what what what what", "what <img src=x> [a](http://evil.example)"):
         at.text_input(key="prompt").input(prompt).run()
         assert_nothing_live(at)
-    if page == "next_token":
+    if page == "next_token":  # generated words are the vocabulary's: the markup words reach every page
         at.text_input(key="prompt").input("what").run()
-        for button in at.button:
-            if "end" in button.label.lower():
-                button.click().run()
-                break
+        to_the_end = [b for b in at.button if "end" in b.label.lower()]
+        assert to_the_end
+        to_the_end[0].click().run()
         assert_nothing_live(at)
+        assert at.session_state["continuation"], "the model generated words"
+        for other in PAGES:
+            at.switch_page(f"app_pages/{other}.py").run()
+            assert_nothing_live(at)
 
 
 @pytest.mark.parametrize("ckpt", [f"{LINK} {IMAGE}", HTML, "sample_checkpoints/" + LINK])
