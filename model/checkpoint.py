@@ -65,16 +65,23 @@ def _weights(model: torch.nn.Module) -> dict[str, torch.Tensor]:
     return out
 
 
-def _read_json(path: Path) -> object:
-    """The parsed content of one of the checkpoint's JSON files."""
+def _read_text(path: Path) -> str:
+    """One of the checkpoint's JSON files as text (the tokenizers library parses its own)."""
     if not path.is_file():
         raise CheckpointError(path, "file is missing")
     if path.stat().st_size > MAX_JSON_BYTES:
         raise CheckpointError(path, f"file is larger than {MAX_JSON_BYTES // 2**20} MB")
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise CheckpointError(path, "file is not UTF-8 text") from None
+
+
+def _read_json(path: Path) -> object:
+    """The parsed content of one of the checkpoint's JSON files."""
+    text = _read_text(path)
+    try:
+        return json.loads(text)
     except json.JSONDecodeError as err:
         raise CheckpointError(path, f"not valid JSON ({err})") from None
     except RecursionError:
@@ -221,10 +228,7 @@ def _read_weights(path: Path, expected: dict[str, torch.Tensor]) -> dict[str, to
 
 def read_json_object(path: Path) -> dict:
     """A JSON file that must hold one object (config files, shard indexes)."""
-    try:
-        data = json.loads(_read_json(path))
-    except json.JSONDecodeError as err:
-        raise CheckpointError(path, f"not valid JSON ({err})") from None
+    data = _read_json(path)
     if not isinstance(data, dict):
         raise CheckpointError(path, "must be a JSON object")
     return data

@@ -8,11 +8,10 @@ Supported ``model_type``s are the keys of ``families.FAMILIES``.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from ..bundle import ModelBundle
-from ..checkpoint import CONFIG, TOKENIZER, CheckpointError, _read_json, _weights, read_json_object
+from ..checkpoint import CONFIG, TOKENIZER, CheckpointError, _read_text, _weights, read_json_object
 from ..config import ConfigError
 from ..tokenizer import TokenizerError
 from ..transformer import build_model
@@ -37,8 +36,8 @@ def _eos_id(folder: Path, hf: dict) -> int | None:
     sources = [hf]
     if (folder / "generation_config.json").is_file():
         try:
-            sources.append(json.loads(_read_json(folder / "generation_config.json")))
-        except json.JSONDecodeError:
+            sources.append(read_json_object(folder / "generation_config.json"))
+        except CheckpointError:
             pass  # optional file: a broken one only loses the stop token
     for source in sources:
         eos = source.get("eos_token_id") if isinstance(source, dict) else None
@@ -63,7 +62,7 @@ def load_hf_folder(folder: str | Path, name: str | None = None) -> ModelBundle:
     except ConfigError as err:
         raise CheckpointError(folder / CONFIG, f"{kind}: {err}") from None
     try:
-        tokenizer = SubwordTokenizer.from_json(_read_json(folder / TOKENIZER), config.vocab_size, _eos_id(folder, hf))
+        tokenizer = SubwordTokenizer.from_json(_read_text(folder / TOKENIZER), config.vocab_size, _eos_id(folder, hf))
     except TokenizerError as err:
         raise CheckpointError(folder / TOKENIZER, str(err)) from None
     model = build_model(config)
