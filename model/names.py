@@ -24,7 +24,7 @@ from typing import NamedTuple
 STACKS = ("encoder", "decoder")
 ATTENTION = ("attn", "cross_attn")  # the attention modules of a block
 # hooks inside an attention module (blocks.{l}.attn.hook_*)
-ATTENTION_KINDS = frozenset({"q", "k", "v", "dots", "scaled", "distance_bias", "mask", "attn_scores", "pattern", "z"})
+ATTENTION_KINDS = frozenset({"q", "k", "v", "rot_q", "rot_k", "dots", "scaled", "distance_bias", "mask", "attn_scores", "pattern", "z"})
 # hooks on the block itself (blocks.{l}.hook_*): the residual stream and what each sublayer adds to it
 BLOCK_KINDS = frozenset({"resid_pre", "resid_mid", "resid_mid_cross", "resid_post", "attn_out", "cross_attn_out", "mlp_out"})
 STACK_KINDS = frozenset({"embed", "pos_embed"})  # before the first block

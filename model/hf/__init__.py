@@ -47,11 +47,32 @@ def _eos_id(folder: Path, hf: dict) -> int | None:
     return None
 
 
+def check_links(folder: Path, files: list[Path]) -> None:
+    """Every file read must be the folder's own: a link may lead only to a file in the folder or,
+    in the Hugging Face cache's layout (``models--ORG--NAME/snapshots/<rev>/``), to that
+    repository's ``blobs/``. A link elsewhere (another user's data, the server's secrets) would
+    be read and shown as if it were the model card."""
+    home = folder.resolve(strict=True)
+    allowed = [home]
+    if home.parent.name == "snapshots":
+        allowed.append(home.parent.parent / "blobs")
+    for path in files:
+        if not path.is_symlink():
+            continue
+        try:
+            target = path.resolve(strict=True)
+        except (OSError, RuntimeError):
+            raise CheckpointError(path, "is a broken link (or a loop of links): not read") from None
+        if target.parent not in allowed:
+            raise CheckpointError(path, "is a link to a file outside the model folder: not read")
+
+
 def load_hf_folder(folder: str | Path, name: str | None = None) -> ModelBundle:
     """Validate and load a Hugging Face folder; raises CheckpointError naming the file."""
     folder = Path(folder)
     if not folder.is_dir():
         raise CheckpointError(folder, "not a model folder (it does not exist or is not a folder)")
+    check_links(folder, [folder / f for f in (CONFIG, TOKENIZER, "generation_config.json", "README.md")])
     hf = read_json_object(folder / CONFIG)
     kind = hf.get("model_type")
     family = FAMILIES.get(kind) if isinstance(kind, str) else None
