@@ -98,9 +98,7 @@ def attention_maps(q: torch.Tensor, k: torch.Tensor, bias: torch.Tensor | None, 
     (patching) as the forward pass's hooks do."""
     dots = hook_map("dots", torch.einsum("bqhd,bkhd->bhqk", q, k))
     scaled = hook_map("scaled", dots / math.sqrt(q.shape[-1]))
-    if bias is not None:
-        scaled = scaled + bias
-    scores = hook_map("attn_scores", scaled + mask[:, None])
+    scores = hook_map("attn_scores", (scaled if bias is None else scaled + bias) + mask[:, None])
     # A query whose every key is masked attends to nothing (0), rather than producing NaN.
     pattern = hook_map("pattern", torch.softmax(scores, dim=-1).nan_to_num(0.0))
     return {"dots": dots, "scaled": scaled, "attn_scores": scores, "pattern": pattern}
