@@ -60,7 +60,6 @@ def main() -> None:
     args = parser.parse_args()
     from model.runtime import configure
 
-    os.environ.setdefault("ATTENTION_LAB_TRACE_MB", "1100")  # a 1,024-token GPT-2-small lean trace + its pass: 805 + 240 MB
     configure()  # as the app runs (app.py): one torch thread, freed memory kept for reuse
 
     from bench.forward import forward_rows, long_context_bundle
