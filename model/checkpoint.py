@@ -93,15 +93,19 @@ def _check_inside(folder: Path) -> None:
     user's data, the server's secrets) would be read and shown as if it were the model card."""
     home = folder.resolve(strict=True)
     for name in (CONFIG, TOKENIZER, WEIGHTS, CARD, TRAINING):
-        path = folder / name
-        if not path.is_symlink():
-            continue
-        try:
-            target = path.resolve(strict=True)
-        except (OSError, RuntimeError):
-            raise CheckpointError(path, "is a broken link (or a loop of links): not read") from None
-        if target.parent != home:
-            raise CheckpointError(path, "is a link to a file outside the checkpoint folder: not read")
+        check_link(folder / name, [home], "checkpoint")
+
+
+def check_link(path: Path, allowed: list[Path], what: str) -> None:
+    """A file that is a link must lead to a file directly inside one of the ``allowed`` folders."""
+    if not path.is_symlink():
+        return
+    try:
+        target = path.resolve(strict=True)
+    except (OSError, RuntimeError):
+        raise CheckpointError(path, "is a broken link (or a loop of links): not read") from None
+    if target.parent not in allowed:
+        raise CheckpointError(path, f"is a link to a file outside the {what} folder: not read")
 
 
 def load_checkpoint(folder: str | Path, name: str | None = None) -> ModelBundle:

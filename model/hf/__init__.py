@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..bundle import ModelBundle
-from ..checkpoint import CONFIG, TOKENIZER, CheckpointError, _read_text, _weights, read_json_object
+from ..checkpoint import CONFIG, TOKENIZER, CheckpointError, _read_text, _weights, check_link, read_json_object
 from ..config import ConfigError
 from ..tokenizer import TokenizerError
 from ..transformer import build_model
@@ -57,14 +57,7 @@ def check_links(folder: Path, files: list[Path]) -> None:
     if home.parent.name == "snapshots":
         allowed.append(home.parent.parent / "blobs")
     for path in files:
-        if not path.is_symlink():
-            continue
-        try:
-            target = path.resolve(strict=True)
-        except (OSError, RuntimeError):
-            raise CheckpointError(path, "is a broken link (or a loop of links): not read") from None
-        if target.parent not in allowed:
-            raise CheckpointError(path, "is a link to a file outside the model folder: not read")
+        check_link(path, allowed, "model")
 
 
 def load_hf_folder(folder: str | Path, name: str | None = None) -> ModelBundle:
