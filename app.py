@@ -44,14 +44,16 @@ def on_model_change() -> None:
 
 
 def choose_model() -> None:
-    models = shared.bundled_models()
+    models = shared.listed_models()
     options = [*models, CUSTOM, UPLOAD]
     choice = st.selectbox("Model", options, key="model", bind="query-params", on_change=on_model_change,
-                          help="The bundled models, or a checkpoint folder of your own.")
+                          help="The bundled models, Hugging Face folders found on this server (its checkpoint folders "
+                               "and its local Hugging Face cache; nothing is downloaded), or a checkpoint folder of your own.")
     previous = st.session_state.get("model_path")
     if choice == CUSTOM:
         typed = st.text_input("Folder", key="ckpt", bind="query-params", placeholder="sample_checkpoints/my-model",
-                              help="A folder holding config.json, tokenizer.json and model.safetensors.")
+                              help="A folder holding config.json, tokenizer.json and model.safetensors (the app's own "
+                                   "format, or a Hugging Face GPT-2, Llama or Qwen2 folder).")
         path = None
         if typed:
             try:
@@ -72,8 +74,8 @@ def choose_model() -> None:
         shared.load_bundle(str(path), mtime)
     except CheckpointError as err:
         st.error(f"Could not load this checkpoint, so the previous model stays in use.\n\n{shared.error_text(err)}", icon=":material/error:")
-        if previous is None:
-            path = next(iter(models.values()))
+        if previous is None:  # a bundled model, which loads (a --model folder may not)
+            path = next(iter(shared.bundled_models().values()))
             mtime = shared.folder_mtime(path)
         else:
             return

@@ -7,6 +7,9 @@ when the server starts, so that work happens on a background thread while the se
 up and the browser loads the page. (Starting it earlier, when this module is imported, slowed
 the server's own start more than it gained.) app.py stays the Streamlit script: ``streamlit run app.py``
 still works, only without the head start.
+
+``streamlit run serve.py -- --model PATH`` (or app.py) opens the folder PATH first: the app's own
+checkpoint format or a Hugging Face folder (app_pages/model_sources.py).
 """
 
 from __future__ import annotations
@@ -46,7 +49,7 @@ def warm_up() -> None:
 
     runtime.configure()  # as app.py does on its first run: the warm-up's trace runs as the app's will
 
-    first = next(iter(shared.bundled_models().values()), None)
+    first = next(iter(shared.listed_models().values()), None)  # the --model folder, if one was given
     if first is not None:
         mtime = shared.folder_mtime(first)
         bundle = shared.load_bundle(str(first), mtime)

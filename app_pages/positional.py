@@ -16,6 +16,7 @@ from viz.positional import (
     encoding_matrix_frame, formula_matrix_frame, formula_table, learned_curves_frame, points_frame, similarity_frame,
     similarity_heatmap, squiggles_chart, wavelength_chart, wavelength_frame,
 )
+from viz.rope import angle_frame, angle_heatmap, distance_chart, distance_frame
 from viz.spec import SpecChart
 
 MAX_WINDOW = 48  # positions drawn at once: squiggle dots and a similarity heatmap stay readable
@@ -93,6 +94,36 @@ def positional_view(ctx: shared.PageContext) -> None:
                    + "Hover for the cosine too.")
 
 
+@st.fragment
+def rope_view(ctx: shared.PageContext) -> None:
+    """A RoPE model (Llama, Qwen2) adds no position numbers: it turns q and k inside attention."""
+    bundle, trace = ctx.bundle, ctx.trace
+    tokens, cfg = trace.tokens, bundle.config
+    rotary = bundle.model.blocks[0].attn.rotary
+    st.subheader("This model turns queries and keys instead (RoPE)")
+    shared.explain("This model adds nothing to the word embeddings. Inside attention it turns each pair of numbers of a "
+                   "query and of a key by an angle that grows with the word's position (a quick turn for the first pair, "
+                   "ever slower ones after), so q.k depends only on how far apart the two words are, not on where they sit.")
+    st.latex(r"\theta_{pos,\,i} = pos \cdot \text{base}^{-2i/d_{head}} \qquad \text{base} = " + f"{cfg.rope_theta:g}")
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        lo, hi = 0, len(tokens)
+        if len(tokens) > MAX_WINDOW:
+            lo, hi = pick_position_window(len(tokens), cfg.d_head // 2, "pe_start", MAX_WINDOW)
+        frame = angle_frame(rotary, tokens, lo, hi)
+        shared.chart_with_csv(angle_heatmap(frame), frame, "rope-angles", "rope-angles", stretch=True)
+        st.caption("Each column is one pair of a head's query and key numbers; the colour is how far that pair is turned "
+                   "at the word's position, within one full turn (hover for the total). The first pairs spin quickly, "
+                   "like the lesson's narrow squiggles; the last ones barely move.")
+    with right:
+        q, k = trace["q", 0][-1, 0], trace["k", 0][0, 0]
+        dist = distance_frame(rotary, q, k, max_distance=min(64, max(cfg.max_len - 1, 1)))
+        shared.chart_with_csv(distance_chart(dist), dist, "rope-distance", "rope-distance", stretch=True)
+        st.caption(f"Layer 1, head 1: the query of the last word ({act_name('q', 0)}) and the key of the first "
+                   f"({act_name('k', 0)}), placed at three far-apart positions. The three lines coincide: after turning, "
+                   "q.k depends only on the distance between the two words.")
+
+
 @st.cache_resource(max_entries=8, show_spinner=False)
 def distance_bias_charts(path: str, mtime: float) -> list[tuple[int, pd.DataFrame, SpecChart]]:
     """(layer, biases, heatmap) of each local layer that learns a distance bias. The biases are
@@ -164,7 +195,9 @@ def explore(tokens: list[str], model_d: int) -> None:
         shared.chart_with_csv(wavelength_chart(waves), waves, f"positional-wavelengths-d{d}", "explore-waves", stretch=True)
 
 
-if ctx:
+if ctx and ctx.bundle.config.positional == "rope":
+    rope_view(ctx)
+elif ctx:
     positional_view(ctx)
     distance_biases(ctx)
     # Off by default: drawn only on request, so typing in the prompt stays quick on this page.

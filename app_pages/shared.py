@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import gc
 import os
+import sys
 from threading import Timer
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,11 +24,11 @@ from typing import TYPE_CHECKING, Callable
 import pandas as pd
 import streamlit as st
 
-from app_pages import downloads
+from app_pages import downloads, model_sources
 from model import runtime
 from model.budget import trace_budget_bytes
 from model.bundle import EmptyPromptError, ModelBundle
-from model.checkpoint import CheckpointError, load_checkpoint
+from model.checkpoint import CheckpointError, load_any
 from model.trace import RunOptions, Trace
 from model.trace_cache import TraceCache
 from viz.spec import SpecChart, from_altair
@@ -43,11 +44,13 @@ DEFAULT_PROMPTS = {
     "statquest-decoder": "what is statquest",
     "statquest-translator": "let's go",
 }
+HF_PROMPT = "The cat sat on the mat because it was tired"
 PREFERRED_ORDER = ("statquest-decoder", "statquest-translator", "tiny-stories", "tiny-translator")
 
 
 def checkpoint_roots() -> list[Path]:
-    """sample_checkpoints/ and the folders the server's environment names (a broken one is skipped)."""
+    """sample_checkpoints/, the folders the server's environment names (a broken one is skipped),
+    the folder given with ``--model`` and the local Hugging Face cache (read only)."""
     roots = [SAMPLE_CHECKPOINTS.resolve()]
     for text in os.environ.get(ROOTS_ENV, "").split(os.pathsep):
         try:
@@ -55,7 +58,24 @@ def checkpoint_roots() -> list[Path]:
                 roots.append(Path(text.strip()).resolve(strict=True))
         except (OSError, RuntimeError, ValueError):
             continue
-    return roots
+    extra = [model_sources.startup_model(sys.argv[1:]), model_sources.hf_cache_root()]
+    return roots + [p for p in extra if p is not None and p not in roots]
+
+
+@st.cache_resource(ttl=60, show_spinner=False)
+def found_models(roots: tuple[Path, ...]) -> dict[str, Path]:
+    """label -> folder of the Hugging Face folders under the roots and in the cache, each passed
+    through the typed-folder check (looked again after a minute: a model downloaded meanwhile)."""
+    return model_sources.hf_folders(roots, model_sources.hf_cache_root(), resolve_checkpoint_path, shown_path)
+
+
+def listed_models() -> dict[str, Path]:
+    """What the model picker offers before "Checkpoint folder...": the ``--model`` folder first
+    (the model the server was started with), the bundled models, then Hugging Face folders."""
+    start = model_sources.startup_model(sys.argv[1:])
+    first = {f"{start.name} (--model)": start} if start is not None else {}
+    found = {k: v for k, v in found_models(tuple(checkpoint_roots())).items() if v != start}
+    return {**first, **bundled_models(), **found}
 
 
 def bundled_models() -> dict[str, Path]:
@@ -156,8 +176,9 @@ def settle_heap_soon(delay_s: float = 2.0) -> None:
 
 @st.cache_resource(max_entries=16, show_spinner="Loading the model...")
 def load_bundle(path: str, mtime: float) -> ModelBundle:
-    """One shared, read-only model per checkpoint folder (mtime: reload after retraining)."""
-    return load_checkpoint(path)
+    """One shared, read-only model per checkpoint folder (mtime: reload after retraining): the
+    project's own checkpoints and Hugging Face folders alike (model.checkpoint.load_any)."""
+    return load_any(path)
 
 
 # Head-grid pictures and other small per-trace views: a few kilobytes each, so a count bounds them.
@@ -182,6 +203,8 @@ def compute_trace(path: str, mtime: float, prompt: str, continuation: tuple[int,
 
 
 def default_prompt(bundle: ModelBundle) -> str:
+    if bundle.extra.get("source") == "huggingface":  # a real model reads any sentence
+        return HF_PROMPT
     return bundle.extra.get("example_prompts", [DEFAULT_PROMPTS.get(bundle.name, "")])[0]
 
 

@@ -74,6 +74,12 @@ def main() -> None:
     report["patching"] = patching_rows(quick=args.quick)
     print(table("Activation patching: both prompts' runs + the layer x position residual grid, median ms", report["patching"]))
 
+    from bench.hf_model import gpt2_small_folder, hf_rows
+
+    with tempfile.TemporaryDirectory() as tmp:  # ~500 MB of random float32, never kept
+        report["hf_gpt2_small"] = hf_rows(gpt2_small_folder(Path(tmp) / "gpt2-small-random"), repeats=1 if args.quick else 3)
+    print(table("Random GPT-2-small-shaped Hugging Face folder: load, traced pass, lean trace memory", report["hf_gpt2_small"]))
+
     from app_pages.shared import bundled_models
 
     models = bundled_models()

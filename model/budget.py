@@ -1,7 +1,7 @@
 """How much memory one trace holds, worked out from the config before any forward pass.
 
-Why: a trace keeps every intermediate tensor, and the attention ones grow with
-layers x heads x tokens^2. A tiny checkpoint whose config allows a long context (max_len up
+Why: a trace keeps the intermediate tensors of a pass, and the attention ones grow with
+layers x heads x tokens^2 (a lean trace keeps the per-head maps of one module at a time). A tiny checkpoint whose config allows a long context (max_len up
 to 8192, 64 heads, 48 layers) plus a pasted 10,000-character prompt would otherwise take
 gigabytes of a shared server. The app cuts a prompt to the longest length whose trace fits
 the budget (``longest_within``), before the model runs, and bounds its trace cache by the
@@ -37,9 +37,10 @@ def trace_budget_bytes() -> int:
 
 def _attention_floats(cfg: ModelConfig, n_q: int, n_k: int, distance_bias: bool) -> int:
     """hook_q, hook_z [q, d]; hook_k, hook_v [k, d] (per query head under grouped-query
-    attention); with RoPE hook_rot_q [q, d] and hook_rot_k [k, d]; dots, scaled, (distance bias),
-    scores and pattern [head, q, k]; the mask [q, k]."""
-    per_head_maps = 5 if distance_bias else 4
+    attention); with RoPE hook_rot_q [q, d] and hook_rot_k [k, d]; the distance bias (if any)
+    [head, q, k]; the mask [q, k]. A lean trace keeps no dots, scaled, scores or pattern: they
+    are computed on demand (model/trace.py), in the one slot counted by ``trace_bytes``."""
+    per_head_maps = 1 if distance_bias else 0
     vectors = (3 if cfg.positional == "rope" else 2) * (n_q + n_k) * cfg.d_model
     return vectors + per_head_maps * cfg.n_heads * n_q * n_k + n_q * n_k
 
@@ -72,6 +73,8 @@ def trace_bytes(cfg: ModelConfig, n_stream: int, n_src: int = 0) -> int:
     """Bytes of the tensors one trace records: ``n_stream`` tokens in the (decoder) stream and,
     for a translator, ``n_src`` in the encoder's input."""
     floats = n_stream * cfg.vocab_size  # logits
+    # the one derived [head, q, k] map a trace keeps: the largest of its attention modules
+    floats += cfg.n_heads * max(n_stream * n_stream, n_src * max(n_src, n_stream) if cfg.is_encoder_decoder else 0)
     if cfg.is_encoder_decoder:
         floats += _stack_floats(cfg, n_src, cfg.n_encoder_layers, causal=False, memory=0)
         floats += _stack_floats(cfg, n_stream, cfg.n_layers, causal=True, memory=n_src)
@@ -80,10 +83,20 @@ def trace_bytes(cfg: ModelConfig, n_stream: int, n_src: int = 0) -> int:
     return floats * FLOAT_BYTES
 
 
+WORKING_MAPS = 5  # [head, q, k] tensors one attention module holds at once in the pass: dots, scaled, scores, softmax, pattern
+
+
+def working_bytes(cfg: ModelConfig, n: int) -> int:
+    """What the pass itself holds beside the trace at its peak: one attention module's per-head
+    maps (a lean trace keeps none of them, but the pass computes them all)."""
+    return WORKING_MAPS * cfg.n_heads * n * n * FLOAT_BYTES
+
+
 def longest_within(cfg: ModelConfig, budget_bytes: int) -> int:
-    """The most tokens (at most ``max_len``) whose trace fits the budget, with a translator's
-    input and output both that long; at least 1, so a model always reads something."""
-    fits = lambda n: trace_bytes(cfg, n, n if cfg.is_encoder_decoder else 0) <= budget_bytes  # noqa: E731
+    """The most tokens (at most ``max_len``) whose trace and the pass that makes it fit the
+    budget, with a translator's input and output both that long; at least 1, so a model always
+    reads something."""
+    fits = lambda n: trace_bytes(cfg, n, n if cfg.is_encoder_decoder else 0) + working_bytes(cfg, n) <= budget_bytes  # noqa: E731
     lo, hi = 1, cfg.max_len
     if fits(hi):
         return hi

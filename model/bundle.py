@@ -80,10 +80,11 @@ class ModelBundle:
         if not prompt_ids:
             raise EmptyPromptError("the prompt has no word this model knows")
         stream = self.stream_ids(prompt_ids, continuation)
+        # A trace is lean: its per-head attention maps are computed when a view asks (model/trace.py).
         if self.is_translator:
-            logits, tensors = self.model.run(list(prompt_ids), stream, options, capture)
+            logits, tensors = self.model.run(list(prompt_ids), stream, options, capture, lean=True)
         else:
-            logits, tensors = self.model.run(stream, options, capture)
+            logits, tensors = self.model.run(stream, options, capture, lean=True)
         return logits, tensors, stream
 
     def run(self, text: str, continuation: Sequence[int] | None = None, options: RunOptions = RunOptions()) -> Trace:

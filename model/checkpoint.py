@@ -66,7 +66,7 @@ def _weights(model: torch.nn.Module) -> dict[str, torch.Tensor]:
 
 
 def _read_text(path: Path) -> str:
-    """One of the checkpoint's JSON files as text (size and encoding checked)."""
+    """One of the checkpoint's JSON files as text (the tokenizers library parses its own)."""
     if not path.is_file():
         raise CheckpointError(path, "file is missing")
     if path.stat().st_size > MAX_JSON_BYTES:
@@ -88,22 +88,24 @@ def _read_json(path: Path) -> object:
         raise CheckpointError(path, "not usable JSON (nested too deeply)") from None
 
 
-def check_inside(folder: Path, names: tuple[str, ...] = (CONFIG, TOKENIZER, WEIGHTS, CARD, TRAINING),
-                 home: Path | None = None) -> None:
-    """Every file the loader reads must be the folder's own (or under ``home``, a folder above it):
-    a link to a file elsewhere (another user's data, the server's secrets) would be read and shown
-    as if it were the model card."""
-    home = (home or folder).resolve(strict=True)
-    for name in names:
-        path = folder / name
-        if not path.is_symlink():
-            continue
-        try:
-            target = path.resolve(strict=True)
-        except (OSError, RuntimeError):
-            raise CheckpointError(path, "is a broken link (or a loop of links): not read") from None
-        if home not in target.parents:
-            raise CheckpointError(path, "is a link to a file outside the checkpoint folder: not read")
+def _check_inside(folder: Path) -> None:
+    """Every file the loader reads must be the folder's own: a link to a file elsewhere (another
+    user's data, the server's secrets) would be read and shown as if it were the model card."""
+    home = folder.resolve(strict=True)
+    for name in (CONFIG, TOKENIZER, WEIGHTS, CARD, TRAINING):
+        check_link(folder / name, [home], "checkpoint")
+
+
+def check_link(path: Path, allowed: list[Path], what: str) -> None:
+    """A file that is a link must lead to a file directly inside one of the ``allowed`` folders."""
+    if not path.is_symlink():
+        return
+    try:
+        target = path.resolve(strict=True)
+    except (OSError, RuntimeError):
+        raise CheckpointError(path, "is a broken link (or a loop of links): not read") from None
+    if target.parent not in allowed:
+        raise CheckpointError(path, f"is a link to a file outside the {what} folder: not read")
 
 
 def load_checkpoint(folder: str | Path, name: str | None = None) -> ModelBundle:
@@ -120,7 +122,7 @@ def load_checkpoint(folder: str | Path, name: str | None = None) -> ModelBundle:
 def _load(folder: Path, name: str | None) -> ModelBundle:
     if not folder.is_dir():
         raise CheckpointError(folder, "not a checkpoint folder (it does not exist or is not a folder)")
-    check_inside(folder)
+    _check_inside(folder)
     weights_path = folder / WEIGHTS
     if not weights_path.is_file():
         pickles = sorted(p.name for p in folder.iterdir() if p.suffix in PICKLE_SUFFIXES)

@@ -86,6 +86,24 @@ class LayerNorm(Named):
         return hook(rec, self.hook_name("hook_normalized"), self.norm(x))
 
 
+DERIVED_MAPS = ("dots", "scaled", "attn_scores", "pattern")  # per-head [head, q, k] maps a lean trace computes on demand
+
+
+def attention_maps(q: torch.Tensor, k: torch.Tensor, bias: torch.Tensor | None, mask: torch.Tensor,
+                   hook_map=lambda kind, x: x) -> dict[str, torch.Tensor]:
+    """q [B, q, head, d_head] and k [B, k, head, d_head] (turned, with RoPE), the distance bias
+    [B|1, head, q, k] or None, the mask [B|1, q, k] -> dots, scaled, attn_scores and pattern
+    [B, head, q, k]. One function for the forward pass and for a lean trace's lookups
+    (model/trace.py), so both give the same numbers. ``hook_map(kind, x)`` may replace a map
+    (patching) as the forward pass's hooks do."""
+    dots = hook_map("dots", torch.einsum("bqhd,bkhd->bhqk", q, k))
+    scaled = hook_map("scaled", dots / math.sqrt(q.shape[-1]))
+    scores = hook_map("attn_scores", (scaled if bias is None else scaled + bias) + mask[:, None])
+    # A query whose every key is masked attends to nothing (0), rather than producing NaN.
+    pattern = hook_map("pattern", torch.softmax(scores, dim=-1).nan_to_num(0.0))
+    return {"dots": dots, "scaled": scaled, "attn_scores": scores, "pattern": pattern}
+
+
 class Attention(Named):
     """Multi-head attention, written out so every step of the lesson is a named tensor.
 
@@ -150,16 +168,12 @@ class Attention(Named):
             k = self.rotary(k)
             hook(rec, self.hook_name("hook_rot_k"), self.per_query_head(k))
         k = self.per_query_head(k)
-        dots = hook(rec, self.hook_name("hook_dots"), torch.einsum("bqhd,bkhd->bhqk", q, k))  # [B, head, q, k]
-        scaled = hook(rec, self.hook_name("hook_scaled"), dots / math.sqrt(dh))
+        bias = None
         if self.distance_bias is not None:
-            scaled = scaled + hook(rec, self.hook_name("hook_distance_bias"), self.distance_bias_scores(n_q, n_k)[None])
+            bias = hook(rec, self.hook_name("hook_distance_bias"), self.distance_bias_scores(n_q, n_k)[None])
         mask = hook(rec, self.hook_name("hook_mask"), self.mask(n_q, n_k, key_padding, rec, masked_keys))  # [B|1, q, k]
-        scores = hook(rec, self.hook_name("hook_attn_scores"), scaled + mask[:, None])
-        # A query whose every key is masked attends to nothing (0), rather than producing NaN.
-        pattern = torch.softmax(scores, dim=-1).nan_to_num(0.0)
-        pattern = hook(rec, self.hook_name("hook_pattern"), pattern)
-        z = torch.einsum("bhqk,bkhd->bqhd", pattern, v)  # [B, q, head, d_head]
+        maps = attention_maps(q, k, bias, mask, lambda kind, x: hook(rec, self.hook_name(f"hook_{kind}"), x))
+        z = torch.einsum("bhqk,bkhd->bqhd", maps["pattern"], v)  # [B, q, head, d_head]
         z = hook(rec, self.hook_name("hook_z"), self.ablate(z, rec))
         out = z.reshape(B, n_q, h * dh)
         return out if self.W_O is None else self.W_O(out)

@@ -80,14 +80,16 @@ class Recorder:
     With ``capture=False`` it records nothing, so training and generation pay nothing.
     """
 
-    def __init__(self, options: RunOptions = RunOptions(), capture: bool = True, keep_batch: bool = False) -> None:
+    def __init__(self, options: RunOptions = RunOptions(), capture: bool = True, keep_batch: bool = False, lean: bool = False) -> None:
         self.options = options
         self.capture = capture
         self.keep_batch = keep_batch  # evaluation scores heads over a whole batch at once
+        # lean: the per-head [head, q, k] maps are not kept; a Trace computes them from q and k on demand
+        self.skip = frozenset(f"hook_{kind}" for kind in DERIVED_KINDS) if lean else frozenset()
         self.tensors: dict[str, torch.Tensor] = {}
 
     def __call__(self, name: str, x: torch.Tensor) -> torch.Tensor:
-        if self.capture:
+        if self.capture and name.rpartition(".")[2] not in self.skip:
             self.tensors[name] = x.detach() if self.keep_batch else x.detach()[0]  # a trace is one prompt
         return x
 
@@ -114,9 +116,21 @@ class PatchingRecorder(Recorder):
         return x if patch is None else torch.where(patch[0], patch[1], x)
 
 
+# What a lean trace computes on demand: each is layers x heads x tokens^2 floats, 604 MB per kind
+# for a GPT-2-small-shaped model at 1,024 tokens, and q and k (turned, with RoPE) give them all.
+DERIVED_KINDS = ("dots", "scaled", "attn_scores", "pattern")
+
+
 @dataclass
 class Trace(Mapping[str, torch.Tensor]):
-    """The named tensors of one pass, with the tokens that label their axes."""
+    """The named tensors of one pass, with the tokens that label their axes.
+
+    A lean trace (``model.run(..., lean=True)``, what the app makes) holds no per-head maps
+    (DERIVED_KINDS): a lookup of one computes it from the module's stored q and k (rot_q and
+    rot_k with RoPE), distance bias and mask, with the forward pass's own function
+    (model.layers.attention_maps), so it equals what the pass computed. The last map computed
+    is kept (one slot, counted by model/budget.py), as a page reads the same pattern repeatedly.
+    """
 
     tensors: dict[str, torch.Tensor]
     tokens: list[str]  # the (decoder) stream, in order
@@ -125,32 +139,77 @@ class Trace(Mapping[str, torch.Tensor]):
     options: RunOptions = field(default_factory=RunOptions)
     encoding: Encoding | None = None  # the prompt's: unknown words, truncation
 
+    def __post_init__(self) -> None:
+        self._last: tuple[str, torch.Tensor] | None = None  # the one derived map kept
+
     def __getitem__(self, key: str | tuple) -> torch.Tensor:
         """By name, or by its parts as names.act_name takes them: ``trace["pattern", 0]``,
         ``trace["resid_pre", 1]``, ``trace["pattern", 0, "decoder", "cross_attn"]``."""
         name = names.act_name(*key) if isinstance(key, tuple) else key
-        try:
-            return self.tensors[name]
-        except KeyError:
-            raise KeyError(f"the trace has no tensor named {name!r}") from None
+        tensor = self.tensors.get(name)
+        if tensor is None:
+            tensor = self._derive(name)
+        if tensor is None:
+            raise KeyError(f"the trace has no tensor named {name!r}")
+        return tensor
+
+    def _derivable(self, name: str) -> tuple[str, str] | None:
+        """(module, kind) when ``name`` is a per-head map this lean trace computes on demand."""
+        module, _, leaf = name.rpartition(".")
+        kind = leaf.removeprefix("hook_")
+        if kind not in DERIVED_KINDS or name in self.tensors or f"{module}.hook_q" not in self.tensors:
+            return None
+        return module, kind
+
+    def _derive(self, name: str) -> torch.Tensor | None:
+        found = self._derivable(name)
+        if found is None:
+            return None
+        last = self._last
+        if last is not None and last[0] == name:
+            return last[1]
+        from .layers import attention_maps  # layers import this module
+
+        module, kind = found
+        get = lambda k: self.tensors.get(f"{module}.hook_{k}")  # noqa: E731
+        q, k = get("rot_q"), get("rot_k")
+        q, k = (q, k) if q is not None else (get("q"), get("k"))
+        bias = get("distance_bias")
+        with torch.inference_mode():
+            maps = attention_maps(q[None], k[None], None if bias is None else bias[None], get("mask")[None])
+        tensor = maps[kind][0]
+        self._last = (name, tensor)
+        return tensor
 
     def __contains__(self, key: object) -> bool:
         if isinstance(key, tuple):
             key = names.act_name(*key)
-        return key in self.tensors
+        return key in self.tensors or (isinstance(key, str) and self._derivable(key) is not None)
 
     def at(self, module: str, kind: str) -> torch.Tensor:
         """The tensor ``kind`` of an attention module: ``trace.at("blocks.0.attn", "k")``."""
         return self[names.in_module(module, kind)]
 
     def has(self, module: str, kind: str) -> bool:
-        return names.in_module(module, kind) in self.tensors
+        return names.in_module(module, kind) in self
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self.tensors)
+        """Every name, stored or computed on demand: a module's maps follow its mask."""
+        for name in self.tensors:
+            yield name
+            if name.endswith(".hook_mask"):
+                module = name.rpartition(".")[0]
+                yield from (n for n in (f"{module}.hook_{k}" for k in DERIVED_KINDS) if self._derivable(n))
 
     def __len__(self) -> int:
-        return len(self.tensors)
+        return sum(1 for _ in self)
+
+    @property
+    def derived_slot_bytes(self) -> int:
+        """The most the one kept derived map can hold: the largest [head, q, k] of the trace."""
+        sizes = [self.tensors[n].shape[1] * self.tensors[n].shape[0] * self.tensors[f"{n.rpartition('.')[0]}.hook_k"].shape[0]
+                 for n in self.tensors if n.endswith(".hook_q") and self._derivable(n.replace(".hook_q", ".hook_pattern"))]
+        return max(sizes, default=0) * 4
 
     @property
     def logits(self) -> torch.Tensor:
@@ -158,7 +217,7 @@ class Trace(Mapping[str, torch.Tensor]):
 
     def attention_modules(self) -> list[str]:
         """Every attention module of the pass in order, e.g. ["blocks.0.attn", ...]."""
-        return [names.module_of(n) for n in self.tensors if n.endswith(".hook_pattern")]
+        return [names.module_of(n) for n in self if n.endswith(".hook_pattern")]
 
     def pattern(self, module: str) -> torch.Tensor:
         return self.at(module, "pattern")
@@ -174,14 +233,11 @@ class Trace(Mapping[str, torch.Tensor]):
         return self.tokens
 
     def summary(self) -> list[tuple[str, tuple[int, ...]]]:
-        return [(name, tuple(t.shape)) for name, t in self.tensors.items()]
+        return [(name, tuple(self[name].shape)) for name in self]
 
     def to_json_dict(self) -> dict:
         return {
             "tokens": self.tokens,
             "src_tokens": self.src_tokens,
-            "tensors": {
-                name: {"shape": list(t.shape), "values": t.float().tolist()}
-                for name, t in self.tensors.items()
-            },
+            "tensors": {name: {"shape": list(self[name].shape), "values": self[name].float().tolist()} for name in self},
         }

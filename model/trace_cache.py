@@ -29,7 +29,7 @@ def held_bytes(trace: Trace, exclude: set[int] = frozenset()) -> int:
         address = storage.data_ptr()
         if address not in exclude:
             sizes[address] = min(storage.nbytes(), max(sizes.get(address, 0), tensor.numel() * tensor.element_size()))
-    return sum(sizes.values())
+    return sum(sizes.values()) + trace.derived_slot_bytes  # and the one per-head map a lean trace keeps
 
 
 class TraceCache:

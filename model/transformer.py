@@ -60,9 +60,10 @@ class DecoderOnly(Stack):
         """ids [batch, pos] -> logits [batch, pos, vocab]."""
         return hook(rec, "logits", self.unembed(self.encode(ids, rec, key_padding)))
 
-    def run(self, ids: list[int], options: RunOptions = RunOptions(), capture: bool = True) -> tuple[torch.Tensor, dict]:
-        """One prompt, no batch: (logits [pos, vocab], named tensors)."""
-        rec = Recorder(options, capture)
+    def run(self, ids: list[int], options: RunOptions = RunOptions(), capture: bool = True, lean: bool = False) -> tuple[torch.Tensor, dict]:
+        """One prompt, no batch: (logits [pos, vocab], named tensors); lean: without the per-head
+        maps a Trace computes on demand (model/trace.py)."""
+        rec = Recorder(options, capture, lean=lean)
         with torch.inference_mode():
             logits = self(torch.tensor([ids], dtype=torch.long), rec)
         return logits[0], rec.tensors
@@ -93,8 +94,9 @@ class EncoderDecoder(nn.Module):
         x = self.decoder.encode(tgt, rec, tgt_padding, memory, src_padding, prompt_stream=False)
         return hook(rec, "logits", self.unembed(x))  # [B, tgt_pos, vocab]
 
-    def run(self, src_ids: list[int], tgt_ids: list[int], options: RunOptions = RunOptions(), capture: bool = True) -> tuple[torch.Tensor, dict]:
-        rec = Recorder(options, capture)
+    def run(self, src_ids: list[int], tgt_ids: list[int], options: RunOptions = RunOptions(), capture: bool = True,
+            lean: bool = False) -> tuple[torch.Tensor, dict]:
+        rec = Recorder(options, capture, lean=lean)
         with torch.inference_mode():
             logits = self(torch.tensor([src_ids], dtype=torch.long), torch.tensor([tgt_ids], dtype=torch.long), rec)
         return logits[0], rec.tensors

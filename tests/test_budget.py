@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from model.budget import BUDGET_ENV, longest_within, trace_bytes, trace_budget_bytes
+from model.budget import BUDGET_ENV, longest_within, trace_bytes, trace_budget_bytes, working_bytes
 from model import trace_cache
 from model.checkpoint import load_checkpoint
 from tests.model_factory import WORDS, random_bundle
@@ -61,7 +61,7 @@ def test_longest_within_is_the_largest_length_that_fits():
     budget = 64 * 2**20
     n = longest_within(cfg, budget)
     assert 1 <= n < 4096
-    assert trace_bytes(cfg, n) <= budget < trace_bytes(cfg, n + 1)
+    assert trace_bytes(cfg, n) + working_bytes(cfg, n) <= budget < trace_bytes(cfg, n + 1) + working_bytes(cfg, n + 1)
     assert longest_within(random_bundle().config, budget) == 32  # the model's own max_len when it fits
     assert longest_within(cfg, 1) == 1  # a model always reads something
 

@@ -137,7 +137,7 @@ def test_a_file_that_links_out_of_the_folder_is_not_read(gpt2, tmp_path):
     secret.write_text("the server's secret")
     (folder / "README.md").unlink(missing_ok=True)
     (folder / "README.md").symlink_to(secret)
-    refused(folder, "README.md", "outside the checkpoint folder")
+    refused(folder, "README.md", "outside the model folder")
 
 
 def test_a_snapshot_of_the_hugging_face_cache_may_link_to_its_blobs(llama, tmp_path):

@@ -56,11 +56,14 @@ def _stack_rows(cfg: ModelConfig, stack: str, vocab: int, n_layers: int, kind: s
     else:
         add("in", "Prompt words", "+ words generated so far", "input")
     add("embed", "Word embedding", f"{_plural(vocab, 'word')} x {_plural(cfg.d_model, 'number')}", "embed", trace_name=act_name("embed", stack=named))
-    pos = "sine/cosine squiggles" if cfg.positional == "sinusoidal" else f"learned, {_plural(cfg.max_len, 'position')}"
-    add("pos", "+ Positional encoding", pos, "embed", trace_name=act_name("pos_embed", stack=named))
+    if cfg.positional != "rope":  # RoPE adds nothing here: it turns q and k inside attention
+        pos = "sine/cosine squiggles" if cfg.positional == "sinusoidal" else f"learned, {_plural(cfg.max_len, 'position')}"
+        add("pos", "+ Positional encoding", pos, "embed", trace_name=act_name("pos_embed", stack=named))
     heads = f"{_plural(cfg.n_heads, 'head')} x d_head {cfg.d_head}" + (" + W_O" if cfg.attn_out_proj else "")
-    first = "\n(layer norm first)" if cfg.norm == "pre" else ""
-    then = ", then layer norm" if cfg.norm == "post" else ""
+    heads += _attention_extras(cfg)
+    norm_word = "RMS norm" if cfg.norm_type == "rmsnorm" else "layer norm"
+    first = f"\n({norm_word} first)" if cfg.norm == "pre" else ""
+    then = f", then {norm_word}" if cfg.norm == "post" else ""
     attn = "Self-attention (unmasked)" if kind == "encoder" else "Masked self-attention"
     local = f"\n{local_layers_summary(cfg)}" if cfg.local_layers and kind != "encoder" else ""
     add("attn", attn, heads + first + local, "attn", True, module_name(every, named, "attn"))
@@ -72,8 +75,19 @@ def _stack_rows(cfg: ModelConfig, stack: str, vocab: int, n_layers: int, kind: s
         add("ff", "Feed-forward", f"{cfg.d_model} -> {cfg.d_ff} -> {cfg.d_model} numbers" + first, "ff", True, module_name(every, named, "mlp"))
         add("res3", "+ residual" + then, "", "residual", True, act_name("resid_post", every, named))
     if cfg.norm == "pre":
-        add("norm", "Final layer norm", "", "norm", trace_name=act_name("normalized", stack=named))
+        add("norm", f"Final {norm_word}", "", "norm", trace_name=act_name("normalized", stack=named))
     return rows
+
+
+def _attention_extras(cfg: ModelConfig) -> str:
+    """Lines under the attention box for what the Hugging Face families add: where positions
+    enter with RoPE, and grouped-query attention's shared keys and values."""
+    lines = ""
+    if cfg.positional == "rope":
+        lines += "\nRoPE: q and k turned by position"
+    if cfg.kv_heads != cfg.n_heads:
+        lines += f"\n{_plural(cfg.kv_heads, 'key/value head')}, shared"
+    return lines
 
 
 def local_layers_summary(cfg: ModelConfig) -> str:
@@ -137,7 +151,7 @@ def _arrow_label(a: str, b: str, cfg: ModelConfig, n: int | None, n_tokens: int 
     """The matrix shape on the arrow from node a to node b, for this prompt ("" without one)."""
     if a.endswith("_in") and n is not None:
         return _plural(n, "token")
-    if a.endswith("_pos") and n is not None:
+    if (a.endswith("_pos") or (a.endswith("_embed") and cfg.positional == "rope")) and n is not None:
         return f"{n} x {cfg.d_model}"
     if b == "unembed" and n_tokens is not None:
         return f"{n_tokens} x {cfg.d_model}"

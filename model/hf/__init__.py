@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..bundle import ModelBundle
-from ..checkpoint import CONFIG, TOKENIZER, CheckpointError, _read_text, _weights, check_inside, read_json_object
+from ..checkpoint import CONFIG, TOKENIZER, CheckpointError, _read_text, _weights, check_link, read_json_object
 from ..config import ConfigError
 from ..tokenizer import TokenizerError
 from ..transformer import build_model
@@ -47,13 +47,17 @@ def _eos_id(folder: Path, hf: dict) -> int | None:
     return None
 
 
-def _link_home(folder: Path) -> Path:
-    """Where the folder's links may point: the folder itself, or for a snapshot of the local
-    Hugging Face cache (``models--org--name/snapshots/<rev>``, whose files link to
-    ``../../blobs/``) the model's own cache folder."""
-    if folder.parent.name == "snapshots" and folder.parent.parent.name.startswith("models--"):
-        return folder.parent.parent
-    return folder
+def check_links(folder: Path, files: list[Path]) -> None:
+    """Every file read must be the folder's own: a link may lead only to a file in the folder or,
+    in the Hugging Face cache's layout (``models--ORG--NAME/snapshots/<rev>/``), to that
+    repository's ``blobs/``. A link elsewhere (another user's data, the server's secrets) would
+    be read and shown as if it were the model card."""
+    home = folder.resolve(strict=True)
+    allowed = [home]
+    if home.parent.name == "snapshots":
+        allowed.append(home.parent.parent / "blobs")
+    for path in files:
+        check_link(path, allowed, "model")
 
 
 def load_hf_folder(folder: str | Path, name: str | None = None) -> ModelBundle:
@@ -61,8 +65,8 @@ def load_hf_folder(folder: str | Path, name: str | None = None) -> ModelBundle:
     folder = Path(folder)
     if not folder.is_dir():
         raise CheckpointError(folder, "not a model folder (it does not exist or is not a folder)")
-    check_inside(folder, (CONFIG, TOKENIZER, "generation_config.json", "README.md", *(p.name for p in folder.glob("*.safetensors*"))),
-                 home=_link_home(folder))
+    check_links(folder, [folder / f for f in (CONFIG, TOKENIZER, "generation_config.json", "README.md")]
+                + sorted(folder.glob("*.safetensors*")))
     hf = read_json_object(folder / CONFIG)
     kind = hf.get("model_type")
     family = FAMILIES.get(kind) if isinstance(kind, str) else None

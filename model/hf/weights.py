@@ -54,7 +54,11 @@ def read_weights(folder: Path, cfg: ModelConfig, family: Family, expected: dict[
     wanted = family.names(cfg)  # our name -> (HF name, transform)
     theirs: dict[str, torch.Tensor] = {}
     where: dict[str, Path] = {}
-    for path, names in weight_files(folder).items():
+    files = weight_files(folder)
+    from . import check_links  # the package imports this module
+
+    check_links(folder, list(files))
+    for path, names in files.items():
         try:
             with safe_open(str(path), framework="pt") as f:
                 for name in names if names is not None else f.keys():
