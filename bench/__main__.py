@@ -74,7 +74,7 @@ def main() -> None:
     report["patching"] = patching_rows(quick=args.quick)
     print(table("Activation patching: both prompts' runs + the layer x position residual grid, median ms", report["patching"]))
 
-    from app_pages.shared import bundled_models
+    from app_pages.checkpoints import bundled_models
 
     models = bundled_models()
     page_cases = [("statquest-decoder", "what is statquest", "statquest is what")]

@@ -6,7 +6,7 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app_pages.shared import bundled_models
+from app_pages.checkpoints import bundled_models
 from tests.app_runner import component_tables, component_text, open_app
 
 PAGES = ["overview", "embeddings", "positional", "attention", "causal_mask", "next_token", "heads"]
