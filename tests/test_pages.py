@@ -34,13 +34,17 @@ def shown(at: AppTest) -> str:
 @pytest.mark.parametrize("model", MODELS)
 @pytest.mark.parametrize("page", PAGES)
 def test_page_runs_and_follows_the_prompt(page, model):
+    """Typing a new prompt shows exactly what the page shows when opened on that prompt (every
+    text, table, chart dataset and component payload), and that differs from the first prompt's."""
     at = open_page(page, model=model)
     assert not at.exception, at.exception
     assert not at.error
     before = shown(at)
-    at.text_input(key="prompt").input(OTHER_PROMPT.get(model, "the")).run()
+    prompt = OTHER_PROMPT.get(model, "the")
+    at.text_input(key="prompt").input(prompt).run()
     assert not at.exception, at.exception
     after = shown(at)
+    assert after == shown(open_page(page, model=model, prompt=prompt)), f"{page} kept something of the first prompt"
     assert before != after, f"{page} did not change with the prompt"
 
 
