@@ -13,7 +13,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from app_pages import downloads, shared, url_guard
+from app_pages import cache, checkpoints, downloads, shared, url_guard
 from model import runtime
 from model.checkpoint import CheckpointError
 from model.upload import extract_upload
@@ -44,12 +44,12 @@ def on_model_change() -> None:
 
 
 def choose_model() -> None:
-    models = shared.listed_models()
+    models = cache.listed_models()
     options = [*models, CUSTOM, UPLOAD]
     choice = st.selectbox("Model", options, key="model", bind="query-params", on_change=on_model_change,
                           help="The bundled models, Hugging Face folders found on this server (its checkpoint folders "
                                "and its local Hugging Face cache; nothing is downloaded), or a checkpoint folder of your own.")
-    previous = st.session_state.get("model_path")
+    previous = st.session_state.get("model_key")
     if choice == CUSTOM:
         typed = st.text_input("Folder", key="ckpt", bind="query-params", placeholder="sample_checkpoints/my-model",
                               help="A folder holding config.json, tokenizer.json and model.safetensors (the app's own "
@@ -57,7 +57,7 @@ def choose_model() -> None:
         path = None
         if typed:
             try:
-                path = shared.resolve_checkpoint_path(typed)
+                path = checkpoints.resolve_checkpoint_path(typed)
             except CheckpointError as err:
                 st.error(shared.error_text(err), icon=":material/block:")
     elif choice == UPLOAD:
@@ -70,18 +70,17 @@ def choose_model() -> None:
         else:
             return
     try:
-        mtime = shared.folder_mtime(path) if path.is_dir() else 0.0
-        shared.load_bundle(str(path), mtime)
+        model = cache.ModelKey.of(path)
+        cache.load_bundle(model)
     except CheckpointError as err:
         st.error(f"Could not load this checkpoint, so the previous model stays in use.\n\n{shared.error_text(err)}", icon=":material/error:")
         if previous is None:  # a bundled model, which loads (a --model folder may not)
-            path = next(iter(shared.bundled_models().values()))
-            mtime = shared.folder_mtime(path)
+            model = cache.ModelKey.of(next(iter(checkpoints.bundled_models().values())))
         else:
             return
-    if str(path) != previous:
+    if previous is None or model.path != previous.path:
         st.session_state.pop("continuation", None)
-    st.session_state["model_path"], st.session_state["model_mtime"] = str(path), mtime
+    st.session_state["model_key"] = model
 
 
 def uploaded_checkpoint():
@@ -113,7 +112,7 @@ def uploaded_checkpoint():
 
 
 def prompt_box() -> None:
-    bundle, _, _ = shared.current_model()
+    bundle, _ = shared.current_model()
     default = shared.default_prompt(bundle)
     if st.session_state.pop("reset_prompt", False) or "prompt" not in st.session_state:
         st.session_state.setdefault("prompt", default)

@@ -1,8 +1,8 @@
 """Start Attention Lab: ``streamlit run serve.py`` (the README's start command).
 
-Why a second file beside app.py: on a fresh server the first visitor used to wait, after the
+Why a second file beside app.py: on a fresh server the first visitor would wait, after the
 browser connected, for Python to import torch, load the first model and trace its example
-prompt (about 2.5 of the 6 seconds of a cold start on 2 cores). ``st.App``'s lifespan hook runs
+prompt (most of a cold start). ``st.App``'s lifespan hook runs
 when the server starts, so that work happens on a background thread while the server comes
 up and the browser loads the page. (Starting it earlier, when this module is imported, slowed
 the server's own start more than it gained.) app.py stays the Streamlit script: ``streamlit run app.py``
@@ -43,17 +43,15 @@ def warm_up() -> None:
     (``st.cache_resource`` is per process), so the first page finds them ready. What only the
     other pages import (Altair among them) waits for the first page: see shared.settle_heap_soon."""
     logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(_NoContextWarning())
-    from app_pages import shared
+    from app_pages import cache, checkpoints, shared
     from model import runtime
-    from model.trace import RunOptions
 
     runtime.configure()  # as app.py does on its first run: the warm-up's trace runs as the app's will
 
-    first = next(iter(shared.listed_models().values()), None)  # the --model folder, if one was given
+    first = next(iter(checkpoints.listed_models({}).values()), None)  # the --model folder, if one was given
     if first is not None:
-        mtime = shared.folder_mtime(first)
-        bundle = shared.load_bundle(str(first), mtime)
-        shared.compute_trace(str(first), mtime, shared.default_prompt(bundle), None, RunOptions())
+        model = cache.ModelKey.of(first)
+        cache.trace(cache.TraceKey(model, shared.default_prompt(cache.load_bundle(model))))
 
 
 def _warm_up_quietly() -> None:

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages import components, shared
+from app_pages import cache, components, shared
 from app_pages.view_state import pick_head, pick_module, pick_query
 from model import names
-from model.trace import RunOptions
 from viz import arithmetic, canvas, head_grid, numbers, windows
 from viz import attention as va
 from viz.common import token_labels
@@ -98,11 +97,11 @@ def heatmap_column(trace, module: str, head: int, query: int, title: str) -> Non
                      f"each cell is the strongest attention in a block of {block} x {block} words. Both use a square-root colour "
                      "scale, so that the small percentages of a long prompt still show. Click a block of the overview to look "
                      "there: its first row becomes the query word and the window moves to it.")
-    components.heatmap(data, "att-heatmap", on_pick=components.pick_query("att-heatmap"), notes=notes)
+    components.heatmap(data, "att-heatmap", on_pick=components.on_pick_query("att-heatmap"), notes=notes)
     shared.csv_button(frame, f"attention-{module}-head{head + 1}", "att-heatmap")
     if window is not None:
         components.heatmap(va.overview_data(overview, "The whole matrix (max in each block)", window, local),
-                                "att-overview", on_pick=components.pick_query("att-overview"))
+                                "att-overview", on_pick=components.on_pick_query("att-overview"))
         shared.csv_button(overview, f"attention-overview-{module}-head{head + 1}", "att-overview")
 
 
@@ -161,11 +160,11 @@ def arithmetic_column(trace, module: str, head: int, query: int) -> None:
     shared.csv_button(lambda: arithmetic.arithmetic_exact(table), f"arithmetic-{module}-head{head + 1}-query{query}", "arithmetic")
 
 
-@st.cache_resource(max_entries=shared.TRACES_KEPT, show_spinner=False)
-def head_grid_data(path: str, mtime: float, prompt: str, continuation: tuple[int, ...] | None) -> tuple[dict, bool]:
+@cache.per_trace()
+def head_grid_data(trace) -> tuple[dict, bool]:
     """Every head's picture, made once per trace (choosing another head only moves the outline),
     with whether long prompts were pooled into blocks."""
-    pictures = head_grid.grid_pictures(shared.compute_trace(path, mtime, prompt, continuation, RunOptions()))
+    pictures = head_grid.grid_pictures(trace)
     return head_grid.grid_data(pictures), any(p["block"] > 1 for p in pictures)
 
 
@@ -174,7 +173,7 @@ def grid_section(trace, module: str, head: int) -> None:
     if sum(va.n_heads(trace, m) for m in modules) < 2:
         return
     st.subheader("Every layer and head")
-    data, pooled = head_grid_data(ctx.path, ctx.mtime, ctx.prompt, ctx.continuation)
+    data, pooled = head_grid_data(ctx.key)
     data = {**data, "panels": [{**p, "selected": p["module"] == module and p["head"] == head} for p in data["panels"]]}
     note = ("One small heatmap per attention head: rows are the query words top to bottom, columns the key words left "
             "to right, darker blue is more attention, grey is hidden by the causal mask"

@@ -1,9 +1,7 @@
 """CSV downloads behind links that stay the same while the user types.
 
 Why not st.download_button alone: a button whose file is made on click (a callable) gets a new
-file id on every rerun, so the browser redraws every such button on every keystroke; the
-attention page's three cost about 14 ms of a 200 ms keystroke at 32 tokens (docs/benchmarks.md,
-seventh session). Here each session holds one ``Downloads`` with a random token, and each button
+file id on every rerun, so the browser redraws every such button on every keystroke. Here each session holds one ``Downloads`` with a random token, and each button
 is a st.link_button to ``_attention_lab/csv/<token>/<key>``: the same URL on every rerun, so the
 button is not redrawn; a rerun only replaces what that URL makes, and the CSV is still written
 only when it is asked for.

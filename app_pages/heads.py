@@ -1,58 +1,41 @@
-"""Heads: what each attention head does, and what the model loses when a head is switched off."""
+"""Heads: what each attention head does, and what the model loses when a head is switched off.
+
+The page only places things: the views and their sentences come from viz.heads_views.
+"""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from app_pages import shared
+from app_pages import cache, shared
 from model.evaluate import induction_scores
 from model.trace import RunOptions
-from viz.attention import module_title
-from viz.heads import ablation_chart, ablation_frame, head_score_chart, head_table
+from viz import heads_views as hv
 
-shared.page_header(
-    "Heads: who does what, and what happens without them",
-    "Heads in trained models often learn recognisable jobs. A previous-token head looks at the word just before; "
-    "a first-token head parks its attention on the first word when it has nothing to do; a duplicate-token head "
-    "looks at earlier copies of the current word; an induction head looks at the word that came after the previous "
-    "copy of the current word, so the model can repeat a pattern. Switch heads off below and watch the next-word "
-    "probabilities move: the heads are silenced for this run only, the model itself is never changed."
-)
+shared.page_header(hv.TITLE, hv.LESSON)
 
 ctx = shared.page_context()
-
-
-@st.cache_resource(max_entries=16, show_spinner="Scoring the heads on repeated random words...")
-def cached_induction(path: str, mtime: float) -> dict:
-    return induction_scores(shared.load_bundle(path, mtime))
+induction = cache.per_model(spinner="Scoring the heads on repeated random words...")(induction_scores)
 
 
 @st.fragment
 def heads_view(ctx: shared.PageContext) -> None:
     bundle, trace = ctx.bundle, ctx.trace
     if not bundle.is_translator:
-        ids = [bundle.tokenizer.id_of(t) for t in trace.tokens]
-        table = head_table(trace, ids, cached_induction(ctx.path, ctx.mtime))
-        shared.chart_with_csv(head_score_chart(table), table, "head-scores", "head-scores")
-        st.caption("Previous-token, first-token and duplicate-token scores are measured on your prompt; induction on "
-                   "random words repeated twice. A label is given at a score of 0.4 or more (0 = never, 1 = always).")
+        scores = hv.head_scores(trace, [bundle.tokenizer.id_of(t) for t in trace.tokens], induction(ctx.key.model))
+        shared.place_chart(scores.panel)
         with st.expander("Every head's scores as a table"):
-            names = {"previous_token": "previous-token", "first_token": "first-token", "duplicate_token": "duplicate-token"}
-            st.dataframe(table.drop(columns=["module"]).rename(columns=names), hide_index=True, column_config={
-                k: st.column_config.NumberColumn(format="%.3f") for k in ("previous-token", "first-token", "duplicate-token", "induction")})
+            st.dataframe(scores.table, hide_index=True,
+                         column_config={k: st.column_config.NumberColumn(format="%.3f") for k in hv.SCORE_COLUMNS})
     else:
-        st.caption("Head labels are computed for decoder-only models. In this translator you can still switch heads off "
-                   "and watch the next Spanish word change. The decoder is reading:")
+        st.caption(hv.TRANSLATOR_NOTE)
         st.code(" ".join(trace.tokens), language=None, wrap_lines=True)
 
     st.subheader("Switch heads off")
-    modules = trace.attention_modules()
-    options = [f"{m}#{h}" for m in modules for h in range(trace.pattern(m).shape[0])]
-    label = lambda o: f"{module_title(o.split('#')[0])}, head {int(o.split('#')[1]) + 1}"  # noqa: E731
     c1, c2 = st.columns([3, 1])
     with c1:
-        off = st.multiselect("Heads to switch off", options, format_func=label, key="off", bind="query-params",
-                             placeholder="Pick one or more heads")
+        off = st.multiselect("Heads to switch off", hv.head_options(trace), format_func=hv.head_option_label, key="off",
+                             bind="query-params", placeholder="Pick one or more heads")
     with c2:
         mode = st.segmented_control("Replace its output by", ["zero", "mean"], default="zero", key="ablation",
                                     bind="query-params", required=True,
@@ -60,22 +43,15 @@ def heads_view(ctx: shared.PageContext) -> None:
     if not off:
         st.info("Pick heads above to compare the next-word probabilities with and without them.", icon=":material/touch_app:")
         return
-    ablate: dict[str, list[int]] = {}
-    for o in off:
-        module, head = o.split("#")
-        ablate.setdefault(module, []).append(int(head))
-    after = ctx.run(RunOptions.make(ablate=ablate, ablation=mode))
-    frame = ablation_frame(trace.logits[-1], after.logits[-1], bundle.tokenizer.vocab)
-    top_before, top_after = frame.iloc[0]["word"], frame.loc[frame["heads switched off"].idxmax(), "word"]
+    result = hv.ablation(trace, ctx.run(RunOptions.make(ablate=hv.ablated_heads(off), ablation=mode)), bundle.tokenizer.vocab)
     left, right = st.columns([3, 2], gap="large")
     with left:
-        shared.chart_with_csv(ablation_chart(frame, f"Next word after {trace.tokens[-1]!r}"), frame, "ablation", "ablation", stretch=True)
+        shared.place_chart(result.panel, stretch=True)
     with right:
-        p_before = float(frame.iloc[0]["with all heads"])
-        p_after = float(frame.iloc[0]["heads switched off"])
-        st.metric(f"Probability of {shared.md_escape(repr(top_before))}", f"{p_after:.1%}", f"{(p_after - p_before) * 100:+.1f} points", border=True)
-        if top_after != top_before:
-            st.warning(f"Without these heads the top word changes to {shared.md_escape(repr(top_after))}.", icon=":material/swap_horiz:")
+        st.metric(f"Probability of {shared.md_escape(repr(result.word))}", f"{result.p_after:.1%}",
+                  f"{(result.p_after - result.p_before) * 100:+.1f} points", border=True)
+        if result.new_top is not None:
+            st.warning(f"Without these heads the top word changes to {shared.md_escape(repr(result.new_top))}.", icon=":material/swap_horiz:")
         st.caption("Every page keeps showing the model with all heads; this comparison runs the same prompt twice.")
 
 

@@ -1,9 +1,9 @@
 """Where the model picker finds models besides the bundled ones: Hugging Face folders under the
 checkpoint roots, the local Hugging Face cache, and a ``--model PATH`` given at start.
 
-Why separate from shared.py: no Streamlit here, so the listing is tested as plain functions.
+Why separate from checkpoints.py: it knows the Hugging Face layouts, and no Streamlit here, so the listing is tested as plain functions.
 The cache is only read (never downloaded into) and every folder found is still passed through
-the same path check as a typed folder (app_pages.shared.resolve_checkpoint_path) before it is
+the same path check as a typed folder (app_pages.checkpoints.resolve_checkpoint_path) before it is
 offered: the listing is a convenience, not a way around the roots.
 """
 

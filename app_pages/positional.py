@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app_pages import shared
+from app_pages import cache, shared
 from app_pages.view_state import clamp_state, pick_position_window, pick_side
 from model.names import act_name
 from viz.embeddings import is_wide
@@ -124,12 +124,10 @@ def rope_view(ctx: shared.PageContext) -> None:
                    "q.k depends only on the distance between the two words.")
 
 
-@st.cache_resource(max_entries=8, show_spinner=False)
-def distance_bias_charts(path: str, mtime: float) -> list[tuple[int, pd.DataFrame, SpecChart]]:
+@cache.per_model()
+def distance_bias_charts(bundle) -> list[tuple[int, pd.DataFrame, SpecChart]]:
     """(layer, biases, heatmap) of each local layer that learns a distance bias. The biases are
-    weights, the same for every prompt: made once per model (it took 70 ms a keystroke when
-    every heatmap was built with Altair)."""
-    bundle = shared.load_bundle(path, mtime)
+    weights, the same for every prompt: made once per model."""
     blocks = bundle.model.decoder.blocks if bundle.is_translator else bundle.model.blocks
     charts = []
     for layer, block in enumerate(blocks):
@@ -141,7 +139,7 @@ def distance_bias_charts(path: str, mtime: float) -> list[tuple[int, pd.DataFram
 
 def distance_biases(ctx: shared.PageContext) -> None:
     """A local layer's second source of position: one learned number per head and distance back."""
-    charts = distance_bias_charts(ctx.path, ctx.mtime)
+    charts = distance_bias_charts(ctx.key.model)
     if not charts:
         return
     window = ctx.bundle.config.local_window

@@ -1,129 +1,38 @@
-"""What every page shares: the cached model, the one trace of the prompt, and view helpers.
+"""What every page shares: the page's context (model, prompt, its one trace) and view helpers.
 
-Why here: pages stay thin (read state, call viz/, place charts). The model is loaded once
-for all browser sessions and never mutated; the trace of (model, prompt, generated tokens,
-run options) is computed once and every page reads the same object.
-
-Traces are kept in a cache bounded in bytes (model/trace_cache.py), not ``st.cache_data``:
-cache_data pickles and copies its value on every read, which for a 512-token, 16-head trace
-means tens of megabytes per rerun. A Trace is never modified after it is made, so sharing it
-is safe.
+Why here: pages stay thin (read state, call viz/, place things). The caches behind the context
+are in app_pages/cache.py, checkpoint finding in app_pages/checkpoints.py.
 """
 
 from __future__ import annotations
 
 import functools
 import gc
-import os
-import sys
 from threading import Timer
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 import pandas as pd
 import streamlit as st
 
-from app_pages import downloads, model_sources
-from model import runtime
+from app_pages import cache, downloads
+from app_pages.cache import ModelKey, TraceKey
+from app_pages.checkpoints import shown_path
 from model.budget import trace_budget_bytes
 from model.bundle import EmptyPromptError, ModelBundle
-from model.checkpoint import CheckpointError, load_any
+from model.checkpoint import CheckpointError
 from model.trace import RunOptions, Trace
-from model.trace_cache import TraceCache
 from viz.spec import SpecChart, from_altair
+from viz.views import Panel
 
 if TYPE_CHECKING:
     import altair as alt
 
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLE_CHECKPOINTS = ROOT / "sample_checkpoints"
-# Extra folders a user may load checkpoints from, separated by os.pathsep.
-ROOTS_ENV = "ATTENTION_LAB_CHECKPOINT_ROOTS"
 DEFAULT_PROMPTS = {
     "statquest-decoder": "what is statquest",
     "statquest-translator": "let's go",
 }
 HF_PROMPT = "The cat sat on the mat because it was tired"
-PREFERRED_ORDER = ("statquest-decoder", "statquest-translator", "tiny-stories", "tiny-translator")
-
-
-def checkpoint_roots() -> list[Path]:
-    """sample_checkpoints/, the folders the server's environment names (a broken one is skipped),
-    the folder given with ``--model`` and the local Hugging Face cache (read only)."""
-    roots = [SAMPLE_CHECKPOINTS.resolve()]
-    for text in os.environ.get(ROOTS_ENV, "").split(os.pathsep):
-        try:
-            if text.strip():
-                roots.append(Path(text.strip()).resolve(strict=True))
-        except (OSError, RuntimeError, ValueError):
-            continue
-    extra = [model_sources.startup_model(sys.argv[1:]), model_sources.hf_cache_root()]
-    return roots + [p for p in extra if p is not None and p not in roots]
-
-
-@st.cache_resource(ttl=60, show_spinner=False)
-def found_models(roots: tuple[Path, ...]) -> dict[str, Path]:
-    """label -> folder of the Hugging Face folders under the roots and in the cache, each passed
-    through the typed-folder check (looked again after a minute: a model downloaded meanwhile)."""
-    return model_sources.hf_folders(roots, model_sources.hf_cache_root(), resolve_checkpoint_path, shown_path)
-
-
-def listed_models() -> dict[str, Path]:
-    """What the model picker offers before "Checkpoint folder...": the ``--model`` folder first
-    (the model the server was started with), the bundled models, then Hugging Face folders."""
-    start = model_sources.startup_model(sys.argv[1:])
-    first = {f"{start.name} (--model)": start} if start is not None else {}
-    found = {k: v for k, v in found_models(tuple(checkpoint_roots())).items() if v != start}
-    return {**first, **bundled_models(), **found}
-
-
-def bundled_models() -> dict[str, Path]:
-    """Every checkpoint folder under sample_checkpoints/, lesson models first."""
-    found = {p.name: p for p in sorted(SAMPLE_CHECKPOINTS.iterdir()) if (p / "config.json").is_file()}
-    order = [n for n in PREFERRED_ORDER if n in found] + [n for n in found if n not in PREFERRED_ORDER]
-    return {n: found[n] for n in order}
-
-
-def is_bundled(path: str | Path) -> bool:
-    return SAMPLE_CHECKPOINTS.resolve() in Path(path).resolve().parents
-
-
-MAX_PATH_CHARS = 1024
-MAX_NAME_BYTES = 255  # one folder name, as most file systems allow
-
-
-def resolve_checkpoint_path(text: str) -> Path:
-    """A typed folder path (it comes from the URL too), accepted only inside the checkpoint roots.
-
-    Refused before the file system is asked anything it could fail on or reveal: control
-    characters, over-long names, and home-folder paths (``~user`` would tell which users exist)."""
-    typed = text.strip()
-    allowed = "only folders inside sample_checkpoints/ or a folder named by the server's " + ROOTS_ENV + " can be loaded"
-    if len(typed) > MAX_PATH_CHARS or any(len(part.encode("utf-8", "replace")) > MAX_NAME_BYTES for part in typed.split("/")):
-        raise CheckpointError("The folder", "the path is too long")
-    if any(ord(c) < 32 or ord(c) == 127 for c in typed):
-        raise CheckpointError("The folder", "the path holds control characters")
-    if typed.startswith("~"):
-        raise CheckpointError("The folder", "home-folder paths (~) are not accepted: " + allowed)
-    path = Path(typed)
-    try:
-        path = (path if path.is_absolute() else ROOT / path).resolve()
-    except (OSError, RuntimeError, ValueError):
-        raise CheckpointError("The folder", "the path cannot be followed (a loop of links?)") from None
-    if not any(path == r or r in path.parents for r in checkpoint_roots()):
-        raise CheckpointError("The folder", allowed)
-    return path
-
-
-def shown_path(path: str | Path) -> str:
-    """A path as the page may show it: relative to the checkpoint root it is in, never the
-    server's absolute path (an uploaded checkpoint's temporary folder shows only the file)."""
-    path = Path(path)
-    for root in checkpoint_roots():
-        if path == root or root in path.parents:
-            return str(Path(root.name) / path.relative_to(root))
-    return path.name if path.is_absolute() else str(path)
 
 
 def error_text(err: CheckpointError) -> str:
@@ -132,25 +41,16 @@ def error_text(err: CheckpointError) -> str:
     return md_escape(f"{shown_path(err.path)}: {err.problem}")
 
 
-def folder_mtime(path: Path) -> float:
-    """The newest modification time of the folder's entries (reload after retraining); links are
-    not followed, so a broken link or a loop of links in the folder costs nothing here."""
-    try:
-        return max((entry.stat(follow_symlinks=False).st_mtime for entry in os.scandir(path)), default=0.0)
-    except OSError:
-        return 0.0
-
-
 @functools.cache
 def settle_heap() -> None:
     """Import what the pages' views import, then put everything loaded so far out of the garbage
     collector's reach (``gc.freeze``). Once per process.
 
     Why: torch, pandas, Altair and Streamlit leave millions of long-lived objects, and Python's
-    full collections walked all of them: 100-150 ms with the server frozen, on about one
-    keystroke in two (docs/benchmarks.md). Frozen objects are never scanned again; new garbage
-    is still collected as usual. (The first session's objects are frozen too: any of them in a
-    reference cycle outlive that session, a one-off and bounded cost.)
+    full collections walked all of them, with the server frozen, on about one keystroke in two.
+    Frozen objects are never scanned again; new garbage is still collected as usual. (The first
+    session's objects are frozen too: any of them in a reference cycle outlive that session, a
+    one-off and bounded cost.)
     """
     import model.heads  # noqa: F401
     import viz.architecture  # noqa: F401
@@ -168,38 +68,10 @@ def settle_heap() -> None:
 @functools.cache
 def settle_heap_soon(delay_s: float = 2.0) -> None:
     """settle_heap() on a timer, once: after the first page is drawn rather than while it is
-    (the imports and the collection take about half a second of the server's time)."""
+    (the imports and the collection hold the server for a moment)."""
     timer = Timer(delay_s, settle_heap)
     timer.daemon = True
     timer.start()
-
-
-@st.cache_resource(max_entries=16, show_spinner="Loading the model...")
-def load_bundle(path: str, mtime: float) -> ModelBundle:
-    """One shared, read-only model per checkpoint folder (mtime: reload after retraining): the
-    project's own checkpoints and Hugging Face folders alike (model.checkpoint.load_any)."""
-    return load_any(path)
-
-
-# Head-grid pictures and other small per-trace views: a few kilobytes each, so a count bounds them.
-TRACES_KEPT = 8
-# Every trace of the server together holds at most this many per-trace budgets (model/budget.py).
-TRACE_CACHE_BUDGETS = 3
-RELEASE_AFTER_BYTES = 64 * 2**20  # dropping less than this leaves the memory to the next trace
-
-
-def _release(dropped: int) -> None:
-    if dropped >= RELEASE_AFTER_BYTES:
-        runtime.release_memory()
-
-
-TRACES = TraceCache(TRACE_CACHE_BUDGETS * trace_budget_bytes(), on_release=_release)
-
-
-def compute_trace(path: str, mtime: float, prompt: str, continuation: tuple[int, ...] | None, options: RunOptions) -> Trace:
-    """The one trace of (model, prompt, generated words, run options), shared by every session."""
-    make = lambda: load_bundle(path, mtime).run(prompt, None if continuation is None else list(continuation), options)  # noqa: E731
-    return TRACES.get((path, mtime, prompt, continuation, options), make)
 
 
 def default_prompt(bundle: ModelBundle) -> str:
@@ -211,44 +83,45 @@ def default_prompt(bundle: ModelBundle) -> str:
 @dataclass
 class PageContext:
     bundle: ModelBundle
-    path: str
-    mtime: float
-    prompt: str
-    continuation: tuple[int, ...] | None
+    key: TraceKey
     trace: Trace
+
+    @property
+    def prompt(self) -> str:
+        return self.key.prompt
+
+    @property
+    def continuation(self) -> tuple[int, ...] | None:
+        return self.key.continuation
 
     def run(self, options: RunOptions) -> Trace:
         """The same prompt under other run options (an intervention): its own cached trace."""
-        return compute_trace(self.path, self.mtime, self.prompt, self.continuation, options)
+        return cache.trace(self.key.under(options))
 
 
-def current_model() -> tuple[ModelBundle, str, float]:
+def current_model() -> tuple[ModelBundle, ModelKey]:
     """The model the sidebar chose (set by app.py in session_state)."""
-    path = st.session_state["model_path"]
-    mtime = st.session_state["model_mtime"]
-    return load_bundle(path, mtime), path, mtime
+    model = st.session_state["model_key"]
+    return cache.load_bundle(model), model
 
 
 def page_context() -> PageContext | None:
     """The trace of the current prompt, with on-screen notices; None (and a hint) if empty."""
-    bundle, path, mtime = current_model()
+    bundle, model = current_model()
     prompt = current_prompt()
-    continuation = st.session_state.get("continuation")
     encoding = bundle.encode(prompt)
-    # In the sidebar, under the prompt box the user is typing in. In the page, the notice came
-    # and went with every half-typed word ("M", "Ma", "Mar" are unknown; "Mary" is not) and the
-    # whole page jumped down and back up under it; the browser also laid out every chart again.
-    # (Straight into the sidebar, which app.py has drawn by now: a container around the notice
-    # was one more element for every keystroke to redraw.)
+    # In the sidebar, under the prompt box being typed in: in the page, the notice came and went
+    # with every half-typed word and the whole page jumped down and back up under it.
     with st.sidebar:
         show_encoding_notices(bundle, encoding)
+    key = TraceKey(model, prompt, st.session_state.get("continuation"))
     try:
-        trace = compute_trace(path, mtime, prompt, continuation, RunOptions())
+        trace = cache.trace(key)
     except EmptyPromptError:
         words = md_escape(", ".join(w for w in bundle.prompt_tokenizer.vocab[:12] if not w.startswith("<")))
         st.info(f"Type a prompt in the sidebar to see what the model does with it. This model knows words such as: {words}.", icon=":material/keyboard:")
         return None
-    return PageContext(bundle, path, mtime, prompt, continuation, trace)
+    return PageContext(bundle, key, trace)
 
 
 # The prompt box takes any paste (a box with max_chars drops a longer paste without a word); the
@@ -295,8 +168,7 @@ def explain(text: str) -> None:
 
 def page_header(title: str, text: str) -> None:
     """The page's title and its plain-language explanation, as one markdown element: as
-    st.header and explain() they were two for every keystroke to redraw (about 1.3 ms an element,
-    docs/benchmarks.md, eighth session)."""
+    st.header and explain() they were two for every keystroke to redraw."""
     st.markdown(f"## {title}\n\n:gray[{text}]")
 
 
@@ -322,3 +194,25 @@ def chart_with_csv(chart: alt.TopLevelMixin | SpecChart, frame: pd.DataFrame | C
         chart = from_altair(chart)
     st.vega_lite_chart(spec=chart.streamlit_spec(), width=width)
     csv_button(frame, file_name, key)
+
+
+def note(text: str) -> None:
+    """A view's plain-text note as a caption: every character literal (it may quote the prompt)."""
+    st.caption(md_escape(text))
+
+
+def place_heatmap(panel: Panel, pick: bool = False) -> None:
+    """A heatmap Panel from viz: the canvas, its notes and its CSV button; ``pick``: a click on a
+    cell makes its row the query word."""
+    from app_pages import components
+
+    key = f"{panel.name}-panel"
+    components.heatmap(panel.data, key, on_pick=components.on_pick_query(key) if pick else None, notes=panel.notes)
+    csv_button(panel.csv, panel.file_name, panel.name)
+
+
+def place_chart(panel: Panel, stretch: bool = False) -> None:
+    """A chart Panel from viz: the Vega chart, its CSV button and its notes."""
+    chart_with_csv(panel.data, panel.csv, panel.file_name, panel.name, stretch=stretch)
+    for text in panel.notes:
+        note(text)

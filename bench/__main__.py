@@ -80,7 +80,7 @@ def main() -> None:
         report["hf_gpt2_small"] = hf_rows(gpt2_small_folder(Path(tmp) / "gpt2-small-random"), repeats=1 if args.quick else 3)
     print(table("Random GPT-2-small-shaped Hugging Face folder: load, traced pass, lean trace memory", report["hf_gpt2_small"]))
 
-    from app_pages.shared import bundled_models
+    from app_pages.checkpoints import bundled_models
 
     models = bundled_models()
     page_cases = [("statquest-decoder", "what is statquest", "statquest is what")]

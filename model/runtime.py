@@ -3,13 +3,10 @@
 app runs it.
 
 - One torch thread: on these small matrices a second thread costs more in hand-offs than it
-  saves (docs/benchmarks.md).
-- glibc's allocator keeps freed memory for reuse. A trace keeps every intermediate tensor (about
-  85 MB at 512 tokens on a 4 x 4 model); when it is dropped, glibc used to hand those pages back
-  to the system, and the next trace faulted them in again, page by page. The traced pass at 512
-  tokens then took 42-58 ms against 27-42 ms without the trace (up to 1.55x); keeping up to
-  256 MB of freed memory, 29-37 against 27-36 ms (1.04-1.09x), and the plain pass is steadier
-  too (docs/benchmarks.md, seventh session).
+  saves.
+- glibc's allocator keeps freed memory for reuse. A trace keeps every intermediate tensor; when
+  it is dropped, glibc would hand those pages back to the system, and the next trace would fault
+  them in again, page by page, which made a traced pass much slower than a plain one.
 """
 
 from __future__ import annotations

@@ -29,7 +29,10 @@ class Stack(Named):
         )
         self.ln_final = LayerNorm(cfg) if cfg.norm == "pre" else None
 
-    def encode(self, ids: torch.Tensor, rec: Recorder | None, key_padding=None, memory=None, memory_padding=None, prompt_stream=True) -> torch.Tensor:
+    def forward_stack(self, ids: torch.Tensor, rec: Recorder | None, key_padding=None, memory=None, memory_padding=None,
+                      prompt_stream=True) -> torch.Tensor:
+        """ids [B, pos] -> the stack's output stream [B, pos, d_model]; ``memory``: the encoder's output,
+        read by a decoder's cross-attention."""
         x = hook(rec, self.hook_name("hook_embed"), self.embed(ids))  # [B, pos, d_model]
         if self.pos is not None:
             x = x + hook(rec, self.hook_name("hook_pos_embed"), self.pos(ids.shape[1])[None].expand_as(x))
@@ -58,7 +61,7 @@ class DecoderOnly(Stack):
 
     def forward(self, ids: torch.Tensor, rec: Recorder | None = None, key_padding: torch.Tensor | None = None) -> torch.Tensor:
         """ids [batch, pos] -> logits [batch, pos, vocab]."""
-        return hook(rec, "logits", self.unembed(self.encode(ids, rec, key_padding)))
+        return hook(rec, "logits", self.unembed(self.forward_stack(ids, rec, key_padding)))
 
     def run(self, ids: list[int], options: RunOptions = RunOptions(), capture: bool = True, lean: bool = False) -> tuple[torch.Tensor, dict]:
         """One prompt, no batch: (logits [pos, vocab], named tensors); lean: without the per-head
@@ -90,8 +93,8 @@ class EncoderDecoder(nn.Module):
         src_padding: torch.Tensor | None = None,
         tgt_padding: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        memory = self.encoder.encode(src, rec, src_padding)  # [B, src_pos, d_model]
-        x = self.decoder.encode(tgt, rec, tgt_padding, memory, src_padding, prompt_stream=False)
+        memory = self.encoder.forward_stack(src, rec, src_padding)  # [B, src_pos, d_model]
+        x = self.decoder.forward_stack(tgt, rec, tgt_padding, memory, src_padding, prompt_stream=False)
         return hook(rec, "logits", self.unembed(x))  # [B, tgt_pos, vocab]
 
     def run(self, src_ids: list[int], tgt_ids: list[int], options: RunOptions = RunOptions(), capture: bool = True,

@@ -1,5 +1,6 @@
 """Opening the app under Streamlit's AppTest, as every page test does."""
 
+import json
 import re
 from pathlib import Path
 
@@ -75,3 +76,15 @@ def component_text(at: AppTest) -> str:
         data = json.loads(e.proto.json)
         notes += [*data.get("notes", []), *([data["note"]] if data.get("note") else [])]
     return "\n".join(["".join(text for _, text in b["parts"]) for b in _blocks(at) if b["kind"] != "table"] + notes)
+
+
+def open_page(page: str, **params) -> AppTest:
+    """open_app on a page, checked: the page ran without an exception."""
+    at = open_app(page, **params)
+    assert not at.exception, at.exception
+    return at
+
+
+def components(at: AppTest) -> list[dict]:
+    """The data of every component of the page (app_pages/components), in page order."""
+    return [json.loads(e.proto.json) for e in at.get("bidi_component")]

@@ -2,7 +2,9 @@
 
 from pathlib import Path
 
+import numpy as np
 import pytest
+import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
@@ -53,14 +55,31 @@ def test_model_and_views_never_fail(text):
             assert bundle.encode(text).is_empty
             continue
         assert not trace.logits.isnan().any()
+        assert torch.allclose(trace.logits.softmax(-1).sum(-1), torch.ones(len(trace.tokens)), atol=1e-5)
         for module in trace.attention_modules():
-            attention_frame(trace, module, 0)
-            arithmetic_table(trace, module, 0, len(trace.query_tokens(module)) - 1)
-        grid_frame(trace)
-        mask_frames(trace, trace.attention_modules()[-1], 0)
+            n_q, n_k = trace.pattern(module).shape[1:]
+            frame = attention_frame(trace, module, 0)
+            assert len(frame) == n_q * n_k  # every cell, each query's attention summing to 100%
+            np.testing.assert_allclose(frame.groupby("query_pos")["percent"].sum(), 100, atol=1e-3)
+            last = n_q - 1
+            table = arithmetic_table(trace, module, 0, last)
+            assert len(table) == n_k
+            np.testing.assert_allclose(table["softmax"].to_numpy(), trace.pattern(module)[0, last].numpy(), atol=1e-6)
+        heads = {(m, h) for m in trace.attention_modules() for h in range(trace.pattern(m).shape[0])}
+        grid = grid_frame(trace)
+        assert set(zip(grid["module"], grid["head"])) == heads
+        assert ((grid["mean_percent"] <= grid["max_percent"] + 1e-9) & (grid["max_percent"] <= 100 + 1e-6)).all()
+        module = trace.attention_modules()[-1]
+        n_q, n_k = trace.pattern(module).shape[1:]
+        stages = mask_frames(trace, module, 0)
+        assert all(len(frame) == n_q * n_k for frame in stages.values())
+        np.testing.assert_allclose(stages["softmax"].groupby("query_pos")["value"].sum(), 100, atol=1e-3)
         side = "encoder" if bundle.is_translator else "decoder"
         vocab, projection = vocabulary_frame(bundle, side, trace.tokens)
-        position_arrows_frame(trace, "encoder" if bundle.is_translator else "", trace.src_tokens or trace.tokens, projection)
+        assert len(vocab) == len(bundle.prompt_tokenizer) and np.isfinite(vocab[["x", "y"]].to_numpy()).all()
+        tokens = trace.src_tokens or trace.tokens
+        arrows = position_arrows_frame(trace, "encoder" if bundle.is_translator else "", tokens, projection)
+        assert arrows["word"].tolist() == list(tokens) and np.isfinite(arrows[["x", "y", "x2", "y2"]].to_numpy()).all()
 
 
 def test_over_long_input_is_cut_with_the_count_reported():

@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).parents[1]
 
 
@@ -35,10 +37,16 @@ def test_trace_json_has_every_name_with_shape_and_values():
 
 
 def test_broken_checkpoint_is_a_clear_error(tmp_path):
+    """An empty folder: the first file the loader looks for is named, with the problem, and no traceback."""
     out = cli("generate", "--checkpoint", str(tmp_path), "hi")
-    assert out.returncode == 2 and ("config.json" in out.stderr or "model.safetensors" in out.stderr)
+    assert out.returncode == 2 and out.stdout == ""
+    assert out.stderr.strip() == f"error: {tmp_path / 'model.safetensors'}: file is missing"
+    (tmp_path / "model.safetensors").write_bytes(b"")  # the weights there, the config still missing
+    out = cli("generate", "--checkpoint", str(tmp_path), "hi")
+    assert out.returncode == 2 and out.stderr.strip() == f"error: {tmp_path / 'config.json'}: file is missing"
 
 
+@pytest.mark.slow  # trains the decoder from its recipe
 def test_train_writes_a_loadable_checkpoint(tmp_path):
     out = cli("train", "statquest-decoder", "--out", str(tmp_path / "d"), "--quiet")
     assert out.returncode == 0, out.stderr

@@ -12,7 +12,7 @@ import pytest
 
 pytest.importorskip("transformers")
 
-from app_pages import model_sources, shared  # noqa: E402
+from app_pages import checkpoints, model_sources  # noqa: E402
 from model.checkpoint import CheckpointError, load_any  # noqa: E402
 from tests.hf_factory import hf_folder  # noqa: E402
 
@@ -48,11 +48,11 @@ def test_cache_snapshots_are_listed_and_load(gpt2, tmp_path, monkeypatch):
     snap = as_cache_snapshot(gpt2, cache, "someone/tiny-gpt2")
     assert (snap / "config.json").is_symlink()
     monkeypatch.setenv("HF_HUB_CACHE", str(cache))
-    monkeypatch.delenv(shared.ROOTS_ENV, raising=False)
-    found = model_sources.hf_folders(shared.checkpoint_roots(), model_sources.hf_cache_root(), shared.resolve_checkpoint_path, shared.shown_path)
+    monkeypatch.delenv(checkpoints.ROOTS_ENV, raising=False)
+    found = model_sources.hf_folders(checkpoints.checkpoint_roots(), model_sources.hf_cache_root(), checkpoints.resolve_checkpoint_path, checkpoints.shown_path)
     assert found == {"Hugging Face cache: someone/tiny-gpt2": snap.resolve()}
     assert load_any(snap).config.n_layers == 2  # through the links into blobs/
-    assert shared.shown_path(snap.resolve()) == "cache/models--someone--tiny-gpt2/snapshots/0123456789abcdef"
+    assert checkpoints.shown_path(snap.resolve()) == "cache/models--someone--tiny-gpt2/snapshots/0123456789abcdef"
 
 
 def test_two_revisions_are_told_apart(gpt2, tmp_path):
@@ -70,9 +70,9 @@ def test_listing_uses_the_typed_folder_check(gpt2, tmp_path, monkeypatch):
     outside = tmp_path / "outside"
     shutil.copytree(gpt2, outside)
     os.symlink(outside, root / "escape")
-    monkeypatch.setenv(shared.ROOTS_ENV, str(root))
+    monkeypatch.setenv(checkpoints.ROOTS_ENV, str(root))
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "no-cache"))
-    found = model_sources.hf_folders(shared.checkpoint_roots(), None, shared.resolve_checkpoint_path, shared.shown_path)
+    found = model_sources.hf_folders(checkpoints.checkpoint_roots(), None, checkpoints.resolve_checkpoint_path, checkpoints.shown_path)
     assert found == {"root/inside": (root / "inside").resolve()}
 
 

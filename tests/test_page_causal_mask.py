@@ -1,26 +1,22 @@
 """Causal-mask page under AppTest: the four stages for both lesson models, the run without the
 mask, the encoder shown for contrast, and the view restored from the URL."""
 
-import json
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.app_runner import custom_model, open_app
+from tests.app_runner import components, custom_model, open_page
 
 from tests.model_factory import random_bundle
 
 
 
 def open_mask(**params) -> AppTest:
-    at = open_app("causal_mask", **params)
-    assert not at.exception, at.exception
-    return at
+    return open_page("causal_mask", **params)
 
 
 def panels(at: AppTest) -> list[dict]:
     """The page's canvas heatmaps (their component data), in page order."""
-    return [json.loads(e.proto.json) for e in at.get("bidi_component")]
+    return components(at)
 
 
 def titles(at: AppTest) -> list[str]:

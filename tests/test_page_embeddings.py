@@ -1,6 +1,5 @@
 """The Embeddings page under AppTest: both lesson models, the prompt drives it, the URL restores the view."""
 
-import json
 
 import pytest
 from streamlit.testing.v1 import AppTest

@@ -49,7 +49,7 @@ def test_page_runs_on_a_hugging_face_model(cache, monkeypatch, family, page):
     at = open_hf(cache, monkeypatch, family, page)
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]
-    assert at.session_state["model_path"].endswith("snapshots/0123456789abcdef")
+    assert at.session_state["model_key"].path.endswith("snapshots/0123456789abcdef")
     text = shown(at)
     for mark in ("Ġ", "▁"):  # the tokenizers' own space marks never reach the page, drawn or in a component's JSON
         assert mark not in text and json.dumps(mark)[1:-1] not in text
@@ -58,7 +58,7 @@ def test_page_runs_on_a_hugging_face_model(cache, monkeypatch, family, page):
 @pytest.mark.parametrize("family", ["gpt2", "llama"])
 def test_attention_page_shows_subword_tokens_as_read(cache, monkeypatch, family):
     at = open_hf(cache, monkeypatch, family, "attention")
-    tokens = load_any(at.session_state["model_path"]).encode(PROMPT).tokens
+    tokens = load_any(at.session_state["model_key"].path).encode(PROMPT).tokens
     assert any(t.startswith("␣") for t in tokens)
     text = shown(at)
     for i, token in enumerate(tokens):  # as drawn, or inside a component's JSON (non-ASCII escaped)

@@ -7,7 +7,7 @@ import json
 import pytest
 import torch
 
-from tests.app_runner import chart_data, component_data, component_tables, component_text, custom_model, open_app
+from tests.app_runner import chart_data, component_data, component_tables, component_text, custom_model, open_app, rendered
 from tests.model_factory import random_bundle
 
 PROMPT = "the cat sat on the mat and it ran to the park"
@@ -54,7 +54,8 @@ def test_causal_mask_page_explains_the_band(local_model):
     assert titles[:4] == ["1. The mask (0 or -∞)", "2. Scores: q·k ÷ √d + distance bias", "3. Scores + mask", "4. Softmax %"]
     text = words(at)
     assert "This is a local layer: it sees only the last 3 words" in text
-    assert "words 2–4; the -∞ on words 5–11, after it, turn into 0%; so do those on words 0–1, too far back" in text
+    # the note is escaped as a whole (it quotes the prompt): read it as it shows on screen
+    assert "words 2–4; the -∞ on words 5–11, after it, turn into 0%; so do those on words 0–1, too far back" in rendered(text)
 
 
 def test_positional_page_shows_the_learned_distance_bias(local_model):

@@ -1,23 +1,16 @@
 """Overview page under AppTest: the diagram, tokens and answer follow the model and the prompt."""
 
-import json
 
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.app_runner import component_tables, component_text, open_app
+from tests.app_runner import component_tables, component_text, components, open_page
 
 
 
 def open_overview(**params) -> AppTest:
-    at = open_app("overview", **params)
-    assert not at.exception, at.exception
-    return at
-
-
-def components(at: AppTest) -> list[dict]:
-    return [json.loads(e.proto.json) for e in at.get("bidi_component")]
+    return open_page("overview", **params)
 
 
 def diagram_of(at: AppTest) -> str:

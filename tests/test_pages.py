@@ -1,12 +1,11 @@
 """Every page under Streamlit's AppTest, for every bundled model: runs, follows the prompt, restores from the URL."""
 
 import hashlib
-import json
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app_pages.shared import bundled_models
+from app_pages.checkpoints import bundled_models
 from tests.app_runner import component_tables, component_text, open_app
 
 PAGES = ["overview", "embeddings", "positional", "attention", "causal_mask", "next_token", "heads"]
@@ -34,13 +33,17 @@ def shown(at: AppTest) -> str:
 @pytest.mark.parametrize("model", MODELS)
 @pytest.mark.parametrize("page", PAGES)
 def test_page_runs_and_follows_the_prompt(page, model):
+    """Typing a new prompt shows exactly what the page shows when opened on that prompt (every
+    text, table, chart dataset and component payload), and that differs from the first prompt's."""
     at = open_page(page, model=model)
     assert not at.exception, at.exception
     assert not at.error
     before = shown(at)
-    at.text_input(key="prompt").input(OTHER_PROMPT.get(model, "the")).run()
+    prompt = OTHER_PROMPT.get(model, "the")
+    at.text_input(key="prompt").input(prompt).run()
     assert not at.exception, at.exception
     after = shown(at)
+    assert after == shown(open_page(page, model=model, prompt=prompt)), f"{page} kept something of the first prompt"
     assert before != after, f"{page} did not change with the prompt"
 
 

@@ -82,14 +82,14 @@ def test_a_long_context_checkpoint_and_a_10000_character_prompt_stay_in_the_budg
     at = open_app("attention", model="Checkpoint folder...", ckpt=str(folder))
     at.text_input(key="prompt").input(("the cat sat on the mat and it was happy " * 300)[:10_000]).run()
     assert not at.exception
-    from app_pages import shared
+    from app_pages import cache
 
     bundle = load_checkpoint(folder)
     assert 1 < bundle.max_tokens < 8192
     notices = " ".join(w.value for w in at.warning)
     assert f"longer than the {bundle.max_tokens:,} tokens this server traces" in notices and "32 MB" in notices
-    assert shared.TRACES.bytes_held <= shared.TRACES.budget_bytes
-    held = [t for t, _ in shared.TRACES._entries.values() if len(t.tokens) == bundle.max_tokens]
+    assert cache.TRACES.bytes_held <= cache.TRACES.budget_bytes
+    held = [t for t, _ in cache.TRACES._entries.values() if len(t.tokens) == bundle.max_tokens]
     assert held, "the cut prompt's trace is in the cache"
 
 

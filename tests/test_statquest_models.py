@@ -33,6 +33,7 @@ def test_translator_says_vamos():
     assert trace.src_tokens == ["let's", "go", "<EOS>"] and trace.tokens == ["<EOS>", "vamos"]
 
 
+@pytest.mark.slow  # retrains each model from its recipe
 @pytest.mark.parametrize("name", ["statquest-decoder", "statquest-translator"])
 def test_recipe_reproduces_the_committed_weights(name):
     trained = RECIPES[name](seed=0, progress=False)

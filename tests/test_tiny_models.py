@@ -9,6 +9,8 @@ from model.evaluate import evaluate
 from model.generate import generate
 
 CHECKPOINTS = Path(__file__).parents[1] / "sample_checkpoints"
+# Each evaluates a held-out slice word by word: minutes on a shared machine, so beyond the default limit.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 
 def test_tiny_translator_reorders_adjectives():

@@ -9,7 +9,7 @@ from model.checkpoint import load_checkpoint
 from tests.model_factory import random_bundle
 from viz.architecture import PAD_X, SMALL, architecture_frame, architecture_layout, text_width
 from viz.parameters import parameter_frame
-from app_pages.shared import SAMPLE_CHECKPOINTS
+from app_pages.checkpoints import SAMPLE_CHECKPOINTS
 
 
 @pytest.fixture(scope="module")

@@ -171,9 +171,8 @@ def architecture_layout(cfg: ModelConfig, n_tokens: int | None = None, n_src_tok
     few arrows as matrix shapes ("4 x 2"), so the diagram follows the prompt.
 
     Why laid out here and not by Graphviz: one column per stack needs no graph layout, and
-    Streamlit's Graphviz chart made the browser load and start about 0.75 MB of script (a
-    WebAssembly Graphviz) before the first page could be drawn (docs/benchmarks.md, eighth
-    session). Every text is a number or a fixed word from the config, never typed text.
+    Streamlit's Graphviz chart made the browser load and start a WebAssembly Graphviz before
+    the first page could be drawn. Every text is a number or a fixed word from the config, never typed text.
     """
     frame = architecture_frame(cfg)
     titled = cfg.is_encoder_decoder

@@ -54,8 +54,8 @@ def arithmetic_table(trace: Trace, module: str, head: int, query_pos: int) -> pd
 
 def arithmetic_display(table: pd.DataFrame, d_head: int, digits: int = 3, vector_digits: int = 2) -> dict[str, list]:
     """The table as the lesson writes it: rounded vectors, "-∞" for the mask, percentages, as
-    columns by name (plain lists: this runs on every keystroke, and a DataFrame of these text
-    columns cost 6 ms more a rerun than the lists).
+    columns by name (plain lists: this runs on every keystroke, where a DataFrame of these text
+    columns costs more than the lists).
 
     Long vectors show their first 3 numbers (all of them are in arithmetic_exact); the masked
     score (hook_attn_scores, ÷√d plus the bias and the mask) is there too.

@@ -78,8 +78,8 @@ def overview_data(frame: pd.DataFrame, title: str, window: Window | None = None,
     rows and columns labelled with their positions ("8–11"), the window the heatmap above shows
     outlined (``box``, in cells), and each block's max and mean attention in the tooltip.
 
-    Why not a Vega chart: at 128 tokens the overview's 1,849 rects were re-created on every
-    keystroke, 128 of the page's 423 ms (docs/benchmarks.md, sixth session).
+    Why not a Vega chart: a long prompt's overview has thousands of rects, re-created on every
+    keystroke.
     """
     block = int(frame["block"].iloc[0])
 

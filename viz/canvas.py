@@ -62,7 +62,7 @@ def heatmap_data(
     """One heatmap as plain numbers for the canvas heatmap (app_pages/components/).
 
     Why not a Vega chart: on every keystroke Vega re-created all of a 32 x 32 heatmap's marks,
-    which doubled the time from a keystroke to the redrawn page (docs/benchmarks.md). The canvas
+    which doubled the time from a keystroke to the redrawn page. The canvas
     draws the same picture from one list of numbers: rows are queries and columns keys, both in
     token order; ``values`` is row-major (None where the frame has no cell); ``exact`` (the
     weights at full precision) goes in the tooltip; ``masked`` (row-major, when the frame has the
@@ -71,8 +71,7 @@ def heatmap_data(
     it has none), so that a hidden cell's tooltip can say whether it is a later word or one
     too far back.
     """
-    # Plain numpy rather than pivot tables: this runs on every keystroke, and pandas' pivots took
-    # most of the page's own time (docs/benchmarks.md, fifth session).
+    # Plain numpy rather than pivot tables: this runs on every keystroke, where pandas' pivots are slow.
     row_pos, first_row, row_of = np.unique(frame["query_pos"].to_numpy(dtype=int), return_index=True, return_inverse=True)
     col_pos, first_col, col_of = np.unique(frame["key_pos"].to_numpy(dtype=int), return_index=True, return_inverse=True)
     n_rows, n_cols = len(row_pos), len(col_pos)

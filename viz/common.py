@@ -81,7 +81,7 @@ def heatmap_chart(
     """Rows top to bottom and columns left to right in position order; exact values on hover.
 
     A cached spec (viz.spec): built with Altair on every keystroke, each heatmap cost its page
-    10-15 ms, and a new spec made the browser build the Vega view anew. The cells come as the
+    more than the rest of it, and a new spec made the browser build the Vega view anew. The cells come as the
     dataset "cells"; the colour domain (lo, hi) is a parameter, so typing inside a word only swaps
     data. thin_x / thin_y let Vega drop overlapping axis labels; legend_bottom puts the legend
     under the cells; square sizes the cells by steps (the chart takes what its labels need).

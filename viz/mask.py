@@ -78,8 +78,7 @@ def mask_data(frame: pd.DataFrame, stage: str, title: str | None = None, query: 
     """One stage as data for the canvas heatmap (app_pages/components/): the mask
     in two colours, the scores on a red-blue scale around 0, the softmax in blues; -∞ dark grey.
 
-    Why not Vega charts: the four panels re-created up to 4 x 1,600 marks on every keystroke, and
-    the page took 330-520 ms to follow a keystroke at 32 tokens (docs/benchmarks.md, sixth session).
+    Why not Vega charts: the four panels re-created up to 4 x 1,600 marks on every keystroke.
     row_labels=False drops the query labels, for a panel placed right of one that has them;
     scale="sqrt" spreads the small percentages of long prompts over the softmax colours;
     local_window: the layer's window (0 if it has none), for what the tooltip and legend say is hidden.

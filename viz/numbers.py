@@ -24,7 +24,7 @@ def fmt_vector(values, digits: int = 3, limit: int = 6) -> str:
 
 def fmt_vectors(rows, digits: int = 3, limit: int = 6) -> list[str]:
     """fmt_vector of each row of a [n, d] array, in one pass: the step-by-step table writes three
-    vectors for every key on every keystroke, and one call per vector took 2.8 ms at 32 keys."""
+    vectors for every key on every keystroke, where one call per vector adds up."""
     matrix = np.asarray(rows, dtype=float)
     more = ", …" if matrix.shape[1] > limit else ""
     return ["[" + ", ".join(rounded(x, digits) for x in row) + more + "]" for row in matrix[:, :limit].tolist()]

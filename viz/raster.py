@@ -1,12 +1,12 @@
 """Matrices as small pictures, coloured like the Vega heatmaps.
 
 Why: the grid of every layer and head is an overview with thousands of cells; drawn as Vega
-marks it cost the browser a quarter of a second on every keystroke. As one picture per head it
+marks it held the browser up on every keystroke. As one picture per head it
 is 16 pictures, drawn at once, and still clickable and labelled (viz.head_grid.grid_data).
 
 Why levels and a palette rather than PNG files: the grid is redrawn on every keystroke, and
-colouring and compressing 16 PNGs took 10 ms of the server's time per keystroke (and the browser
-decoded them again). A picture is now one byte per cell, an index into a palette of the blues
+colouring and compressing 16 PNGs cost the server on each one (and the browser decoded them
+again). A picture is now one byte per cell, an index into a palette of the blues
 made here once from viz.palette, that the browser's canvas paints as it is (app_pages/components/head_grid.js).
 """
 

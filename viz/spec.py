@@ -27,8 +27,8 @@ _ALTAIR_GLOBALS = threading.Lock()  # Altair's data transformer and theme are gl
 class SpecChart:
     """A Vega-Lite spec that refers to its data by name, and that data.
 
-    Why: building an Altair chart and validating it against the Vega-Lite schema costs 50-150 ms,
-    more than everything else a keystroke does. A chart's spec depends only on the view's shape
+    Why: building an Altair chart and validating it against the Vega-Lite schema costs more than
+    everything else a keystroke does. A chart's spec depends only on the view's shape
     (title, cell size, options), not on the numbers, so it is built once with Altair (validated),
     cached as JSON, and each keystroke sends only new data. Streamlit also keeps a chart whose spec
     did not change mounted and swaps its data, which is cheaper in the browser too.

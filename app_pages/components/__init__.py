@@ -5,8 +5,7 @@ them all.
 
 Why not Vega charts, st.dataframe and markdown: on each keystroke Vega re-created every mark of
 these charts and the data grid rebuilt its table; on the first page Streamlit's data grid, code
-block and Graphviz chart made a fresh browser load megabytes of script before it drew anything
-(docs/benchmarks.md).
+block and Graphviz chart made a fresh browser load megabytes of script before it drew anything.
 
 Each component's data is a dataclass here, mirrored by a JSDoc typedef in its script; every
 component also gets the app's one palette (viz.palette) as ``colours``; dom.js holds the
@@ -16,10 +15,10 @@ script helpers they share, colour.js the colour scale (base.py writes both into 
 from .architecture import Architecture, architecture
 from .base import picked
 from .head_grid import GridPanel, HeadGrid, head_grid
-from .heatmap import Heatmap, TipExtra, heatmap, pick_query
+from .heatmap import Heatmap, TipExtra, heatmap, on_pick_query
 from .text_blocks import Column, Table, TextBlock, code, heading, line, note, table, text_blocks
 
 __all__ = [
     "Architecture", "Column", "GridPanel", "HeadGrid", "Heatmap", "Table", "TextBlock", "TipExtra", "architecture",
-    "code", "head_grid", "heading", "heatmap", "line", "note", "pick_query", "picked", "table", "text_blocks",
+    "code", "head_grid", "heading", "heatmap", "line", "note", "on_pick_query", "picked", "table", "text_blocks",
 ]

@@ -1,9 +1,9 @@
 // The overview's architecture diagram: boxes, arrows and the dashed repeated block as SVG, at the
 // positions viz.architecture.architecture_layout computed from the model's config.
 //
-// Why not st.graphviz_chart: the browser had to load and start about 0.75 MB of script (a
-// WebAssembly Graphviz) before the first page could be drawn, and the layout is one column per
-// stack, which needs no graph layout (docs/benchmarks.md, eighth session). Every text is set as
+// Why not st.graphviz_chart: the browser had to load and start a WebAssembly Graphviz before the
+// first page could be drawn, and the layout is one column per stack, which needs no graph
+// layout. Every text is set as
 // textContent; a node's <title> is its tooltip (where its numbers are in the trace).
 //
 // Its data is the Architecture dataclass of architecture.py (filled by

@@ -1,10 +1,10 @@
 // Every attention head as a small picture: one row per attention module, one column per head.
 //
 // Why not a Vega chart: on every keystroke Vega rebuilt the grid's image marks and axes. Why not
-// PNG images: making 16 of them took the server 10 ms a keystroke and the browser decoded them
+// PNG images: the server made 16 of them on every keystroke and the browser decoded them
 // again. Why one canvas for all the pictures, not one per head: every canvas is a layer of its
 // own that the browser commits in every frame of a keystroke, drawn or not; with 32 of them (4
-// layers x 8 heads) the grid cost about 26 ms of frame work per keystroke (docs/benchmarks.md).
+// layers x 8 heads) the grid slowed every frame of a keystroke.
 // Each picture arrives as one byte per cell (viz.attention.grid_pictures), an index into the
 // palette that viz.raster makes, and is scaled up unblurred into its place on the canvas. Over
 // each picture lies a button of its size: it takes the click, the keyboard focus, the tooltip and
@@ -115,7 +115,7 @@ export default function (component) {
   if (!root._observer) {
     // Pictures are painted only while the grid is on (or near) the screen, and what changed
     // meanwhile when it scrolls into view: below the heatmap it is often out of view while the
-    // user types, and painting it anyway cost about 9 ms a keystroke (docs/benchmarks.md).
+    // user types, and painting it anyway cost time on every keystroke.
     root._visible = false;
     root._observer = new IntersectionObserver((entries) => {
       if (!root.isConnected) { root._observer.disconnect(); return; }
@@ -131,7 +131,7 @@ export default function (component) {
 }
 
 // The caption above the grid, styled as st.caption (in the component: one Streamlit element
-// fewer to redraw on each keystroke, docs/benchmarks.md, eighth session).
+// fewer to redraw on each keystroke).
 function drawNote(parent, grid, text) {
   const note = parent.querySelector(":scope > .al-grid-note") || parent.insertBefore(el("p", "al-note al-grid-note"), grid);
   setText(note, text);

@@ -3,7 +3,7 @@ page's stages. The numbers come from viz (viz.attention.heatmap_data, overview_d
 mask_data, change_data); heatmap.js draws them, and a click reports the row's query position.
 
 Why a canvas and not a Vega chart: Vega re-created every mark of the heatmap on each keystroke
-(docs/benchmarks.md). A canvas has no Vega menu: the browser's "Save image as" saves it, and
+A canvas has no Vega menu: the browser's "Save image as" saves it, and
 every matrix keeps its CSV button. Text from the prompt is only ever set as DOM text.
 """
 
@@ -84,7 +84,7 @@ def heatmap(data: Heatmap | dict, key: str, on_pick: Callable[[], None] | None =
     return mount("heatmap", payload, key, on_pick=on_pick)
 
 
-def pick_query(key: str) -> Callable[[], None]:
+def on_pick_query(key: str) -> Callable[[], None]:
     """An ``on_pick`` for a heatmap: the clicked cell's row (its query position) becomes the query
     word ("query" in the session state, the pages' query picker)."""
     def on_pick() -> None:

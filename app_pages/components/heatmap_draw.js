@@ -173,8 +173,7 @@ export function drawLegend(root, d) {
 }
 
 // Captions under the heatmap, styled as st.caption. In the component rather than st.caption
-// elements: each Streamlit element costs the server and the browser about 1.3 ms a keystroke
-// (docs/benchmarks.md, eighth session).
+// elements: each Streamlit element costs the server and the browser time on every keystroke.
 export function drawNotes(parent, notes) {
   const box = parent.querySelector(":scope > .al-notes") || el("div", "al-notes", parent);
   while (box.children.length > notes.length) box.lastChild.remove();

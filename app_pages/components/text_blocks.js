@@ -3,9 +3,9 @@
 // per step of the lesson; the overview's tokens, answer and parameters).
 //
 // Why not st.markdown, st.code and st.dataframe: each markdown element was parsed and restyled by
-// React on every keystroke, and the data grid cost the browser about 24 ms a keystroke; the column
-// as one component costs a fraction. On the first page, the data grid and the code block's
-// highlighter were 2.7 MB of script a fresh browser had to load first (docs/benchmarks.md). Every
+// React on every keystroke, and the data grid cost the browser the most; the column as one
+// component costs a fraction. On the first page, the data grid and the code block's highlighter
+// were megabytes of script a fresh browser had to load first. Every
 // text is set as textContent, never as HTML (the key words come from the prompt).
 //
 // Its data is the TextBlocks dataclass of text_blocks.py, plus the app's palette as `colours`.

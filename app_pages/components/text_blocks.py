@@ -2,7 +2,7 @@
 tables; the attention page's step-by-step column, the overview's tokens and answer.
 
 Why one component and not markdown elements and data grids: each Streamlit element is re-rendered
-on every keystroke, and the data grid cost the browser the most (docs/benchmarks.md). Every text
+on every keystroke, and the data grid cost the browser the most. Every text
 is set as DOM text, never as HTML.
 """
 
@@ -107,5 +107,5 @@ class TextBlocks:
 def text_blocks(blocks: list[TextBlock | Table], key: str | None = None) -> None:
     """Headings, lines, notes, code boxes and tables (built with the functions above) as one
     component. Why one: as separate markdown elements, captions and tables, each re-rendered on
-    every keystroke, the step-by-step column cost more (docs/benchmarks.md)."""
+    every keystroke, the step-by-step column cost more."""
     mount("text_blocks", TextBlocks(list(blocks)), key, width="stretch")
