@@ -80,7 +80,7 @@ class ModelBundle:
         if not prompt_ids:
             raise EmptyPromptError("the prompt has no word this model knows")
         stream = self.stream_ids(prompt_ids, continuation)
-        # A trace is lean: its per-head attention maps are computed when a view asks (model/trace.py).
+        # A trace is lean: what a view asks for beyond the residual stream and q/k/v/z is computed then (model/trace.py).
         if self.is_translator:
             logits, tensors = self.model.run(list(prompt_ids), stream, options, capture, lean=True)
         else:
@@ -109,4 +109,6 @@ class ModelBundle:
             n_prompt=1 if self.is_translator else len(encoding.ids),
             options=options,
             encoding=encoding,
+            model=self.model,  # for the names a lean trace recomputes on lookup
+            ids=tuple(stream),
         )
