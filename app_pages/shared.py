@@ -198,7 +198,8 @@ TRACES = TraceCache(TRACE_CACHE_BUDGETS * trace_budget_bytes(), on_release=_rele
 
 def compute_trace(path: str, mtime: float, prompt: str, continuation: tuple[int, ...] | None, options: RunOptions) -> Trace:
     """The one trace of (model, prompt, generated words, run options), shared by every session."""
-    make = lambda: load_bundle(path, mtime).run(prompt, None if continuation is None else list(continuation), options)  # noqa: E731
+    # the cached trace sharing the longest start with this prompt spares those positions (model/prefix.py)
+    make = lambda: load_bundle(path, mtime).run(prompt, None if continuation is None else list(continuation), options, TRACES.traces())  # noqa: E731
     return TRACES.get((path, mtime, prompt, continuation, options), make)
 
 

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import torch
+
 from model.budget import trace_bytes
 from model.trace_cache import TraceCache, held_bytes
 from tests.model_factory import WORDS, random_bundle
@@ -52,6 +54,8 @@ def test_held_bytes_is_the_budget_count():
 
 RELEASE_RUN = """
 import sys
+
+import torch
 sys.path.insert(0, {root!r})
 from model import runtime
 from model.trace_cache import TraceCache
@@ -79,3 +83,11 @@ def test_dropped_traces_give_their_memory_back():
     assert held == 0
     assert full - idle > 300 * 2**20  # the cache really held hundreds of megabytes
     assert after - idle < 64 * 2**20, (idle, full, after)  # and they went back to the system
+
+
+def test_the_cache_lists_its_traces_for_prefix_reuse():
+    cache = TraceCache(budget_bytes=2**30)
+    first = cache.get("a", lambda: BUNDLE.run(prompt(5)))
+    second = cache.get("b", lambda: BUNDLE.run(prompt(6), prefixes=cache.traces()))
+    assert cache.traces() == [first, second]
+    assert torch.allclose(second["blocks.1.hook_resid_post"], BUNDLE.run(prompt(6))["blocks.1.hook_resid_post"], atol=1e-5)
