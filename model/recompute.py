@@ -60,7 +60,7 @@ def recompute(model: nn.Module, get: Callable[[str], torch.Tensor], name: str) -
             return logits_of(model, final_stream(model, get))
         stack_module = _stack(model, stack)
         if kind == "pos_embed":
-            return stack_module.pos(get(names.act_name("embed", stack=stack)).shape[0])
+            return stack_module.pos(get(names.act_name("embed", stack=stack)).shape[0]).detach()  # a view of the table, as recorded
         if sub == "ln_final":
             last = get(names.act_name("resid_post", len(stack_module.blocks) - 1, stack))
             return stack_module.ln_final(last[None], None)[0]
