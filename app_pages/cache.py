@@ -91,7 +91,8 @@ TRACES = TraceCache(TRACE_CACHE_BUDGETS * trace_budget_bytes(), on_release=_rele
 def trace(key: TraceKey) -> Trace:
     """The one trace of (model, prompt, generated words, run options), shared by every session."""
     continuation = None if key.continuation is None else list(key.continuation)
-    return TRACES.get(tuple(key), lambda: load_bundle(key.model).run(key.prompt, continuation, key.options))
+    # the cached trace sharing the longest start with this prompt spares those positions (model/prefix.py)
+    return TRACES.get(tuple(key), lambda: load_bundle(key.model).run(key.prompt, continuation, key.options, TRACES.traces()))
 
 
 def _spinner(text: str | None):

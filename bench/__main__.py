@@ -29,8 +29,8 @@ def table(title: str, rows: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def cold_start_seconds(entry: str, repeats: int = 3) -> float:
-    """From `streamlit run ENTRY` to the first page drawn in a browser (median of repeats)."""
+def cold_start_seconds(entry: str, repeats: int = 3, args: tuple[str, ...] = (), env: dict | None = None) -> float:
+    """From `streamlit run ENTRY -- ARGS` to the first page drawn in a browser (median of repeats)."""
     from playwright.sync_api import sync_playwright
 
     from tests.browser.harness import launch_chromium, streamlit_server, wait_for_app_idle
@@ -41,7 +41,7 @@ def cold_start_seconds(entry: str, repeats: int = 3) -> float:
         for _ in range(repeats):
             page = browser.new_page()
             start = time.perf_counter()
-            with streamlit_server(ROOT / entry) as url:
+            with streamlit_server(ROOT / entry, env=env, args=args, timeout=180) as url:
                 page.goto(url)
                 wait_for_app_idle(page, 120_000, quiet_ms=0)
                 samples.append(time.perf_counter() - start)
@@ -77,8 +77,15 @@ def main() -> None:
     from bench.hf_model import gpt2_small_folder, hf_rows
 
     with tempfile.TemporaryDirectory() as tmp:  # ~500 MB of random float32, never kept
-        report["hf_gpt2_small"] = hf_rows(gpt2_small_folder(Path(tmp) / "gpt2-small-random"), repeats=1 if args.quick else 3)
-    print(table("Random GPT-2-small-shaped Hugging Face folder: load, traced pass, lean trace memory", report["hf_gpt2_small"]))
+        folder = gpt2_small_folder(Path(tmp) / "gpt2-small-random")
+        report["hf_gpt2_small"] = hf_rows(folder, repeats=1 if args.quick else 3)
+        print(table("Random GPT-2-small-shaped Hugging Face folder: load, traced pass, lean trace memory", report["hf_gpt2_small"]))
+        if not args.skip_browser:
+            from bench.hf_model import hf_browser_rows
+
+            report["hf_gpt2_small_browser"] = hf_browser_rows(folder, cold_start_seconds, n=5 if args.quick else 15)
+            print(table("GPT-2-small-shaped folder in the app: keystroke to redrawn attention page, ms; cold start, s",
+                        report["hf_gpt2_small_browser"]))
 
     from app_pages.checkpoints import bundled_models
 

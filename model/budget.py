@@ -49,32 +49,28 @@ def _stack_floats(cfg: ModelConfig, n: int, n_layers: int, causal: bool, memory:
     """One stack (the encoder, the decoder or the only one) over n positions; ``memory`` is the
     encoder's length for a decoder's cross-attention (0: none).
 
-    Counted once where two names hold one tensor: a block's resid_post is its last sublayer's
-    result and the next block's resid_pre; a post-norm's output is the resid it becomes; the
-    positional encoding is a view of the model's own table (with RoPE the first resid_pre is the
-    embedding itself); without W_O, an attention's output is a view of its hook_z."""
-    d, pre = cfg.d_model, cfg.norm == "pre"
-    sublayer = (2 + pre) * n * d  # its output (hook_*_out) and the residual after it; pre-norm: its input's norm
-    attention = sublayer - (0 if cfg.attn_out_proj else n * d)
+    A lean trace keeps the residual stream between blocks and each attention's vectors, mask and
+    bias; norm outputs, sublayer outputs, the MLP's hidden layer and the positional encoding are
+    recomputed on lookup (model/recompute.py). With a post-norm each sublayer's residual is its
+    norm's output and is kept (once: a block's resid_post is the last of them, and the next
+    block's resid_pre)."""
+    d = cfg.d_model
     total = n * d + (0 if cfg.positional == "rope" else n * d)  # hook_embed; embed + pos, the first resid_pre
     for layer in range(n_layers):
         bias = causal and cfg.distance_bias and cfg.window_of(layer) > 0
-        total += attention + _attention_floats(cfg, n, n, bias)
+        total += _attention_floats(cfg, n, n, bias)
         if memory:
-            total += attention + _attention_floats(cfg, n, memory, False)
-        if cfg.d_ff:
-            total += sublayer + n * cfg.d_ff  # and the feed-forward's hidden layer (hook_post)
-    if pre:
-        total += n * d  # ln_final
+            total += _attention_floats(cfg, n, memory, False)
+        streams = (1 + bool(memory) + bool(cfg.d_ff)) if cfg.norm == "post" else 1  # resid_post (or each post-norm output)
+        total += streams * n * d
     return total
 
 
 def trace_bytes(cfg: ModelConfig, n_stream: int, n_src: int = 0) -> int:
-    """Bytes of the tensors one trace records: ``n_stream`` tokens in the (decoder) stream and,
+    """Bytes of the tensors one lean trace keeps: ``n_stream`` tokens in the (decoder) stream and,
     for a translator, ``n_src`` in the encoder's input."""
-    floats = n_stream * cfg.vocab_size  # logits
-    # the one derived [head, q, k] map a trace keeps: the largest of its attention modules
-    floats += cfg.n_heads * max(n_stream * n_stream, n_src * max(n_src, n_stream) if cfg.is_encoder_decoder else 0)
+    # the one recomputed result a trace keeps: at most the largest [head, q, k] of its attention modules
+    floats = cfg.n_heads * max(n_stream * n_stream, n_src * max(n_src, n_stream) if cfg.is_encoder_decoder else 0)
     if cfg.is_encoder_decoder:
         floats += _stack_floats(cfg, n_src, cfg.n_encoder_layers, causal=False, memory=0)
         floats += _stack_floats(cfg, n_stream, cfg.n_layers, causal=True, memory=n_src)
@@ -87,9 +83,10 @@ WORKING_MAPS = 5  # [head, q, k] tensors one attention module holds at once in t
 
 
 def working_bytes(cfg: ModelConfig, n: int) -> int:
-    """What the pass itself holds beside the trace at its peak: one attention module's per-head
-    maps (a lean trace keeps none of them, but the pass computes them all)."""
-    return WORKING_MAPS * cfg.n_heads * n * n * FLOAT_BYTES
+    """What is held beside the trace at a peak: one attention module's per-head maps in the pass
+    (a lean trace keeps none of them, but the pass computes them all), or a lookup of the whole
+    logits (recomputed, too big to be kept)."""
+    return max(WORKING_MAPS * cfg.n_heads * n * n, n * cfg.vocab_size) * FLOAT_BYTES
 
 
 def longest_within(cfg: ModelConfig, budget_bytes: int) -> int:

@@ -9,13 +9,14 @@ The bundle is shared by every browser session, so nothing here mutates it after 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Iterable, Sequence
 
 import torch
 
 from .budget import longest_within, trace_budget_bytes
 from .config import ModelConfig
 from .generate import greedy_continuation
+from .prefix import best_prefix, extend
 from .tokenizer import Encoding, Tokenizer
 from .trace import RunOptions, Trace
 from .transformer import DecoderOnly, EncoderDecoder, count_parameters
@@ -80,19 +81,22 @@ class ModelBundle:
         if not prompt_ids:
             raise EmptyPromptError("the prompt has no word this model knows")
         stream = self.stream_ids(prompt_ids, continuation)
-        # A trace is lean: its per-head attention maps are computed when a view asks (model/trace.py).
+        # A trace is lean: what a view asks for beyond the residual stream and q/k/v/z is computed then (model/trace.py).
         if self.is_translator:
             logits, tensors = self.model.run(list(prompt_ids), stream, options, capture, lean=True)
         else:
             logits, tensors = self.model.run(stream, options, capture, lean=True)
         return logits, tensors, stream
 
-    def run(self, text: str, continuation: Sequence[int] | None = None, options: RunOptions = RunOptions()) -> Trace:
+    def run(self, text: str, continuation: Sequence[int] | None = None, options: RunOptions = RunOptions(),
+            prefixes: Iterable[Trace] = ()) -> Trace:
         """Text -> one forward pass -> Trace of every intermediate.
 
         ``continuation``: tokens after the prompt (decoder-only) or after the decoder's
         starting ``<EOS>`` (translator). For a translator, None means the model's own greedy
         translation, so the trace shows the decoder producing every output word.
+        ``prefixes``: earlier traces of this model; the one sharing the longest start with this
+        stream spares the pass those positions (model/prefix.py).
         """
         encoding = self.encode(text)
         if encoding.is_empty:
@@ -101,7 +105,12 @@ class ModelBundle:
             continuation = []
             if self.is_translator and encoding.ids:
                 continuation = greedy_continuation(self, encoding.ids)
-        logits, tensors, stream = self._forward(encoding.ids, continuation, options, capture=True)
+        stream = self.stream_ids(encoding.ids, continuation)
+        prefix, past = best_prefix(self.model, prefixes, stream, options)
+        if prefix is not None:
+            tensors = extend(self.model, prefix, past, stream)
+        else:
+            _, tensors, stream = self._forward(encoding.ids, continuation, options, capture=True)
         return Trace(
             tensors=tensors,
             tokens=self.tokenizer.decode(stream),
@@ -109,4 +118,6 @@ class ModelBundle:
             n_prompt=1 if self.is_translator else len(encoding.ids),
             options=options,
             encoding=encoding,
+            model=self.model,  # for the names a lean trace recomputes on lookup
+            ids=tuple(stream),
         )

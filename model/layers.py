@@ -50,8 +50,8 @@ class PositionalEncoding(Named):
         else:  # a buffer, not a weight: the checkpoint need not (and does not) store it
             self.register_buffer("W_pos", sinusoidal_encoding(cfg.max_len, cfg.d_model), persistent=False)
 
-    def forward(self, n_positions: int) -> torch.Tensor:
-        return self.W_pos[:n_positions]  # [pos, d_model]
+    def forward(self, n_positions: int, start: int = 0) -> torch.Tensor:
+        return self.W_pos[start:start + n_positions]  # [pos, d_model]
 
 
 class Rotary(nn.Module):
@@ -156,22 +156,27 @@ class Attention(Named):
         masked_keys: bool = False,  # whether RunOptions.masked_keys index these keys
     ) -> torch.Tensor:
         B, n_q, _ = x_q.shape
-        n_k = x_kv.shape[1]
         h, dh, kv = self.n_heads, self.d_head, self.n_kv_heads
+        past = 0 if rec is None else rec.past  # positions before x_q whose keys and values a prefix trace holds
         q = hook(rec, self.hook_name("hook_q"), self.W_Q(x_q).view(B, n_q, h, dh))  # [B, q, head, d_head]
-        k = self.W_K(x_kv).view(B, n_k, kv, dh)  # [B, k, kv_head, d_head]
-        v = self.W_V(x_kv).view(B, n_k, kv, dh)
+        k = self.W_K(x_kv).view(B, x_kv.shape[1], kv, dh)  # [B, k, kv_head, d_head]
+        v = self.W_V(x_kv).view(B, x_kv.shape[1], kv, dh)
         hook(rec, self.hook_name("hook_k"), self.per_query_head(k))  # [B, k, head, d_head]
         v = hook(rec, self.hook_name("hook_v"), self.per_query_head(v))
         if self.rotary is not None:  # keys turned before sharing: the same numbers, h / kv times less work
-            q = hook(rec, self.hook_name("hook_rot_q"), self.rotary(q))
-            k = self.rotary(k)
+            q = hook(rec, self.hook_name("hook_rot_q"), self.rotary(q, past))
+            k = self.rotary(k, past)
             hook(rec, self.hook_name("hook_rot_k"), self.per_query_head(k))
         k = self.per_query_head(k)
+        if past:
+            k = rec.with_past(self.hook_name("hook_rot_k" if self.rotary is not None else "hook_k"), k)
+            v = rec.with_past(self.hook_name("hook_v"), v)
+        n_k = k.shape[1]
+        # Masks and biases over every query (a prefix run's earlier rows too), then this run's rows.
         bias = None
         if self.distance_bias is not None:
-            bias = hook(rec, self.hook_name("hook_distance_bias"), self.distance_bias_scores(n_q, n_k)[None])
-        mask = hook(rec, self.hook_name("hook_mask"), self.mask(n_q, n_k, key_padding, rec, masked_keys))  # [B|1, q, k]
+            bias = hook(rec, self.hook_name("hook_distance_bias"), self.distance_bias_scores(past + n_q, n_k)[None])[:, :, past:]
+        mask = hook(rec, self.hook_name("hook_mask"), self.mask(past + n_q, n_k, key_padding, rec, masked_keys))[:, past:]  # [B|1, q, k]
         maps = attention_maps(q, k, bias, mask, lambda kind, x: hook(rec, self.hook_name(f"hook_{kind}"), x))
         z = torch.einsum("bhqk,bkhd->bqhd", maps["pattern"], v)  # [B, q, head, d_head]
         z = hook(rec, self.hook_name("hook_z"), self.ablate(z, rec))
@@ -220,12 +225,14 @@ class FeedForward(Named):
         self.W_out = nn.Linear(cfg.d_ff, cfg.d_model, bias=cfg.mlp_bias)
         self.act = None if cfg.mlp == "swiglu" else self.ACTIVATIONS[cfg.mlp]
 
-    def forward(self, x: torch.Tensor, rec: Recorder | None) -> torch.Tensor:
+    def hidden(self, x: torch.Tensor) -> torch.Tensor:
+        """[B, pos, d_model] -> the hidden layer [B, pos, d_ff] (a lean trace recomputes it here)."""
         if self.W_gate is None:
-            hidden = self.act(self.W_in(x))
-        else:
-            hidden = nn.functional.silu(self.W_gate(x)) * self.W_in(x)
-        return self.W_out(hook(rec, self.hook_name("hook_post"), hidden))  # hidden [B, pos, d_ff]
+            return self.act(self.W_in(x))
+        return nn.functional.silu(self.W_gate(x)) * self.W_in(x)
+
+    def forward(self, x: torch.Tensor, rec: Recorder | None) -> torch.Tensor:
+        return self.W_out(hook(rec, self.hook_name("hook_post"), self.hidden(x)))
 
 
 class Block(Named):

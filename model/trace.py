@@ -27,12 +27,14 @@ model.names makes and reads these names; a Trace also answers ``trace["pattern",
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterator, Mapping
 
 import torch
 
 from . import names
+from .recompute import recomputed_leaves
 
 if TYPE_CHECKING:  # the tokenizer needs no trace; only the annotation names it
     from .tokenizer import Encoding
@@ -80,18 +82,28 @@ class Recorder:
     With ``capture=False`` it records nothing, so training and generation pay nothing.
     """
 
-    def __init__(self, options: RunOptions = RunOptions(), capture: bool = True, keep_batch: bool = False, lean: bool = False) -> None:
+    past = 0  # positions computed before this run (model/prefix.py); 0: the run starts the prompt
+
+    def __init__(self, options: RunOptions = RunOptions(), capture: bool = True, keep_batch: bool = False, lean: str | None = None) -> None:
         self.options = options
         self.capture = capture
         self.keep_batch = keep_batch  # evaluation scores heads over a whole batch at once
-        # lean: the per-head [head, q, k] maps are not kept; a Trace computes them from q and k on demand
-        self.skip = frozenset(f"hook_{kind}" for kind in DERIVED_KINDS) if lean else frozenset()
-        self.tensors: dict[str, torch.Tensor] = {}
+        # lean (the model's norm): what a Trace recomputes on lookup gets a None in place of a tensor,
+        # so the names keep the pass's order (model/recompute.py, and the per-head maps)
+        self.lean = lean is not None
+        self.skip = recomputed_leaves(lean) | {f"hook_{kind}" for kind in DERIVED_KINDS} if self.lean else frozenset()
+        self.tensors: dict[str, torch.Tensor | None] = {}
 
     def __call__(self, name: str, x: torch.Tensor) -> torch.Tensor:
-        if self.capture and name.rpartition(".")[2] not in self.skip:
-            self.tensors[name] = x.detach() if self.keep_batch else x.detach()[0]  # a trace is one prompt
+        if self.capture:
+            keep = name.rpartition(".")[2] not in self.skip
+            self.tensors[name] = (x.detach() if self.keep_batch else x.detach()[0]) if keep else None  # a trace is one prompt
         return x
+
+    def recomputed(self, name: str) -> dict[str, torch.Tensor | None]:
+        """Note a name the pass did not compute (a lean trace recomputes it); the tensors so far."""
+        self.tensors[name] = None
+        return self.tensors
 
 
 def hook(rec: Recorder | None, name: str, x: torch.Tensor) -> torch.Tensor:
@@ -128,8 +140,13 @@ class Trace(Mapping[str, torch.Tensor]):
     A lean trace (``model.run(..., lean=True)``, what the app makes) holds no per-head maps
     (DERIVED_KINDS): a lookup of one computes it from the module's stored q and k (rot_q and
     rot_k with RoPE), distance bias and mask, with the forward pass's own function
-    (model.layers.attention_maps), so it equals what the pass computed. The last map computed
-    is kept (one slot, counted by model/budget.py), as a page reads the same pattern repeatedly.
+    (model.layers.attention_maps), so it equals what the pass computed. With the ``model`` it
+    came from, it also recomputes the names model/recompute.py lists (norm outputs, sublayer
+    outputs, the MLP's hidden layer, the logits) from the residual stream and q/k/v/z it keeps.
+    The last result is kept when it fits one slot of the largest per-head map (counted by
+    model/budget.py), as a page reads the same pattern repeatedly.
+    ``tensors`` may hold None for a name the pass made but a lean trace recomputes: the names
+    then keep the pass's order.
     """
 
     tensors: dict[str, torch.Tensor]
@@ -138,9 +155,14 @@ class Trace(Mapping[str, torch.Tensor]):
     n_prompt: int = 0  # how many stream tokens came from the prompt (the rest were generated)
     options: RunOptions = field(default_factory=RunOptions)
     encoding: Encoding | None = None  # the prompt's: unknown words, truncation
+    model: torch.nn.Module | None = None  # the shared, read-only model, for the names it recomputes
+    ids: tuple[int, ...] = ()  # the stream's token ids (model/prefix.py extends a trace by them)
 
     def __post_init__(self) -> None:
-        self._last: tuple[str, torch.Tensor] | None = None  # the one derived map kept
+        self.order = tuple(self.tensors)  # every name of the pass, in its order
+        self.tensors = {name: t for name, t in self.tensors.items() if t is not None}
+        self._recomputed = frozenset(n for n in self.order if n not in self.tensors)
+        self._last: tuple[object, torch.Tensor] | None = None  # the one recomputed result kept
 
     def __getitem__(self, key: str | tuple) -> torch.Tensor:
         """By name, or by its parts as names.act_name takes them: ``trace["pattern", 0]``,
@@ -154,32 +176,72 @@ class Trace(Mapping[str, torch.Tensor]):
         return tensor
 
     def _derivable(self, name: str) -> tuple[str, str] | None:
-        """(module, kind) when ``name`` is a per-head map this lean trace computes on demand."""
+        """(module, kind) when ``name`` is a per-head map this lean trace computes on demand;
+        ("", name) when model/recompute.py recomputes it."""
+        if name in self.tensors:
+            return None
         module, _, leaf = name.rpartition(".")
         kind = leaf.removeprefix("hook_")
-        if kind not in DERIVED_KINDS or name in self.tensors or f"{module}.hook_q" not in self.tensors:
-            return None
-        return module, kind
+        if kind in DERIVED_KINDS and f"{module}.hook_q" in self.tensors:
+            return module, kind
+        if name in self._recomputed and self.model is not None:
+            return "", name
+        return None
 
-    def _derive(self, name: str) -> torch.Tensor | None:
+    def _compute(self, name: str) -> torch.Tensor | None:
+        """``name`` computed, without touching the kept slot (a recomputation's own steps)."""
         found = self._derivable(name)
         if found is None:
-            return None
-        last = self._last
-        if last is not None and last[0] == name:
-            return last[1]
-        from .layers import attention_maps  # layers import this module
-
+            return self.tensors.get(name)
         module, kind = found
+        if not module:
+            from .recompute import recompute  # layers (which recompute uses) import this module
+
+            return recompute(self.model, self._stored_or_computed, name)
+        from .layers import attention_maps
+
         get = lambda k: self.tensors.get(f"{module}.hook_{k}")  # noqa: E731
         q, k = get("rot_q"), get("rot_k")
         q, k = (q, k) if q is not None else (get("q"), get("k"))
         bias = get("distance_bias")
         with torch.inference_mode():
             maps = attention_maps(q[None], k[None], None if bias is None else bias[None], get("mask")[None])
-        tensor = maps[kind][0]
-        self._last = (name, tensor)
+        return maps[kind][0]
+
+    def _stored_or_computed(self, name: str) -> torch.Tensor:
+        tensor = self._compute(name)
+        if tensor is None:
+            raise KeyError(f"the trace has no tensor named {name!r}")
         return tensor
+
+    def _derive(self, name: str) -> torch.Tensor | None:
+        if self._derivable(name) is None:
+            return None
+        return self._kept(name, lambda: self._compute(name))
+
+    def _kept(self, key: object, make) -> torch.Tensor:
+        """The last result again, or ``make()``'s, kept when it fits the slot."""
+        last = self._last
+        if last is not None and last[0] == key:
+            return last[1]
+        tensor = make()
+        if tensor.numel() * tensor.element_size() <= self.derived_slot_bytes:
+            self._last = (key, tensor)
+        return tensor
+
+    def logits_at(self, position: int) -> torch.Tensor:
+        """One row of the logits [vocab] (a negative position counts from the end): a lean trace
+        recomputes only that row (equal to the whole recomputation's within float rounding)."""
+        if "logits" in self.tensors or self.model is None:
+            return self["logits"][position]
+        from .recompute import final_stream, logits_of
+
+        def make() -> torch.Tensor:
+            final = final_stream(self.model, self._stored_or_computed)
+            with torch.inference_mode():
+                return logits_of(self.model, final[position:position + 1 or None])[0]
+
+        return self._kept(("logits", position % len(self.tokens)), make)
 
     def __contains__(self, key: object) -> bool:
         if isinstance(key, tuple):
@@ -194,17 +256,19 @@ class Trace(Mapping[str, torch.Tensor]):
         return names.in_module(module, kind) in self
 
     def __iter__(self) -> Iterator[str]:
-        """Every name, stored or computed on demand: a module's maps follow its mask."""
-        for name in self.tensors:
-            yield name
-            if name.endswith(".hook_mask"):
+        """Every name, kept or computed on demand, in the order the pass made them; a trace made
+        from a full pass's tensors (no Nones) lists its per-head maps after each mask."""
+        for name in self.order:
+            if name in self.tensors or self._derivable(name):
+                yield name
+            if name.endswith(".hook_mask") and not self._recomputed:
                 module = name.rpartition(".")[0]
                 yield from (n for n in (f"{module}.hook_{k}" for k in DERIVED_KINDS) if self._derivable(n))
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
 
-    @property
+    @functools.cached_property
     def derived_slot_bytes(self) -> int:
         """The most the one kept derived map can hold: the largest [head, q, k] of the trace."""
         sizes = [self.tensors[n].shape[1] * self.tensors[n].shape[0] * self.tensors[f"{n.rpartition('.')[0]}.hook_k"].shape[0]
@@ -213,7 +277,7 @@ class Trace(Mapping[str, torch.Tensor]):
 
     @property
     def logits(self) -> torch.Tensor:
-        return self.tensors["logits"]
+        return self["logits"]
 
     def attention_modules(self) -> list[str]:
         """Every attention module of the pass in order, e.g. ["blocks.0.attn", ...]."""

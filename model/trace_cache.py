@@ -69,6 +69,11 @@ class TraceCache:
         self._released(dropped)
         return trace
 
+    def traces(self) -> list[Trace]:
+        """The cached traces, most recently used last (for prefix reuse: model/prefix.py)."""
+        with self._lock:
+            return [trace for trace, _ in self._entries.values()]
+
     def clear(self) -> None:
         with self._lock:
             dropped = self._bytes

@@ -35,7 +35,8 @@ class Stack(Named):
         read by a decoder's cross-attention."""
         x = hook(rec, self.hook_name("hook_embed"), self.embed(ids))  # [B, pos, d_model]
         if self.pos is not None:
-            x = x + hook(rec, self.hook_name("hook_pos_embed"), self.pos(ids.shape[1])[None].expand_as(x))
+            start = 0 if rec is None else rec.past  # a prefix run's first position
+            x = x + hook(rec, self.hook_name("hook_pos_embed"), self.pos(ids.shape[1], start)[None].expand_as(x))
         for block in self.blocks:
             x = block(x, rec, key_padding, memory, memory_padding, self_keys_are_prompt=prompt_stream)
         return x if self.ln_final is None else self.ln_final(x, rec)
@@ -63,11 +64,17 @@ class DecoderOnly(Stack):
         """ids [batch, pos] -> logits [batch, pos, vocab]."""
         return hook(rec, "logits", self.unembed(self.forward_stack(ids, rec, key_padding)))
 
-    def run(self, ids: list[int], options: RunOptions = RunOptions(), capture: bool = True, lean: bool = False) -> tuple[torch.Tensor, dict]:
-        """One prompt, no batch: (logits [pos, vocab], named tensors); lean: without the per-head
-        maps a Trace computes on demand (model/trace.py)."""
-        rec = Recorder(options, capture, lean=lean)
+    def run(self, ids: list[int], options: RunOptions = RunOptions(), capture: bool = True, lean: bool = False) -> tuple[torch.Tensor | None, dict]:
+        """One prompt, no batch: (logits [pos, vocab], named tensors); lean (with capture): without
+        what a Trace recomputes on lookup (model/trace.py), the logits among them (None here)."""
+        return self.run_with(Recorder(options, capture, lean=self.cfg.norm if lean else None), ids)
+
+    def run_with(self, rec: Recorder, ids: list[int]) -> tuple[torch.Tensor | None, dict]:
+        """run() with a given recorder (model/prefix.py's carries a prefix's keys and values)."""
         with torch.inference_mode():
+            if rec.capture and rec.lean:
+                self.forward_stack(torch.tensor([ids], dtype=torch.long), rec)
+                return None, rec.recomputed("logits")
             logits = self(torch.tensor([ids], dtype=torch.long), rec)
         return logits[0], rec.tensors
 
@@ -99,9 +106,13 @@ class EncoderDecoder(nn.Module):
 
     def run(self, src_ids: list[int], tgt_ids: list[int], options: RunOptions = RunOptions(), capture: bool = True,
             lean: bool = False) -> tuple[torch.Tensor, dict]:
-        rec = Recorder(options, capture, lean=lean)
+        rec = Recorder(options, capture, lean=self.cfg.norm if lean else None)
+        src, tgt = torch.tensor([src_ids], dtype=torch.long), torch.tensor([tgt_ids], dtype=torch.long)
         with torch.inference_mode():
-            logits = self(torch.tensor([src_ids], dtype=torch.long), torch.tensor([tgt_ids], dtype=torch.long), rec)
+            if capture and lean:  # the logits are recomputed on lookup
+                self.decoder.forward_stack(tgt, rec, None, self.encoder.forward_stack(src, rec), None, prompt_stream=False)
+                return None, rec.recomputed("logits")
+            logits = self(src, tgt, rec)
         return logits[0], rec.tensors
 
 

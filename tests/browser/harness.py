@@ -20,7 +20,7 @@ import time
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Sequence
 
 ROOT = Path(__file__).resolve().parents[2]
 OUTPUT = ROOT / "test-output"
@@ -78,7 +78,7 @@ def _tail(path: Path, lines: int = 60) -> str:
 
 @contextmanager
 def streamlit_server(app: Path | str = ROOT / "serve.py", env: dict | None = None, timeout: float = 60,
-                     cwd: Path | str = ROOT) -> Iterator[str]:
+                     cwd: Path | str = ROOT, args: Sequence[str] = ()) -> Iterator[str]:
     """Run ``python -m streamlit run APP`` on a free port; yield its base URL; stop it.
 
     Uses the interpreter running the tests (``.venv/bin/python`` under the README's command).
@@ -92,7 +92,7 @@ def streamlit_server(app: Path | str = ROOT / "serve.py", env: dict | None = Non
         log_path = OUTPUT / f"server-{port}.log"
         cmd = [sys.executable, "-m", "streamlit", "run", str(app),
                "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
-               "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+               "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none", *(["--", *args] if args else [])]
         with open(log_path, "wb") as log:
             proc = subprocess.Popen(cmd, cwd=str(cwd), env={**os.environ, **SERVER_ENV, **(env or {})},
                                     stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
