@@ -31,6 +31,11 @@ PAGES = [
     st.Page("app_pages/causal_mask.py", title="Causal mask", icon=":material/filter_alt:", url_path="mask"),
     st.Page("app_pages/next_token.py", title="Next token", icon=":material/bar_chart:", url_path="next"),
     st.Page("app_pages/heads.py", title="Heads (debugging)", icon=":material/psychology:", url_path="heads"),
+    # issue 19: the interpretability methods (model/analysis) as pages
+    st.Page("app_pages/lens.py", title="Logit lens", icon=":material/layers:", url_path="lens"),
+    st.Page("app_pages/attribution.py", title="Attribution", icon=":material/stacked_bar_chart:", url_path="attribution"),
+    st.Page("app_pages/patching.py", title="Patching", icon=":material/healing:", url_path="patching"),
+    st.Page("app_pages/compare.py", title="Compare prompts", icon=":material/compare:", url_path="compare"),
 ]
 CUSTOM = "Checkpoint folder..."
 UPLOAD = "Upload a checkpoint..."
