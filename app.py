@@ -13,7 +13,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from app_pages import downloads, shared, url_guard
+from app_pages import downloads, export_run, shared, url_guard
 from model import runtime
 from model.checkpoint import CheckpointError
 from model.upload import extract_upload
@@ -140,6 +140,7 @@ with st.sidebar:
                    + " is not a usable number, so the default is used.", icon=":material/link_off:")
     choose_model()
     prompt_box()
+    export_run.export_button()
 
 downloads.start_run(st.session_state)
 st.navigation(PAGES).run()

@@ -27,7 +27,7 @@ from app_pages import downloads
 from model import runtime
 from model.budget import trace_budget_bytes
 from model.bundle import EmptyPromptError, ModelBundle
-from model.checkpoint import CheckpointError, load_checkpoint
+from model.checkpoint import CheckpointError, load_any
 from model.trace import RunOptions, Trace
 from model.trace_cache import TraceCache
 from viz.spec import SpecChart, from_altair
@@ -157,7 +157,7 @@ def settle_heap_soon(delay_s: float = 2.0) -> None:
 @st.cache_resource(max_entries=16, show_spinner="Loading the model...")
 def load_bundle(path: str, mtime: float) -> ModelBundle:
     """One shared, read-only model per checkpoint folder (mtime: reload after retraining)."""
-    return load_checkpoint(path)
+    return load_any(path)
 
 
 # Head-grid pictures and other small per-trace views: a few kilobytes each, so a count bounds them.
