@@ -98,7 +98,9 @@ def attribution_view(ctx: shared.PageContext) -> None:
         frame = va.parts_frame(result)
         shared.chart_with_csv(va.parts_chart(frame, target), frame, "attribution", "attr-parts")
     if st.session_state.pop("_attr_open_head", False):
-        st.switch_page("app_pages/attention.py")
+        # {} and not the default None: None clears the URL, which Streamlit refuses while widgets
+        # are bound to it; the bound widgets write their values back on the Attention page
+        st.switch_page("app_pages/attention.py", query_params={})
 
 
 if ctx:
