@@ -7,6 +7,8 @@ difference shows what changing the words moved; labels name both words where the
 
 from __future__ import annotations
 
+import numpy as np
+
 from model.analysis.compare import PatternComparison
 
 from .grids import matrix_data, matrix_table
@@ -21,12 +23,22 @@ def _labels(tokens: list[str]) -> list[str]:
     return [f"{i}: {t}" for i, t in enumerate(tokens)]
 
 
-def pattern_data(cmp: PatternComparison, which: int, title: str) -> dict:
-    """Prompt ``which`` (0 or 1)'s pattern over the common positions, in %; hidden cells blank."""
+def pattern_data(cmp: PatternComparison, which: int, title: str, masked=None) -> dict:
+    """Prompt ``which`` (0 or 1)'s pattern over the common positions, in %; ``masked``: the cells
+    the mask hides (the same positions in both prompts), drawn hatched."""
     m = (cmp.a if which == 0 else cmp.b) * 100
-    return matrix_data(m, _labels(cmp.query_tokens[which]), _labels(cmp.key_tokens[which]), title,
+    data = matrix_data(m, _labels(cmp.query_tokens[which]), _labels(cmp.key_tokens[which]), title,
                        "query (the word looking)", "key (the word looked at)", "attention %", bound=100, digits=0,
-                       legend_hi="100")
+                       legend_hi="100", masked=masked)
+    if masked is not None:
+        data["mask_text"] = "hidden by the mask"
+    return data
+
+
+def hidden_cells(trace, cmp: PatternComparison):
+    """[q, k] booleans over the comparison's overlap: where the first prompt's mask is -∞."""
+    n_q, n_k = cmp.a.shape
+    return np.isneginf(trace.at(cmp.module, "mask")[:n_q, :n_k].numpy())
 
 
 def difference_data(cmp: PatternComparison, title: str) -> dict:

@@ -17,7 +17,7 @@ import pandas as pd
 
 from .canvas import HIGHLIGHT, heatmap_cell, label_font
 from .common import to_numpy
-from .numbers import prints_numbers
+from .numbers import prints_numbers, rounded
 
 
 def _cells(m: np.ndarray) -> list:
@@ -27,12 +27,13 @@ def _cells(m: np.ndarray) -> list:
 def matrix_data(matrix, rows: Sequence[str], cols: Sequence[str], title: str, row_title: str, col_title: str,
                 value_title: str, *, diverging: bool = False, bound: float | None = None, digits: int = 2,
                 texts: Sequence[str] | None = None, cell: int | None = None, tip_extra: list[dict] | None = None,
-                legend_lo: str | None = None, legend_hi: str | None = None) -> dict:
+                legend_lo: str | None = None, legend_hi: str | None = None, masked=None) -> dict:
     """One [rows, cols] matrix as a Heatmap payload: rows top to bottom and columns left to right
     in the order given. ``diverging``: red below 0, white at 0, blue above, symmetric around 0
     (``bound``, default the largest magnitude); else the blues from 0 to ``bound`` (default the
     max). Small grids print each value (``digits``) or ``texts`` in their cells; the tooltip
-    always has the exact value."""
+    always has the exact value. ``masked`` ([rows, cols] booleans): cells the causal mask hides,
+    drawn hatched grey as on the attention page."""
     m = to_numpy(matrix)
     n_rows, n_cols = m.shape
     finite = m[np.isfinite(m)]
@@ -47,12 +48,14 @@ def matrix_data(matrix, rows: Sequence[str], cols: Sequence[str], title: str, ro
         "value_max": bound, "scale": "linear", "cell": cell or heatmap_cell(n_rows, n_cols),
         "row_font": label_font(n_rows), "col_font": label_font(n_cols), "printed": printed, "chosen": -1,
         "highlight": HIGHLIGHT, "tip_names": [row_title, col_title],
-        "texts": list(texts) if texts is not None else [("" if v is None else f"{v:.{digits}f}") for v in values] if printed else None,
+        "texts": list(texts) if texts is not None else [("" if v is None else rounded(v, digits)) for v in values] if printed else None,
         "legend_lo": legend_lo if legend_lo is not None else f"{-bound:.2f}" if diverging else "0",
         "legend_hi": legend_hi if legend_hi is not None else f"{bound:.2f}",
     }
     if diverging:
         data.update(scheme="redblue", value_min=-bound)
+    if masked is not None:
+        data["masked"] = np.asarray(masked, dtype=bool).ravel().tolist()
     if tip_extra:
         data["tip_extra"] = tip_extra
     return data
