@@ -13,7 +13,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from app_pages import cache, checkpoints, downloads, shared, url_guard
+from app_pages import cache, checkpoints, downloads, export_run, shared, url_guard
 from model import runtime
 from model.checkpoint import CheckpointError
 from model.upload import extract_upload
@@ -31,6 +31,11 @@ PAGES = [
     st.Page("app_pages/causal_mask.py", title="Causal mask", icon=":material/filter_alt:", url_path="mask"),
     st.Page("app_pages/next_token.py", title="Next token", icon=":material/bar_chart:", url_path="next"),
     st.Page("app_pages/heads.py", title="Heads (debugging)", icon=":material/psychology:", url_path="heads"),
+    # the interpretability methods of model/analysis, one page each
+    st.Page("app_pages/lens.py", title="Logit lens", icon=":material/layers:", url_path="lens"),
+    st.Page("app_pages/attribution.py", title="Attribution", icon=":material/stacked_bar_chart:", url_path="attribution"),
+    st.Page("app_pages/patching.py", title="Patching", icon=":material/healing:", url_path="patching"),
+    st.Page("app_pages/compare.py", title="Compare prompts", icon=":material/compare:", url_path="compare"),
 ]
 CUSTOM = "Checkpoint folder..."
 UPLOAD = "Upload a checkpoint..."
@@ -136,6 +141,7 @@ with st.sidebar:
                    + " is not a usable number, so the default is used.", icon=":material/link_off:")
     choose_model()
     prompt_box()
+    export_run.export_button()
 
 downloads.start_run(st.session_state)
 st.navigation(PAGES).run()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages import cache, components, shared
+from app_pages import cache, components, rollout_view, shared
 from app_pages.view_state import pick_head, pick_module, pick_query
 from model import names
 from viz import arithmetic, canvas, head_grid, numbers, windows
@@ -195,6 +195,9 @@ def attention_view(trace) -> None:
         module = pick_module(trace)
         head = pick_head(trace, module)
         query = pick_query(trace, module)
+        rollout = rollout_view.toggle()
+    if rollout:
+        return rollout_view.show(ctx, module)
     n_q, n_k = trace.pattern(module).shape[1:]
     windowed = windows.needs_window(n_q, n_k)
     rows, cols = (min(n_q, windows.WINDOW), min(n_k, windows.WINDOW)) if windowed else (n_q, n_k)

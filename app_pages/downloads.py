@@ -92,5 +92,6 @@ async def endpoint(request):
                                  status_code=404)
     make, file_name = found
     safe_name = re.sub(r"[^A-Za-z0-9._-]", "_", file_name)
-    return Response(await run_in_threadpool(make), media_type="text/csv; charset=utf-8",
+    media = "application/zip" if safe_name.endswith(".zip") else "text/csv; charset=utf-8"
+    return Response(await run_in_threadpool(make), media_type=media,
                     headers={"Content-Disposition": f'attachment; filename="{safe_name}"', "Cache-Control": "no-store"})

@@ -25,9 +25,9 @@ def test_page_shows_squiggles_matrices_and_the_formula(model, other):
     shown = charts(at)
     assert "dim 1: sin(pos / 10000^(0/2))" in shown and "dim 2: cos(pos / 10000^(0/2))" in shown
     assert "Position similarity" in shown and "The encoding added to each word" in shown
-    assert len(at.get("download_button")) == 3  # squiggles, matrix, similarity (the explorer is off until asked for)
+    assert len(at.main.get("download_button")) == 3  # squiggles, matrix, similarity (the explorer is off until asked for)
     at.toggle(key="pe_explore").set_value(True).run()
-    assert len(at.get("download_button")) == 6  # + explorer squiggles, matrix and wavelengths
+    assert len(at.main.get("download_button")) == 6  # + explorer squiggles, matrix and wavelengths
     at.text_input(key="prompt").input(other).run()
     assert not at.exception, at.exception
     assert charts(at) != shown

@@ -15,7 +15,7 @@ import { el, setText } from "./dom.js";
 /**
  * @typedef {object} TipExtra
  * @property {string} title
- * @property {(number|null)[]} values  row-major, as Heatmap.values
+ * @property {(number|string|null)[]} values  row-major, as Heatmap.values (a string is shown as it is)
  * @property {number} digits
  *
  * @typedef {object} Heatmap  heatmap.py's Heatmap (cells row-major: rows are queries, columns keys)
@@ -55,6 +55,7 @@ import { el, setText } from "./dom.js";
  * @property {string} [legend_hi]
  * @property {string} [mask_text]
  * @property {TipExtra[]} [tip_extra]
+ * @property {number[]} [pick_values]  row-major: what a click on each cell reports (default: its row's position)
  */
 
 /** The [row, col] under a point (x, y) px from the top left corner of a width x height drawing
@@ -109,7 +110,8 @@ function build(parent) {
     const lines = [[rowName, d.rows[i]], [colName, d.cols[j]], [d.value_title, v === null ? "-∞" : v.toFixed(3)]];
     if (d.exact && d.exact[k] !== null) lines.push([d.exact_title || "weight (exact)", d.exact[k].toFixed(d.exact_digits ?? 8)]);
     for (const extra of d.tip_extra || []) { // more numbers of the same cell (the change panel: both percentages)
-      if (extra.values[k] !== null) lines.push([extra.title, extra.values[k].toFixed(extra.digits)]);
+      const x = extra.values[k]; // a number, or a word (the logit lens's top word)
+      if (x !== null) lines.push([extra.title, typeof x === "string" ? x : x.toFixed(extra.digits)]);
     }
     if (isMasked(d, k)) lines.push(maskReason(d, i, j));
     tip.replaceChildren(...lines.map(([name, value]) => {
@@ -130,8 +132,9 @@ function build(parent) {
     tip.hidden = true;
     plot.querySelector(".al-hover").hidden = true;
   };
-  const pick = (i) => {
-    if (root._setTriggerValue) root._setTriggerValue("pick", root._data.row_pos[i]);
+  const pick = (i, j) => {
+    const d = root._data;
+    if (root._setTriggerValue) root._setTriggerValue("pick", d.pick_values ? d.pick_values[i * d.cols.length + j] : d.row_pos[i]);
   };
   canvas.addEventListener("mousemove", (event) => {
     const hit = cellUnder(event);
@@ -140,7 +143,7 @@ function build(parent) {
   canvas.addEventListener("mouseleave", hide);
   canvas.addEventListener("click", (event) => {
     const hit = cellUnder(event);
-    if (hit) pick(hit[0]);
+    if (hit) pick(hit[0], hit[1]);
   });
 
   // Keyboard: Tab to the cells, arrows move from cell to cell (with the tooltip, which screen
@@ -175,7 +178,7 @@ function build(parent) {
       root._focus = [i, j];
       showFocus();
     } else if (event.key === "Enter" || event.key === " ") {
-      pick(i);
+      pick(i, j);
     } else if (event.key === "Escape") {
       hide();
     } else {

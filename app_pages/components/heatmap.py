@@ -1,6 +1,6 @@
 """The canvas heatmap: the attention page's heatmap and its long-prompt overview, the causal-mask
 page's stages. The numbers come from viz (viz.attention.heatmap_data, overview_data; viz.mask's
-mask_data, change_data); heatmap.js draws them, and a click reports the row's query position.
+mask_data, change_data); heatmap.js draws them, and a click reports the row's query position (or, with ``pick_values``, the cell's own value).
 
 Why a canvas and not a Vega chart: Vega re-created every mark of the heatmap on each keystroke
 A canvas has no Vega menu: the browser's "Save image as" saves it, and
@@ -66,6 +66,8 @@ class Heatmap:
     legend_hi: str | None = None
     mask_text: str | None = None
     tip_extra: list[TipExtra] | None = None
+    # a grid whose cells are things, not query words (the attribution page's heads)
+    pick_values: list[int] | None = None  # row-major: what a click on each cell reports
 
     def __post_init__(self) -> None:
         if self.tip_extra:

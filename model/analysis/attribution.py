@@ -2,15 +2,16 @@
 it, each projected on a word's logit (or on the difference between two words' logits).
 
 Reference: TransformerLens, ``ActivationCache.decompose_resid`` / ``stack_head_results`` /
-``apply_ln_to_stack`` / ``logit_attrs``. Parts: ``embed`` and ``pos_embed``; every head
+``apply_ln_to_stack`` / ``logit_attrs``. Parts: ``embed`` and ``pos_embed`` (none with RoPE,
+which turns queries and keys instead of adding to the stream); every head
 ``L{l}H{h}`` (its ``hook_z`` through its slice of W_O, bias left out, as ``stack_head_results``;
 a translator's cross-attention heads are ``L{l}C{h}``); every feed-forward block ``{l}_mlp_out``
 (its output bias included, as ``decompose_resid``); ``attn_bias`` (every attention's W_O bias,
-when the model has W_O).
+when W_O has one: GPT-2's c_proj does, Llama's o_proj does not).
 A model without W_O (the lessons') writes each head's values straight into its slice of the
 stream. The final norm is linear once its scale is frozen at the value it took on the real
-stream (``apply_ln_to_stack``): each part is centred and divided by that scale, then projected
-on ``w_ln * (W_U[word] - W_U[other])``. ``final_bias`` is what the norm's bias and the
+stream (``apply_ln_to_stack``): each part is centred (LayerNorm only: RMSNorm does not centre)
+and divided by that scale, then projected on ``w_ln * (W_U[word] - W_U[other])``. ``final_bias`` is what the norm's bias and the
 unembedding's bias add (TransformerLens folds these into ``b_U`` and leaves them out), so the
 parts sum exactly to the model's logit (difference) at that position.
 """
@@ -65,8 +66,10 @@ def residual_parts(bundle: ModelBundle, trace: Trace, position: int) -> tuple[li
         raise ValueError("direct logit attribution needs a stream that is a sum of its parts; a post-norm model "
                          "normalizes the stream inside every block")
     name, stack = output_stream(bundle), output_stack(bundle)
-    labels = ["embed", "pos_embed"]
-    parts = [trace[act_name("embed", stack=name)][position], trace[act_name("pos_embed", stack=name)][position]]
+    labels, parts = ["embed"], [trace[act_name("embed", stack=name)][position]]
+    if act_name("pos_embed", stack=name) in trace:  # learned or sinusoidal positions; RoPE adds none
+        labels.append("pos_embed")
+        parts.append(trace[act_name("pos_embed", stack=name)][position])
     bias, has_bias = torch.zeros(bundle.config.d_model), False
     for layer, block in enumerate(stack.blocks):
         for kind, tag in (("attn", "H"), ("cross_attn", "C")):
@@ -76,7 +79,7 @@ def residual_parts(bundle: ModelBundle, trace: Trace, position: int) -> tuple[li
             results = head_results(attn, trace[act_name("z", layer, stack=name, sub=kind)][position])
             labels += [f"L{layer}{tag}{h}" for h in range(results.shape[0])]
             parts += list(results)
-            if attn.W_O is not None:
+            if attn.W_O is not None and attn.W_O.bias is not None:
                 bias, has_bias = bias + attn.W_O.bias.detach(), True
         if block.mlp is not None:
             labels.append(f"{layer}_mlp_out")
@@ -87,25 +90,44 @@ def residual_parts(bundle: ModelBundle, trace: Trace, position: int) -> tuple[li
     return labels, torch.stack(parts)
 
 
+def _unembed_row(bundle: ModelBundle, word: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """(W_U row, b_U entry) of one word; 0 where the unembedding has no bias (GPT-2, Llama)."""
+    unembed = bundle.model.unembed
+    bias = unembed.bias[word].detach().clone() if unembed.bias is not None else torch.zeros(())
+    return unembed.weight[word].detach().clone(), bias
+
+
+def _through_frozen_norm(norm, stream: torch.Tensor, parts: torch.Tensor, direction: torch.Tensor,
+                         const: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The final norm made linear with its scale frozen at ``stream``'s: LayerNorm centres and
+    divides by the standard deviation, RMSNorm divides by the root mean square (no centring);
+    its weight joins the direction, its bias (if any) the constant."""
+    eps = norm.eps if norm.eps is not None else torch.finfo(stream.dtype).eps  # nn.RMSNorm's default
+    if isinstance(norm, torch.nn.RMSNorm):
+        scale = (stream.pow(2).mean() + eps).sqrt()
+    else:
+        scale = (stream.var(unbiased=False) + eps).sqrt()
+        parts = parts - parts.mean(-1, keepdim=True)
+    if getattr(norm, "bias", None) is not None:
+        const = const + norm.bias.detach() @ direction
+    if norm.weight is not None:
+        direction = norm.weight.detach() * direction
+    return parts / scale, direction, const
+
+
 def logit_attribution(bundle: ModelBundle, trace: Trace, word: str, other: str | None = None, position: int = -1) -> Attribution:
     """Each part's direct effect on logit(word) (minus logit(other)) at ``position``."""
     position = position % len(trace.tokens)
     labels, parts = residual_parts(bundle, trace, position)
-    unembed = bundle.model.unembed
     target = word_id(bundle, word)
-    direction = unembed.weight[target].detach().clone()
-    const = unembed.bias[target].detach().clone()
+    direction, const = _unembed_row(bundle, target)
     if other is not None:
-        direction -= unembed.weight[word_id(bundle, other)].detach()
-        const -= unembed.bias[word_id(bundle, other)].detach()
+        minus, minus_const = _unembed_row(bundle, word_id(bundle, other))
+        direction, const = direction - minus, const - minus_const
     ln_final = output_stack(bundle).ln_final
     if ln_final is not None:
-        norm = ln_final.norm
-        stream = trace[final_stream_name(bundle)][position]
-        scale = (stream.var(unbiased=False) + norm.eps).sqrt()  # frozen at the real stream's value
-        parts = (parts - parts.mean(-1, keepdim=True)) / scale
-        const = const + norm.bias.detach() @ direction
-        direction = norm.weight.detach() * direction
+        parts, direction, const = _through_frozen_norm(ln_final.norm, trace[final_stream_name(bundle)][position],
+                                                       parts, direction, const)
     values = torch.cat([parts @ direction, const[None]])
     labels = labels + ["final_bias"]
     total = trace.logits[position, target]

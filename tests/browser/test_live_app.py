@@ -141,7 +141,7 @@ def test_attention_heatmap_draws_the_tokens_and_its_csv_downloads(page, app_url)
     expect(page.locator(".al-heatmap .al-row").last).to_have_text("3: <EOS>", timeout=15_000)
     assert row_labels(page) == ["0: statquest", "1: is", "2: what", "3: <EOS>"]
     assert page.locator(".al-heatmap .al-col").all_text_contents() == row_labels(page)
-    link = page.get_by_test_id("stLinkButton").first.locator("a")
+    link = page.get_by_test_id("stMain").get_by_test_id("stLinkButton").first.locator("a")
     href = link.get_attribute("href")
     box = prompt_box(page)
     box.press("End")

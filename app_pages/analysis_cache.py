@@ -1,0 +1,44 @@
+"""The debugging pages' results (model/analysis), computed once per trace and choice and shared
+by every session, under the keys of app_pages/cache.py as the attention page's head grid is.
+
+Why an LRU of Python objects and not cache_data: the results hold tensors that are never modified
+after they are made; cache_data would pickle and copy them on every read. A count bounds them
+(cache.TRACES_KEPT): each is small beside its trace.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import streamlit as st
+
+from app_pages import cache
+from app_pages.cache import ModelKey, TraceKey
+from model.analysis import attribution, lens, patching, rollout
+
+
+@functools.lru_cache(maxsize=cache.TRACES_KEPT)
+def logit_lens(key: TraceKey, word: str | None) -> lens.LensResult:
+    return lens.logit_lens(cache.load_bundle(key.model), cache.trace(key), word, k=1)
+
+
+@functools.lru_cache(maxsize=cache.TRACES_KEPT)
+def logit_attribution(key: TraceKey, word: str, other: str | None, position: int) -> attribution.Attribution:
+    return attribution.logit_attribution(cache.load_bundle(key.model), cache.trace(key), word, other, position)
+
+
+@functools.lru_cache(maxsize=cache.TRACES_KEPT)
+def attention_rollout(key: TraceKey, stack: str | None) -> "object":
+    return rollout.attention_rollout(cache.load_bundle(key.model), cache.trace(key), stack)
+
+
+@functools.lru_cache(maxsize=cache.TRACES_KEPT)
+def patching_grids(model: ModelKey, clean: str, corrupted: str) -> dict:
+    """The residual grid and the head-output grid of one prompt pair, with the metric's ends."""
+    with st.spinner("Patching every layer and position..."):
+        setup = patching.prepare(cache.load_bundle(model), clean, corrupted)
+        rows, resid = patching.patch_resid(setup)
+        # the setup's clean-run tensors are a whole trace: kept only while the grids are made
+        return {"rows": rows, "resid": resid, "heads": patching.patch_head_outputs(setup), "tokens": setup.tokens,
+                "answer": setup.answer, "distractor": setup.distractor, "clean_diff": setup.clean_diff,
+                "corrupted_diff": setup.corrupted_diff}

@@ -1,0 +1,65 @@
+"""Compare prompts: one head's attention on two prompts, side by side, and what changed."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app_pages import cache, components, shared
+from app_pages.view_state import pick_head, pick_module
+from model.analysis.compare import compare_patterns
+from model.analysis.patching import default_pair
+from model.bundle import EmptyPromptError
+from viz import compare as vc
+from viz.attention import module_title
+
+shared.page_header(
+    "Compare prompts: how one head's attention changes when the words change",
+    "Change a detail of the prompt (swap two names, replace a word) and see which words this head looks at "
+    "instead. Left: the sidebar's prompt; middle: the second prompt; right: the difference, cell by cell at the same "
+    "positions (blue: more attention with the second prompt, red: less)."
+)
+
+ctx = shared.page_context()
+
+
+def second_prompt(ctx: shared.PageContext) -> str:
+    pair = default_pair(ctx.bundle)
+    changed = st.session_state.get("_cmp_model", ctx.key.model.path) != ctx.key.model.path  # a new model starts from its own pair
+    st.session_state["_cmp_model"] = ctx.key.model.path
+    if changed or "prompt_b" not in st.session_state:
+        st.session_state["prompt_b"] = pair[1] if pair and ctx.prompt == pair[0] else ctx.prompt
+    return st.text_input("Second prompt", key="prompt_b", live="0ms", bind="query-params",
+                         help="Compared position by position with the sidebar's prompt.")[:shared.MAX_PROMPT_CHARS]
+
+
+@st.fragment
+def compare_view(ctx: shared.PageContext) -> None:
+    text = second_prompt(ctx)
+    try:
+        other = cache.trace(cache.TraceKey(ctx.key.model, text))
+    except EmptyPromptError:
+        st.info("Type a second prompt to compare.", icon=":material/keyboard:")
+        return
+    with st.container(horizontal=True, gap="medium"):
+        module = pick_module(ctx.trace)
+        head = pick_head(ctx.trace, module)
+    cmp = compare_patterns(ctx.trace, other, module, head)
+    n_a, n_b = ctx.trace.pattern(module).shape[1], other.pattern(module).shape[1]
+    if n_a != n_b:
+        st.caption(f"The prompts have {n_a} and {n_b} tokens: the first {min(n_a, n_b)} positions are compared.")
+    title = f"{module_title(module)}, head {head + 1}"
+    hidden = vc.hidden_cells(ctx.trace, cmp)
+    panels = [(vc.pattern_data(cmp, 0, f"First prompt: {title}", hidden), "cmp-a", []),
+              (vc.pattern_data(cmp, 1, f"Second prompt: {title}", hidden), "cmp-b", []),
+              (vc.difference_data(cmp, "Second minus first (points)"), "cmp-diff",
+               ["Rows and columns are positions, labelled with both prompts' words where they differ. "
+                "Hover a cell for both percentages."])]
+    with st.container(horizontal=True, wrap=True, gap="medium"):  # side by side where they fit
+        for data, key, notes in panels:
+            with st.container(width=max(data["cell"] * len(data["cols"]) + 150, 7 * len(data["title"]) + 10)):
+                components.heatmap(data, key, notes=notes)
+    shared.csv_button(lambda: vc.comparison_table(cmp), f"compare-{module}-head{head + 1}", "cmp-diff")
+
+
+if ctx:
+    compare_view(ctx)

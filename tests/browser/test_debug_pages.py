@@ -1,0 +1,52 @@
+"""The debugging pages in a real browser: both patching prompts are live, and a click on an
+attribution head lands on that head's pattern on the Attention page."""
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import screenshot
+from tests.browser.harness import wait_for_app_idle
+
+pytestmark = pytest.mark.browser
+
+
+def grid_columns(page, index: int) -> list[str]:
+    return page.locator(".al-heatmap").nth(index).locator(".al-col").all_inner_texts()
+
+
+def test_typing_in_both_patching_prompts_redraws_the_grids(page, app_url):
+    page.goto(f"{app_url}/patching?model=tiny-stories")
+    wait_for_app_idle(page, 60_000)
+    expect(page.locator(".al-heatmap")).to_have_count(2)
+    assert "3: john" in grid_columns(page, 0)
+    clean = "When Mary and Kate went to the park, Kate gave a ball to"
+    corrupted = "When Mary and Kate went to the park, Mary gave a ball to"
+    for name, text in (("Clean prompt", clean), ("Corrupted prompt", corrupted)):
+        box = page.get_by_role("textbox", name=name, exact=True)
+        box.fill("")
+        box.press_sequentially(text, delay=20)  # key by key, never pressing Enter
+    page.wait_for_function("(p) => new URLSearchParams(location.search).get('corrupted') === p", arg=corrupted, timeout=20_000)
+    wait_for_app_idle(page, 60_000)
+    expect(page.locator(".al-heatmap").first).to_contain_text("3: kate")
+    assert "7: park" in grid_columns(page, 0)
+    text = page.get_by_test_id("stMain").inner_text()
+    assert "logit('mary') − logit('kate')" in text or "logit('kate')" in text
+    assert page.get_by_test_id("stException").count() == 0
+    screenshot(page, "patching-typed")
+    assert not page.errors, page.errors
+
+
+def test_clicking_an_attribution_head_opens_its_pattern(page, app_url):
+    page.goto(f"{app_url}/attribution?model=tiny-stories")
+    wait_for_app_idle(page, 60_000)
+    cells = page.locator(".al-heatmap canvas.al-cells").first
+    box = cells.bounding_box()
+    cell = box["width"] / 8  # 8 heads per layer
+    page.mouse.click(box["x"] + 5.5 * cell, box["y"] + 2.5 * cell)  # layer 3, head 6
+    page.wait_for_function("() => location.pathname.endsWith('/attention')", timeout=20_000)
+    wait_for_app_idle(page, 60_000)
+    main = page.get_by_test_id("stMain")
+    expect(main).to_contain_text("Masked self-attention, layer 3, head 6")
+    assert page.get_by_test_id("stException").count() == 0
+    screenshot(page, "attribution-click-to-attention")
+    assert not page.errors, page.errors

@@ -1,0 +1,69 @@
+"""Any labelled matrix as data for the canvas heatmap (app_pages/components/heatmap), and as the
+long table its CSV button downloads: the grids of the debugging pages (logit lens, attribution,
+patching, comparison).
+
+Why not viz.canvas.heatmap_data: that one reads an attention frame (query and key positions);
+these grids have other axes (streams x positions, layers x heads), but the same picture, the
+same tooltip and the same colours (viz.palette via the component).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from .canvas import HIGHLIGHT, heatmap_cell, label_font
+from .common import to_numpy
+from .numbers import prints_numbers, rounded
+
+
+def _cells(m: np.ndarray) -> list:
+    return [x if math.isfinite(x) else None for x in m.ravel().tolist()]
+
+
+def matrix_data(matrix, rows: Sequence[str], cols: Sequence[str], title: str, row_title: str, col_title: str,
+                value_title: str, *, diverging: bool = False, bound: float | None = None, digits: int = 2,
+                texts: Sequence[str] | None = None, cell: int | None = None, tip_extra: list[dict] | None = None,
+                legend_lo: str | None = None, legend_hi: str | None = None, masked=None) -> dict:
+    """One [rows, cols] matrix as a Heatmap payload: rows top to bottom and columns left to right
+    in the order given. ``diverging``: red below 0, white at 0, blue above, symmetric around 0
+    (``bound``, default the largest magnitude); else the blues from 0 to ``bound`` (default the
+    max). Small grids print each value (``digits``) or ``texts`` in their cells; the tooltip
+    always has the exact value. ``masked`` ([rows, cols] booleans): cells the causal mask hides,
+    drawn hatched grey as on the attention page."""
+    m = to_numpy(matrix)
+    n_rows, n_cols = m.shape
+    finite = m[np.isfinite(m)]
+    top = float(np.abs(finite).max()) if finite.size else 1.0
+    bound = max(bound if bound is not None else top, 1e-9)
+    values = _cells(m)
+    printed = prints_numbers(n_rows, n_cols) or texts is not None
+    data = {
+        "title": title, "key_title": col_title, "query_title": row_title, "value_title": value_title,
+        "rows": list(rows), "cols": list(cols), "row_pos": list(range(n_rows)), "col_pos": list(range(n_cols)),
+        "values": values, "exact": values, "exact_title": f"{value_title} (exact)", "exact_digits": 6,
+        "value_max": bound, "scale": "linear", "cell": cell or heatmap_cell(n_rows, n_cols),
+        "row_font": label_font(n_rows), "col_font": label_font(n_cols), "printed": printed, "chosen": -1,
+        "highlight": HIGHLIGHT, "tip_names": [row_title, col_title],
+        "texts": list(texts) if texts is not None else [("" if v is None else rounded(v, digits)) for v in values] if printed else None,
+        "legend_lo": legend_lo if legend_lo is not None else f"{-bound:.2f}" if diverging else "0",
+        "legend_hi": legend_hi if legend_hi is not None else f"{bound:.2f}",
+    }
+    if diverging:
+        data.update(scheme="redblue", value_min=-bound)
+    if masked is not None:
+        data["masked"] = np.asarray(masked, dtype=bool).ravel().tolist()
+    if tip_extra:
+        data["tip_extra"] = tip_extra
+    return data
+
+
+def matrix_table(matrix, rows: Sequence[str], cols: Sequence[str], row_name: str, col_name: str, value: str) -> pd.DataFrame:
+    """The matrix as one row per cell (what the CSV holds): row label, column label, exact value."""
+    m = to_numpy(matrix)
+    n_rows, n_cols = m.shape
+    return pd.DataFrame({row_name: np.repeat(np.asarray(rows, dtype=object), n_cols),
+                         col_name: np.tile(np.asarray(cols, dtype=object), n_rows), value: m.reshape(-1)})
