@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 from app_pages.shared import bundled_models
 from tests.app_runner import component_tables, component_text, open_app
 
-PAGES = ["overview", "embeddings", "positional", "attention", "causal_mask", "next_token", "heads"]
+PAGES = ["overview", "embeddings", "positional", "attention", "causal_mask", "next_token", "architectures", "heads"]
 MODELS = list(bundled_models())
 OTHER_PROMPT = {"statquest-decoder": "statquest is what", "statquest-translator": "to go"}
 
