@@ -31,7 +31,7 @@ def fully_connected(ctx: shared.PageContext) -> None:
     options = [LAST, *range(len(labels))]
     if st.session_state.get("fc_position") not in options:
         st.session_state.pop("fc_position", None)
-    choice = st.selectbox("After the word", options, key="fc_position", bind="query-params",
+    choice = st.selectbox("After the word", options, key="fc_position", bind="query-params", width=320,
                           format_func=lambda i: "the last word" if i == LAST else labels[i],
                           help="The position whose next word is scored: the last one is what the model says next.")
     position = len(labels) - 1 if choice == LAST else choice
@@ -51,6 +51,7 @@ def fully_connected(ctx: shared.PageContext) -> None:
                   "softmax %": {"kind": "bar", "digits": final_layer.DIGITS, "max": 100, "suffix": "%",
                                 "help": "e^score divided by the sum of e^score over every word"},
               }),
+              *([pc.code(line)] if (line := final_layer.softmax_line(view)) else []),
               *(pc.note(n) for n in view.notes)]
     pc.text_blocks(blocks, "fc-steps")
     shared.csv_button(view.frame, f"fully-connected-position{position}", "fc")
@@ -74,7 +75,8 @@ def head_weights(ctx: shared.PageContext, module: str, head: int, query: int) ->
                         pc.line(("strong", f"{p.kind} of word "), ("code", p.word), " = ", p.weight_name, " × its input (",
                                 ("code", p.input_name), "):"),
                         *(pc.code(eq) for eq in p.equations()),
-                        pc.note(f"The result is the trace's {p.result_name}."),
+                        pc.line(("code", qkv_weights.product_line(p))),
+                        pc.note(f"The result is the trace's {p.result_name}: the {p.kind} in the step-by-step table."),
                     ], key=f"qkv-{p.kind}")
         else:
             pc.text_blocks([pc.line(("code", qkv_weights.product_line(p)), f"  (word {p.word}; the trace's {p.result_name})")
@@ -118,7 +120,7 @@ def encoded_vectors(ctx: shared.PageContext, side: str, stack: str, tokens: list
     shared.explain(encoded.LESSON)
     left, right = st.columns(2, gap="large")
     with left:
-        pc.text_blocks([pc.heading("Your prompt")], key="enc-mine-title")
+        st.text_input("Your prompt (type it in the sidebar)", value=ctx.prompt[:shared.MAX_PROMPT_CHARS], disabled=True)
         _encoded_table(mine, "enc-mine")
         shared.csv_button(mine.frame, f"encoded-{side}", "enc-mine")
     with right:

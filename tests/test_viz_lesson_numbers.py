@@ -180,3 +180,16 @@ def test_two_architectures_names_each_attention_kind(bundles):
     assert d.n_parameters == 37  # the lesson's count
     with pytest.raises(ValueError):
         two_architectures.two_architectures(view.decoder_only, view.normal)
+
+
+def test_the_softmax_line_divides_e_to_the_score_by_the_sum_over_every_word(bundles):
+    bundle = bundles["statquest-decoder"]
+    trace = bundle.run("what is statquest")
+    view = final_layer.final_layer(trace, *unembedding(bundle), bundle.tokenizer.vocab, 3)
+    e = np.exp(trace.logits[3].double().numpy())
+    top = int(trace.logits[3].argmax())
+    assert e[top] / e.sum() * 100 == pytest.approx(float(view.probs[0]) * 100, abs=1e-4)
+    total = " + ".join(f"{v:.2f}" for v in sorted(e, reverse=True))
+    assert final_layer.softmax_line(view) == f"softmax for awesome: {e[top]:.2f} ÷ ({total}) = {e[top] / e.sum() * 100:.2f}%"
+    big = bundles["tiny-stories"]
+    assert final_layer.softmax_line(final_layer.final_layer(big.run("the dog"), *unembedding(big), big.tokenizer.vocab, 1)) is None

@@ -83,7 +83,7 @@ class FinalLayer:
             "score = final · weights" + (" + bias" if self.has_bias else ""): [self.equation(i) for i in range(len(self.words))],
         }
         if self.n_vocab <= FULL_VOCAB:  # e^score is readable only for the toy scores
-            columns["e^score"] = [float(v) for v in np.exp(self.logits)]
+            columns["e^score"] = [float(v) for v in np.exp(self.logits.astype(float))]
         columns["softmax %"] = [float(p) * 100 for p in self.probs]
         return columns
 
@@ -124,6 +124,16 @@ def final_layer(trace: Trace, weight: torch.Tensor, bias: torch.Tensor | None, v
                      f"{len(vocab):,}, so these percentages add up to less than 100.")
     return FinalLayer(position, trace.tokens[position], name, final, [vocab[i] for i in ids], ids, W, b,
                       to_numpy(logits)[ids], to_numpy(probs)[ids], len(vocab), bias is not None, notes)
+
+
+def softmax_line(view: FinalLayer) -> str | None:
+    """"softmax for awesome: 8405.01 ÷ (8405.01 + 41.92 + ...) = 99.50%" (every word shown only)."""
+    if len(view.words) < view.n_vocab or view.n_vocab > FULL_VOCAB:
+        return None
+    e = np.exp(view.logits.astype(float))
+    total = " + ".join(rounded(v, DIGITS) for v in e)
+    return (f"softmax for {view.words[0]}: {rounded(e[0], DIGITS)} ÷ ({total}) = "
+            f"{rounded(100 * view.probs[0], DIGITS)}%")
 
 
 def final_vector_line(view: FinalLayer) -> str:
