@@ -81,10 +81,13 @@ def head_weights(ctx: shared.PageContext, module: str, head: int, query: int) ->
         else:
             pc.text_blocks([pc.line(("code", qkv_weights.product_line(p)), f"  (word {p.word}; the trace's {p.result_name})")
                             for p in view.projections], key="qkv-products")
-            for tab, name in zip(st.tabs(list(view.matrices())), view.matrices()):
-                with tab:
-                    frame, chart = view.heatmap(name)
-                    shared.chart_with_csv(chart, frame, f"{name}-{module}-head{head + 1}", f"qkv-{name}", stretch=True)
+            # drawn on request: four heatmaps of a few hundred cells cost every rerun of the page
+            if st.toggle("Heatmaps of the matrices", key="att_weights", bind="query-params",
+                         help="This head's slices of " + ", ".join(view.matrices()) + ", one cell per weight."):
+                for tab, name in zip(st.tabs(list(view.matrices())), view.matrices()):
+                    with tab:
+                        frame, chart = view.heatmap(name)
+                        shared.chart_with_csv(chart, frame, f"{name}-{module}-head{head + 1}", f"qkv-{name}", stretch=True)
         for n in view.notes:
             shared.explain(n)
         shared.csv_button(view.frame, f"weights-{module}-head{head + 1}", "qkv-all")

@@ -103,6 +103,9 @@ def test_the_translators_cross_attention_makes_its_key_from_the_encoder_output(t
 def test_a_bigger_model_shows_the_heads_slices_as_heatmaps():
     at = open_app("attention", model="tiny-stories", layer="Masked self-attention, layer 2", head="head 3")
     assert not at.exception, at.exception
+    assert not any("W_Q" in c.proto.spec for c in at.get("vega_lite_chart"))  # drawn on request only
+    at.toggle(key="att_weights").set_value(True).run()
+    assert not at.exception, at.exception
     titles = [json.loads(c.proto.spec).get("title") for c in at.get("vega_lite_chart")]
     assert {"W_Q, head 3: 8 x 64", "W_K, head 3: 8 x 64", "W_V, head 3: 8 x 64", "W_O, head 3: 64 x 8"} <= set(map(str, titles))
 
