@@ -134,8 +134,11 @@ def encoded_vectors(ctx: shared.PageContext, side: str, stack: str, tokens: list
             st.info("Type the same words in another order to compare.", icon=":material/keyboard:")
             return
         if other_trace.encoding.unknown:
-            st.caption("Read as <unk> (not in the vocabulary): " + shared.md_escape(", ".join(w for _, w in other_trace.encoding.unknown[:10])))
+            st.caption(shared.md_escape("Read as <unk> (not in the vocabulary): " + ", ".join(w for _, w in other_trace.encoding.unknown[:10])))
         other = encoded.encoded_words(other_trace, stack, side_tokens(other_trace, side))
         _encoded_table(other, "enc-other")
         shared.csv_button(other.frame, f"encoded-{side}-other-order", "enc-other")
-    pc.text_blocks([pc.note(n) for n in encoded.order_notes(mine, other)], key="enc-notes")
+    notes = encoded.order_notes(mine, other)
+    if side == "decoder":
+        notes.append("These are the decoder's words: <EOS> and each prompt's translation, each at its own position.")
+    pc.text_blocks([pc.note(n) for n in notes], key="enc-notes")

@@ -148,3 +148,11 @@ def test_two_architectures_page_names_the_attention_kinds_of_each_lesson_model()
     assert table(at, "Attention kinds of the Decoder-only Transformer (lesson 2, like ChatGPT)")["attention"] == ["Masked self-attention only"]
     differences = table(at, "Normal Transformer vs decoder-only")
     assert differences["Decoder-only"][-1] == "37"  # the lesson's 37 parameters
+
+
+def test_a_hostile_second_order_from_a_link_is_never_rendered():
+    from tests.test_security import HTML, IMAGE, LINK, assert_nothing_live
+
+    at = open_app("embeddings", model="statquest-decoder", order_prompt=f"is {IMAGE} what {LINK} {HTML}")
+    assert_nothing_live(at)
+    assert any("Read as" in c.value for c in at.caption)  # the unknown words are named, escaped

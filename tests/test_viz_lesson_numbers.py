@@ -155,7 +155,9 @@ def test_the_same_words_in_another_order_keep_their_embeddings_not_their_encodin
     other = encoded.encoded_words(other_trace, "encoder", other_trace.src_tokens)
     assert np.array_equal(mine.embed[0], other.embed[1]) and not np.allclose(mine.encoded[0], other.encoded[1])
     notes = encoded.order_notes(mine, other)
-    assert len(notes) == 2 and notes[0].startswith("“let's”: the same embedding at position 0 and at position 1")
+    assert len(notes) == 3 and notes[0].startswith("“let's”: the same embedding at position 0 and at position 1")
+    assert notes[2].startswith("“<EOS>” stands at the same position in both")
+    assert np.array_equal(mine.encoded[2], other.encoded[2])  # so it is the same encoded vector
 
 
 def test_reordered_reverses_the_words_and_keeps_a_closing_special_token():
@@ -193,3 +195,24 @@ def test_the_softmax_line_divides_e_to_the_score_by_the_sum_over_every_word(bund
     assert final_layer.softmax_line(view) == f"softmax for awesome: {e[top]:.2f} ÷ ({total}) = {e[top] / e.sum() * 100:.2f}%"
     big = bundles["tiny-stories"]
     assert final_layer.softmax_line(final_layer.final_layer(big.run("the dog"), *unembedding(big), big.tokenizer.vocab, 1)) is None
+
+
+@pytest.mark.parametrize("family", ["gpt2", "qwen2"])
+def test_hugging_face_models_add_up_too(tmp_path, family):
+    """GPT-2 (no output bias, a final norm) and Qwen2 (RoPE, grouped-query attention, q/k/v biases)."""
+    pytest.importorskip("transformers")
+    from model.checkpoint import load_any
+    from tests.hf_factory import hf_folder
+
+    bundle = load_any(hf_folder(tmp_path, family))
+    trace = bundle.run("hello world again")
+    view = final_layer.final_layer(trace, *unembedding(bundle), bundle.tokenizer.vocab, len(trace.tokens) - 1)
+    assert not view.has_bias and view.final_name == "ln_final.hook_normalized"
+    assert np.allclose(view.weights @ view.final, view.logits, atol=1e-5)
+    for head in range(bundle.config.n_heads):
+        heads = qkv_weights.head_weights(trace, bundle.model, "blocks.1.attn", head, 1, bundle.config.norm)
+        for p in heads.projections:
+            assert np.allclose(p.matrix @ p.input + (p.bias if p.bias is not None else 0), p.result, atol=1e-5)
+    assert any("RoPE" in n for n in heads.notes) == (family == "qwen2")
+    assert any("Grouped-query" in n for n in heads.notes) == (family == "qwen2")
+    assert (encoded.encoded_words(trace, "", trace.tokens) is None) == (family == "qwen2")  # RoPE adds no positions

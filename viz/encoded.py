@@ -70,16 +70,24 @@ def reordered(prompt: str) -> str:
 
 def order_notes(mine: EncodedWords, other: EncodedWords, limit: int = 3) -> list[str]:
     """For words in both prompts at different positions: the same embedding, other encoded numbers."""
-    lines = []
+    moved, stayed = [], []
     first = {t: i for i, t in reversed(list(enumerate(other.tokens)))}
     for i, token in enumerate(mine.tokens):
         j = first.get(token)
-        if j is None or j == i or len(lines) >= limit:
+        if j is None:
+            continue
+        if j == i:
+            stayed.append(f"“{token}”")
+            continue
+        if len(moved) >= limit:
             continue
         same = np.allclose(mine.embed[i], other.embed[j], atol=1e-6)
         a, b = fmt_vectors(np.stack([mine.encoded[i], other.encoded[j]]), DIGITS, LIMIT)
-        lines.append(f"“{token}”: {'the same' if same else 'another'} embedding at position {i} and at position {j}, "
+        moved.append(f"“{token}”: {'the same' if same else 'another'} embedding at position {i} and at position {j}, "
                      f"but encoded {a} at {i} and {b} at {j}.")
-    if not lines:
-        lines.append("No word stands at two different positions in the two prompts: type the same words in another order.")
-    return lines
+    if not moved:
+        moved.append("No word stands at two different positions in the two prompts: type the same words in another order.")
+    if stayed:
+        moved.append(f"{', '.join(stayed[:limit])} {'stands' if len(stayed) == 1 else 'stand'} at the same position in "
+                     "both: the same embedding plus the same encoding, so the same encoded vector.")
+    return moved

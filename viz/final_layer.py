@@ -19,7 +19,7 @@ import torch
 from model.trace import Trace
 
 from .common import to_numpy
-from .numbers import fmt_vector, rounded
+from .numbers import fmt_vector, rounded, signed
 
 DIGITS = 2  # one number of decimals for the whole table
 FULL_DIM = 4  # up to this many numbers per word every product is written out
@@ -67,10 +67,10 @@ class FinalLayer:
         """"1.23 × 0.50 + (-0.40) × 2.10 + 0.30 = 1.77" (final number × weight, then the bias)."""
         x, w = self.final, self.weights[row]
         if self.full:
-            terms = " + ".join(f"{_signed(a)} × {_signed(b)}" for a, b in zip(x, w))
+            terms = " + ".join(f"{signed(a, DIGITS)} × {signed(b, DIGITS)}" for a, b in zip(x, w))
         else:
             terms = f"{rounded(float(x @ w), DIGITS)} (the {len(x)} products added up)"
-        bias = f" + {_signed(self.bias[row])}" if self.has_bias else ""
+        bias = f" + {signed(self.bias[row], DIGITS)}" if self.has_bias else ""
         return f"{terms}{bias} = {rounded(self.logits[row], DIGITS)}"
 
     def table(self) -> dict[str, list]:
@@ -93,11 +93,6 @@ class FinalLayer:
         finals = {f"final[{j}]": np.full(len(self.words), self.final[j]) for j in range(self.final.shape[0])}
         return pd.DataFrame({"position": self.position, "word": self.words, "id": self.ids, **finals, **weights,
                              "bias": self.bias, "logit": self.logits, "probability": self.probs})
-
-
-def _signed(x: float) -> str:
-    text = rounded(float(x), DIGITS)
-    return f"({text})" if text.startswith("-") else text
 
 
 def final_layer(trace: Trace, weight: torch.Tensor, bias: torch.Tensor | None, vocab: Sequence[str], position: int,

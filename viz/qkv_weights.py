@@ -20,7 +20,7 @@ from model.trace import Trace
 
 from .common import matrix_frame, to_numpy
 from .embeddings import matrix_heatmap
-from .numbers import fmt_vector, rounded
+from .numbers import fmt_vector, rounded, signed
 from .spec import SpecChart
 
 DIGITS = 2
@@ -57,8 +57,8 @@ class Projection:
         """"query[0] = 0.12 × 1.00 + (-0.30) × 0.50 = 0.27", one per number of the result."""
         lines = []
         for i, row in enumerate(self.matrix):
-            terms = " + ".join(f"{_signed(w)} × {_signed(x)}" for w, x in zip(row, self.input))
-            bias = f" + {_signed(self.bias[i])}" if self.bias is not None else ""
+            terms = " + ".join(f"{signed(w, DIGITS)} × {signed(x, DIGITS)}" for w, x in zip(row, self.input))
+            bias = f" + {signed(self.bias[i], DIGITS)}" if self.bias is not None else ""
             lines.append(f"{self.kind}[{i}] = {terms}{bias} = {rounded(self.result[i], DIGITS)}")
         return lines
 
@@ -106,11 +106,6 @@ class HeadWeights:
         return frame, matrix_heatmap(frame, title=title, x_title=cols, y_title=rows, value_title="weight")
 
 
-def _signed(x: float) -> str:
-    text = rounded(float(x), DIGITS)
-    return f"({text})" if text.startswith("-") else text
-
-
 def _slice(linear: nn.Linear, group: int, d_head: int) -> tuple[np.ndarray, np.ndarray | None]:
     rows = slice(group * d_head, (group + 1) * d_head)
     bias = None if linear.bias is None else to_numpy(linear.bias[rows])
@@ -150,6 +145,9 @@ def head_weights(trace: Trace, model: nn.Module, module: str, head: int, query_p
     if cross:
         notes.append(f"Encoder-decoder attention: the key and value are made from the encoder's output for the input "
                      f"word this word looks at most ({projections[1].word}); the query from the output word.")
+    if trace.has(module, "rot_q"):
+        notes.append("RoPE then turns the query and the key by an angle that grows with the position "
+                     "(hook_rot_q, hook_rot_k) before their dot product.")
     if per_kv > 1:
         notes.append(f"Grouped-query attention: {per_kv} query heads share this key/value head.")
     if w_o is not None:
