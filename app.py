@@ -30,6 +30,7 @@ PAGES = [
     st.Page("app_pages/attention.py", title="Attention", icon=":material/grid_on:", url_path="attention"),
     st.Page("app_pages/causal_mask.py", title="Causal mask", icon=":material/filter_alt:", url_path="mask"),
     st.Page("app_pages/next_token.py", title="Next token", icon=":material/bar_chart:", url_path="next"),
+    st.Page("app_pages/architectures.py", title="Two architectures", icon=":material/compare:", url_path="architectures"),
     st.Page("app_pages/heads.py", title="Heads (debugging)", icon=":material/psychology:", url_path="heads"),
     # the interpretability methods of model/analysis, one page each
     st.Page("app_pages/lens.py", title="Logit lens", icon=":material/layers:", url_path="lens"),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages import cache, components, rollout_view, shared
+from app_pages import cache, components, lesson_numbers, rollout_view, shared
 from app_pages.view_state import pick_head, pick_module, pick_query
 from model import names
 from viz import arithmetic, canvas, head_grid, numbers, windows
@@ -213,6 +213,7 @@ def attention_view(trace) -> None:
         biased = va.has_distance_bias(trace, module)
         with st.container(width=ARITHMETIC_PX_SHORT if d_head <= 2 else ARITHMETIC_PX_BIASED if biased else ARITHMETIC_PX):
             arithmetic_column(trace, module, head, query)
+    lesson_numbers.head_weights(ctx, module, head, query)
     grid_section(trace, module, head)
 
 

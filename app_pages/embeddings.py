@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages import shared
+from app_pages import lesson_numbers, shared
 from app_pages.view_state import pick_position_window, pick_side
 from model.names import act_name
 from viz.embeddings import (
@@ -53,6 +53,7 @@ def embeddings_view(ctx: shared.PageContext) -> None:
                    f"word's embedding to the same word plus its positional encoding (`{act_name('resid_pre', 0, stack)}`, the "
                    "input of the first block). Type one word twice to see two arrows leave the same point and end at two "
                    "different ones. Drag to pan, scroll to zoom, double-click to reset.")
+    lesson_numbers.encoded_vectors(ctx, side, stack, tokens)
 
 
 if ctx:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 import streamlit as st
 import torch
 
-from app_pages import shared
+from app_pages import lesson_numbers, shared
 from model.generate import Sampling, choose, distribution, steps
 from viz.next_token import generated_frame, next_token_chart, next_token_frame, prediction_chart, prediction_frame
 
@@ -195,3 +195,4 @@ def next_token_view(ctx: shared.PageContext) -> None:
 
 if ctx:
     next_token_view(ctx)
+    lesson_numbers.fully_connected(ctx)

@@ -27,7 +27,7 @@ def test_page_shows_table_heatmap_and_plane_and_follows_the_prompt(model, other)
     at = open_page(model=model)
     assert len(at.get("vega_lite_chart")) == 2  # the prompt's embeddings and the vocabulary plane
     assert len(at.dataframe) == 1  # the same numbers as a table
-    assert len(at.main.get("download_button")) == 2
+    assert len(at.main.get("download_button")) == 4  # and the two word orders' embedding + position tables
     before_table, before_charts = at.dataframe[0].value, charts(at)
     assert "embedding dim 1" in before_charts and "embedding dim 2" in before_charts  # 2 numbers: the raw plane
     at.text_input(key="prompt").input(other).run()

@@ -25,7 +25,7 @@ from tests.model_factory import random_bundle
 
 ROOT = Path(__file__).parents[1]
 DECODER = ROOT / "sample_checkpoints" / "statquest-decoder"
-PAGES = ["overview", "embeddings", "positional", "attention", "causal_mask", "next_token", "heads"]
+PAGES = ["overview", "embeddings", "positional", "attention", "causal_mask", "next_token", "architectures", "heads"]
 # What a crafted link or checkpoint tries to get rendered: a live external image, a link, HTML.
 IMAGE, LINK, HTML = "![x](http://evil.example/x.png)", "[log in](http://evil.example/login)", "<img src=x onerror=alert(1)>"
 LIVE = re.compile(r"(?<!\\)\]\((?:http|javascript)|(?<!\\)<(?:img|a |script|b>)")

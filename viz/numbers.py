@@ -36,5 +36,11 @@ def rounded(x: float, digits: int) -> str:
     return text[1:] if text.startswith("-") and not text.strip("-0.") else text
 
 
+def signed(x: float, digits: int) -> str:
+    """rounded(), in parentheses when negative: a term of a written-out sum ("0.40 × (-1.93)")."""
+    text = rounded(x, digits)
+    return f"({text})" if text.startswith("-") else text
+
+
 def fmt_mask(x: float) -> str:
     return "-∞" if np.isneginf(x) else f"{x:g}"
