@@ -13,7 +13,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from app_pages import downloads, shared, url_guard
+from app_pages import continuation_link, downloads, shared, url_guard
 from model import runtime
 from model.checkpoint import CheckpointError
 from model.upload import extract_upload
@@ -127,6 +127,14 @@ def prompt_box() -> None:
     st.caption(f"{shared.md_escape(bundle.name)}: {kind}, {bundle.n_parameters:,} parameters, {limit}.")
 
 
+def link_generated_words() -> None:
+    """The generated words follow the link (app_pages/continuation_link.py)."""
+    bundle, _, _ = shared.current_model()
+    if not continuation_link.sync(st.session_state, st.query_params, len(bundle.tokenizer.vocab), bundle.max_tokens):
+        st.warning("This link's generated words (`gen`) are not token ids of this model, so none are shown.",
+                   icon=":material/link_off:")
+
+
 with st.sidebar:
     st.title("Attention Lab")
     dropped = url_guard.drop_bad_numbers(st.query_params)
@@ -135,6 +143,7 @@ with st.sidebar:
                    + " is not a usable number, so the default is used.", icon=":material/link_off:")
     choose_model()
     prompt_box()
+    link_generated_words()
 
 downloads.start_run(st.session_state)
 st.navigation(PAGES).run()

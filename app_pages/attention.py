@@ -70,7 +70,7 @@ def window_sliders(trace, module: str, query: int) -> windows.Window | None:
     return windows.window_at(n_q, n_k, *starts)
 
 
-def heatmap_column(trace, module: str, head: int, query: int, title: str) -> None:
+def heatmap_column(trace, module: str, head: int, query: int, title: str, fit) -> None:
     window = window_sliders(trace, module, query)
     frame = va.attention_frame(trace, module, head, window)
     kind = names.module_kind(module)
@@ -79,6 +79,7 @@ def heatmap_column(trace, module: str, head: int, query: int, title: str) -> Non
     local = va.local_window(ctx.bundle.config, module)
     data = canvas.heatmap_data(frame, title, query=query, key_title=key_title, query_title=query_title,
                            scale="linear" if window is None else "sqrt", window=local)
+    data = fit(data)
     notes = []
     if local:
         bias = (" Each head also adds a bias it learned for each distance back (see the step-by-step table)."
@@ -127,9 +128,9 @@ def arithmetic_column(trace, module: str, head: int, query: int) -> None:
         arithmetic.arithmetic_display(table, d_head), caption=f"The attention arithmetic for query word {query}",
         columns={
             "key vector": {"help": "this word's key (hook_k)"},
-            "q·k": {"digits": 3, "help": "the query times this key: the similarity (hook_dots)"},
-            f"÷ √{d_head}": {"digits": 3, "help": f"divided by √d_head = √{d_head} (hook_scaled)"},
-            "+ distance bias": {"digits": 3, "help": "this head's learned bias for how many words back the key is "
+            "q·k": {"digits": 2, "help": "the query times this key: the similarity (hook_dots)"},
+            f"÷ √{d_head}": {"digits": 2, "help": f"divided by √d_head = √{d_head} (hook_scaled)"},
+            "+ distance bias": {"digits": 2, "help": "this head's learned bias for how many words back the key is "
                                                      "(hook_distance_bias)"},
             "+ mask": {"help": f"0 = may look; -∞ = {hidden}, hidden by the mask (hook_mask)"},
             "softmax %": {"kind": "bar", "digits": 1, "max": 100, "suffix": "%",
@@ -186,8 +187,35 @@ def grid_section(trace, module: str, head: int) -> None:
 
 
 # The step-by-step table's width: vectors of 3 or more numbers, of 2, or with a local layer's
-# distance-bias column (the table is 821 px wide there; at 760 its last column was cut off).
-ARITHMETIC_PX, ARITHMETIC_PX_SHORT, ARITHMETIC_PX_BIASED = 760, 600, 840
+# distance-bias column (measured at 1400 px: tests/browser/test_layout.py).
+ARITHMETIC_PX, ARITHMETIC_PX_SHORT, ARITHMETIC_PX_BIASED = 620, 600, 715
+# The main column at 1400 px with the sidebar open (app.css trims its padding) and the gap between
+# the two columns.
+CONTENT_PX, GAP_PX = 1036, 32
+ZOOM_CELL = 24  # px: cells (and 11 px labels) a projector shows from the back of a room
+
+
+def labels_px(labels: list[str], font: int = 11) -> int:
+    """Room for the row labels (``font`` px text, cut at 110 px as heatmap_draw.js does) and the axis title."""
+    return min(110, int(0.62 * font * max(map(len, labels), default=1)) + 8) + 28
+
+
+def label_font(cell: int) -> int:
+    """Labels as tall as their rows, 7 to 11 px (the Zoom toggle makes both bigger)."""
+    return 11 if cell >= 14 else max(7, cell)
+
+
+def fitted_heatmap(data: dict, cols: int, room: int, zoom: bool) -> dict:
+    """The heatmap's cells sized to the room beside the step-by-step table, so that both sit side by
+    side at 1400 px; zoomed, big enough to read on a projector (the table then goes below)."""
+    cell = data["cell"]
+    if zoom:
+        cell = max(cell, ZOOM_CELL)
+    else:  # the largest cell whose heatmap, with its labels at that cell's font, fits the room
+        while cell > 4 and cell * cols + labels_px(data["rows"], label_font(cell)) > room:
+            cell -= 1
+    font = label_font(cell)
+    return {**data, "cell": cell, "row_font": font, "col_font": font, "printed": data["printed"] and cell >= 28}
 
 
 @st.fragment
@@ -196,20 +224,25 @@ def attention_view(trace) -> None:
         module = pick_module(trace)
         head = pick_head(trace, module)
         query = pick_query(trace, module)
+        zoom = st.toggle("Zoom", key="att_zoom", bind="query-params",
+                         help="Bigger cells and labels, for a projector: the step-by-step table then goes below the heatmap.")
     n_q, n_k = trace.pattern(module).shape[1:]
     windowed = windows.needs_window(n_q, n_k)
     rows, cols = (min(n_q, windows.WINDOW), min(n_k, windows.WINDOW)) if windowed else (n_q, n_k)
     title = f"{va.module_title(module)}, head {head + 1}"
-    cell = canvas.heatmap_cell(rows, cols)  # as heatmap_data draws it
-    width = max(cell * cols + 130, 7 * len(title) + 10)  # the heatmap's width with labels and title
     d_head = int(trace.at(module, "q").shape[-1])
-    # Side by side where both fit, else the arithmetic wraps below the heatmap at its full width: in
-    # columns it got what the heatmap left, and a long prompt's table showed only its first columns.
+    biased = va.has_distance_bias(trace, module)
+    steps_px = ARITHMETIC_PX_SHORT if d_head <= 2 else ARITHMETIC_PX_BIASED if biased else ARITHMETIC_PX
+    room = CONTENT_PX - GAP_PX - steps_px
+    fit = lambda data: fitted_heatmap(data, cols, room, zoom)  # noqa: E731
+    labels = token_labels(trace.query_tokens(module))[:rows]  # as wide as the heatmap's row labels
+    cell = fit({"cell": canvas.heatmap_cell(rows, cols), "rows": labels, "row_font": 11, "printed": False})["cell"]
+    width = max(cell * cols + labels_px(labels, label_font(cell)), min(7 * len(title) + 10, room, 240))  # with labels (and the title)
+    # Side by side at 1400 px (the cells shrink to make room); zoomed, the table wraps below.
     with st.container(horizontal=True, wrap=True, gap="medium"):
-        with st.container(width=max(width, 240)):
-            heatmap_column(trace, module, head, query, title)
-        biased = va.has_distance_bias(trace, module)
-        with st.container(width=ARITHMETIC_PX_SHORT if d_head <= 2 else ARITHMETIC_PX_BIASED if biased else ARITHMETIC_PX):
+        with st.container(width=width if zoom else max(width, room)):
+            heatmap_column(trace, module, head, query, title, fit)
+        with st.container(width=steps_px):
             arithmetic_column(trace, module, head, query)
     grid_section(trace, module, head)
 
