@@ -17,6 +17,7 @@ import torch
 
 from model.generate import Sampling, distribution
 
+from . import palette
 from .spec import SpecChart, spec_template
 
 CHOSEN, KEPT, CUT = "chosen", "kept", "cut by top-k / top-p"
@@ -182,7 +183,8 @@ def _prediction_spec(title: str) -> alt.LayerChart:
     tooltip = [alt.Tooltip("row_label:N", title="after"), alt.Tooltip("word:N", title="next word"),
                alt.Tooltip("probability:Q", format=".6f"), alt.Tooltip("next_word:N", title="what actually came next")]
     rects = base.mark_rect(stroke="white", strokeWidth=0.5).encode(
-        color=alt.Color("probability:Q", scale=alt.Scale(scheme="blues", domain=[0, 1]), legend=alt.Legend(format="%", orient="right")),
+        color=alt.Color("probability:Q", scale=alt.Scale(**palette.vega_scale(False, 0.0, 1.0)),
+                        title=["probability", palette.SEQUENTIAL_MEANS], legend=alt.Legend(format="%", orient="right")),
         tooltip=tooltip,
     )
     text = base.mark_text(fontSize=11).encode(

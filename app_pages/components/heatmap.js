@@ -53,6 +53,7 @@ import { el, setText } from "./dom.js";
  * @property {"swatch"} [legend]  one swatch, no ramp
  * @property {string} [legend_lo]
  * @property {string} [legend_hi]
+ * @property {string} [legend_means]  what the colours mean ("red = negative, blue = positive")
  * @property {string} [mask_text]
  * @property {TipExtra[]} [tip_extra]
  */
@@ -85,6 +86,7 @@ function build(parent) {
   el("span", "al-legend-lo", scale);
   el("canvas", "al-ramp", scale);
   el("span", "al-legend-hi", scale);
+  el("span", "al-legend-means", legend);
   const mask = el("span", "al-legend-mask", legend);
   el("span", "al-mask-swatch", mask);
   el("span", "al-mask-text", mask);
