@@ -137,8 +137,9 @@ def prediction_frame(logits: torch.Tensor, tokens: Sequence[str], vocab: Sequenc
     """What the model predicts after each word of the stream: softmax of every logits row.
 
     Rows: the last ``max_positions`` positions ("i: token": the prediction made there is for
-    position i + 1); columns: the ``words`` words most likely anywhere in that window, by peak
-    probability, then each word that actually came next and is not among them (so that every
+    position i + 1); columns: a vocabulary of at most ``words`` words whole, in its own order (the
+    lesson's "what, is, statquest, awesome, <EOS>"); else the ``words`` words most likely anywhere
+    in that window, most likely first, then each word that actually came next and is not among them (so that every
     row's answer is on the chart, however unlikely the model found it). ``is_next`` marks the
     word that actually came next, the training target of each position in the lesson.
     """
@@ -146,7 +147,10 @@ def prediction_frame(logits: torch.Tensor, tokens: Sequence[str], vocab: Sequenc
     lo = max(0, n - max_positions)
     probs = torch.softmax(logits[lo:n].float(), dim=-1).numpy()
     peak = probs.max(axis=0)
-    cols = [int(i) for i in np.argsort(-peak, kind="stable")[:words]]
+    if len(vocab) <= words:
+        cols = list(range(len(vocab)))
+    else:
+        cols = [int(i) for i in np.argsort(-peak, kind="stable")[:words]]
     ids = {w: i for i, w in enumerate(vocab)}
     answers = {ids[t] for t in tokens[lo + 1:n] if t in ids} - set(cols)
     cols += sorted(answers, key=lambda i: -peak[i])

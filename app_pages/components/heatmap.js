@@ -11,6 +11,7 @@
 
 import { drawCells, drawLabels, drawLegend, drawNotes, isMasked, maskReason } from "./heatmap_draw.js";
 import { el, setText } from "./dom.js";
+import { exportButtons, heatmapSvg } from "./export.js";
 
 /**
  * @typedef {object} TipExtra
@@ -90,6 +91,7 @@ function build(parent) {
   const mask = el("span", "al-legend-mask", legend);
   el("span", "al-mask-swatch", mask);
   el("span", "al-mask-text", mask);
+  exportButtons(root, () => [heatmapSvg(root._data), root._data.title]);
   const tip = el("div", "al-tip", root); // position: fixed, so it may leave the chart's box
   tip.hidden = true;
 
