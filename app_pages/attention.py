@@ -33,6 +33,7 @@ def on_click_panel() -> None:
     """A click on a small multiple shows that layer and head above."""
     if picked := components.picked("att-grid"):
         st.session_state["layer"], st.session_state["head"] = picked["module"], int(picked["head"])
+        st.session_state["_grid_told"] = f"{va.module_title(picked['module'])}, head {int(picked['head']) + 1}"
 
 
 def follow_query(module: str, query: int, n_q: int, n_k: int) -> None:
@@ -107,7 +108,9 @@ def heatmap_column(trace, module: str, head: int, query: int, title: str, fit) -
         shared.csv_button(overview, f"attention-overview-{module}-head{head + 1}", "att-overview")
 
 
-def arithmetic_column(trace, module: str, head: int, query: int) -> None:
+def arithmetic_column(trace, module: str, head: int, query: int):
+    """The steps for one query word; returns the table's exact numbers when "Exact numbers" is on
+    (drawn under both columns, at the page's width: in this column they were cut at "value[0")."""
     norm = ctx.bundle.config.norm
     token = trace.query_tokens(module)[query]
     d_head = int(trace.at(module, "q").shape[-1])
@@ -157,9 +160,9 @@ def arithmetic_column(trace, module: str, head: int, query: int) -> None:
     ac.text_blocks(blocks, "att-steps")
     exact = st.toggle("Exact numbers", key="att_exact", bind="query-params",
                       help="Every number of the table at full precision, one column per vector component.")
-    if exact:  # drawn on request: a hidden table still costs the browser on every keystroke
-        st.dataframe(arithmetic.arithmetic_exact(table), hide_index=True)
     shared.csv_button(lambda: arithmetic.arithmetic_exact(table), f"arithmetic-{module}-head{head + 1}-query{query}", "arithmetic")
+    # drawn on request: a hidden table still costs the browser on every keystroke
+    return arithmetic.arithmetic_exact(table) if exact else None
 
 
 @st.cache_resource(max_entries=shared.TRACES_KEPT, show_spinner=False)
@@ -175,6 +178,8 @@ def grid_section(trace, module: str, head: int) -> None:
     if sum(va.n_heads(trace, m) for m in modules) < 2:
         return
     st.subheader("Every layer and head")
+    if told := st.session_state.pop("_grid_told", None):  # the heatmap above changed, maybe off-screen: say so here
+        st.toast(f"Now shown in the heatmap above: {shared.md_escape(told)}", icon=":material/arrow_upward:")
     data, pooled = head_grid_data(ctx.path, ctx.mtime, ctx.prompt, ctx.continuation)
     data = {**data, "panels": [{**p, "selected": p["module"] == module and p["head"] == head} for p in data["panels"]]}
     note = ("One small heatmap per attention head: rows are the query words top to bottom, columns the key words left "
@@ -243,7 +248,10 @@ def attention_view(trace) -> None:
         with st.container(width=width if zoom else max(width, room)):
             heatmap_column(trace, module, head, query, title, fit)
         with st.container(width=steps_px):
-            arithmetic_column(trace, module, head, query)
+            exact = arithmetic_column(trace, module, head, query)
+    if exact is not None:
+        st.dataframe(exact, hide_index=True, column_config={c: st.column_config.NumberColumn(format="%.6f")
+                                                            for c in exact.columns if c not in ("key_pos", "key_token")})
     grid_section(trace, module, head)
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages import shared
+from model.names import layer_of, module_kind
 from model.evaluate import induction_scores
 from model.trace import RunOptions
-from viz.attention import module_title
 from viz.heads import ablation_chart, ablation_frame, head_score_chart, head_table
 
 shared.page_header(
@@ -25,6 +25,17 @@ ctx = shared.page_context()
 @st.cache_resource(max_entries=16, show_spinner="Scoring the heads on repeated random words...")
 def cached_induction(path: str, mtime: float) -> dict:
     return induction_scores(shared.load_bundle(path, mtime))
+
+
+KIND_WORDS = {"masked": "decoder", "encoder": "encoder", "cross": "enc-dec"}
+
+
+def chip_label(option: str, kinds: bool) -> str:
+    """"blocks.0.attn#2" -> "layer 1, head 3" (with the attention's kind in a translator): short, so
+    that the picked chips show whole instead of "Masked self-attention, la…"."""
+    module, head = option.split("#")
+    kind = f"{KIND_WORDS[module_kind(module)]} " if kinds else ""
+    return f"{kind}layer {layer_of(module) + 1}, head {int(head) + 1}"
 
 
 @st.fragment
@@ -48,7 +59,7 @@ def heads_view(ctx: shared.PageContext) -> None:
     st.subheader("Switch heads off")
     modules = trace.attention_modules()
     options = [f"{m}#{h}" for m in modules for h in range(trace.pattern(m).shape[0])]
-    label = lambda o: f"{module_title(o.split('#')[0])}, head {int(o.split('#')[1]) + 1}"  # noqa: E731
+    label = lambda o: chip_label(o, len({module_kind(m) for m in modules}) > 1)  # noqa: E731
     c1, c2 = st.columns([3, 1])
     with c1:
         off = st.multiselect("Heads to switch off", options, format_func=label, key="off", bind="query-params",

@@ -84,8 +84,9 @@ def arithmetic_display(table: pd.DataFrame, d_head: int, digits: int = 2, vector
 
 
 def _spread(name: str, vectors: Sequence[np.ndarray]) -> dict[str, np.ndarray]:
+    """One column per component, counted from 1 as the embedding pages count dimensions ("key dim 1")."""
     stacked = np.stack(vectors)
-    return {f"{name}[{i}]": stacked[:, i] for i in range(stacked.shape[1])}
+    return {f"{name} dim {i + 1}": stacked[:, i] for i in range(stacked.shape[1])}
 
 
 def arithmetic_exact(table: pd.DataFrame) -> pd.DataFrame:

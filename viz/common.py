@@ -86,6 +86,7 @@ def heatmap_chart(
     under the cells; square sizes the cells by steps (the chart takes what its labels need).
     """
     n_rows, n_cols = frame["row"].nunique(), frame["col"].nunique()
+    legend_bottom = legend_bottom or n_cols <= 4  # beside a few narrow columns, the legend's words squeezed the cells
     finite = frame[value].replace([np.inf, -np.inf], np.nan)
     if domain is None:
         lo, hi = float(np.nanmin(finite)) if finite.notna().any() else 0.0, float(np.nanmax(finite)) if finite.notna().any() else 1.0

@@ -175,12 +175,13 @@ def wavelength_frame(d_model: int) -> pd.DataFrame:
 
 
 def wavelength_chart(frame: pd.DataFrame) -> alt.Chart:
-    return alt.Chart(frame, title="How wide each dimension's squiggle is").mark_line(point=True).encode(
+    # a short y title: the long one ran past the 200 px axis and was cut off
+    return alt.Chart(frame, title="How wide each dimension's squiggle is (log scale)").mark_line(point=True).encode(
         x=alt.X("dim:Q", title="embedding dimension", axis=alt.Axis(tickMinStep=1, format="d")),
-        y=alt.Y("positions per squiggle:Q", scale=alt.Scale(type="log"), title="positions per full squiggle (log)"),
+        y=alt.Y("positions per squiggle:Q", scale=alt.Scale(type="log"), title="positions per squiggle"),
         tooltip=[alt.Tooltip("dim:Q", title="dimension"), alt.Tooltip("function:N"),
                  alt.Tooltip("positions per squiggle:Q", format=",.2f")],
-    ).properties(height=200)
+    ).properties(height=240)
 
 
 def formula_table(n_positions: int, d_model: int) -> np.ndarray:
