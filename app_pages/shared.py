@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Callable
 import pandas as pd
 import streamlit as st
 
-from app_pages import downloads
+from app_pages import components, downloads
 from model import runtime
 from model.budget import trace_budget_bytes
 from model.bundle import EmptyPromptError, ModelBundle
@@ -293,9 +293,10 @@ def csv_button(frame: pd.DataFrame | Callable[[], pd.DataFrame], file_name: str,
 
 def chart_with_csv(chart: alt.TopLevelMixin | SpecChart, frame: pd.DataFrame | Callable[[], pd.DataFrame], file_name: str, key: str,
                    stretch: bool = False) -> None:
-    """Every Vega chart keeps its PNG/SVG export (its ... menu); every matrix gets a CSV button."""
+    """Every Vega chart gets PNG and SVG buttons; every matrix gets a CSV button."""
     width = "stretch" if stretch else "content"
     if not isinstance(chart, SpecChart):  # built with Altair on this rerun: convert it without validation
         chart = from_altair(chart)
     st.vega_lite_chart(spec=chart.streamlit_spec(), width=width)
+    components.chart_export(file_name, f"export-{key}")  # PNG and SVG: Streamlit's menu has PNG only
     csv_button(frame, file_name, key)

@@ -145,4 +145,6 @@ def _heatmap_spec(title: str, x_title: str, y_title: str, value: str, value_titl
         return chart.properties(width=alt.Step(cell), height=alt.Step(cell))
     # Streamlit fits the whole chart (axes and legend included) into width x height, so leave room
     # for the token labels around the cells and the legend (with what its colours mean) beside them.
-    return chart.properties(width=cell * n_cols + (190 if legend_bottom else 250), height=cell * n_rows + 130)
+    if legend_bottom:
+        return chart.properties(width=max(cell * n_cols + 190, 320), height=cell * n_rows + 190)
+    return chart.properties(width=cell * n_cols + 250, height=cell * n_rows + 130)

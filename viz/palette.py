@@ -21,8 +21,8 @@ REDBLUE = ("#67001f", "#b2182b", "#d6604d", "#f4a582", "#fddbc7", "#f7f7f7", "#d
            "#2166ac", "#053061")
 SEQUENTIAL, DIVERGING = BLUES, REDBLUE
 # What the colours mean, written in every legend (Vega and canvas alike).
-DIVERGING_MEANS = "red = negative, blue = positive"
-SEQUENTIAL_MEANS = "darker blue = more"
+DIVERGING_MEANS = "red: negative, blue: positive"  # short enough for a Vega legend title (180 px)
+SEQUENTIAL_MEANS = "darker blue: more"
 MASKED = "#e2e2e2"  # a cell the causal mask hides: grey, apart from the blues of "little attention"
 MASKED_LINE = "#c8c8c8"  # the hatch stroke across such a cell ("not allowed", not "weak")
 

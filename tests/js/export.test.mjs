@@ -42,3 +42,9 @@ test("gridSvg paints each panel's levels with the grid's palette", () => {
   assert.deepEqual(fills, ["rgb(0,0,0)", "rgb(10,20,30)", "rgb(10,20,30)", "rgb(0,0,0)"]);
   assert.ok(svg.includes('stroke="#ff4b4b"'));
 });
+
+test("a Vega drawing's gradient links point inside the saved file", async () => {
+  const { localUrls } = await import("../../app_pages/components/chart_export.js");
+  assert.equal(localUrls('fill="url(http://127.0.0.1:8501/positional?x=1#gradient_3)"'), 'fill="url(#gradient_3)"');
+  assert.equal(localUrls("fill=\"url('http://h/p#g')\" stroke=\"url(#k)\""), "fill=\"url('#g')\" stroke=\"url(#k)\"");
+});
