@@ -146,7 +146,7 @@ def arithmetic_column(trace, module: str, head: int, query: int):
     blocks += [ac.line(("strong", "Sum of the % × value column"), " = ", ("code", numbers.fmt_vector(z)),
                        ": this head's new numbers for the word (hook_z)."),
                ac.line(("strong", "Residual connection"), ": the attention output is added back to the word's own numbers."),
-               ac.table(arithmetic.vectors_display(arithmetic.residual_frame(trace, module, query, norm)),
+               ac.table(arithmetic.vectors_display(arithmetic.residual_frame(trace, module, query, norm), limit=5),
                         caption="The residual connection for this word")]
     notes = []
     if ctx.bundle.config.n_heads > 1 or ctx.bundle.config.attn_out_proj:
