@@ -13,7 +13,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from app_pages import cache, checkpoints, downloads, export_run, shared, url_guard
+from app_pages import cache, checkpoints, continuation_link, downloads, export_run, shared, url_guard
 from model import runtime
 from model.checkpoint import CheckpointError
 from model.upload import extract_upload
@@ -134,6 +134,14 @@ def prompt_box() -> None:
     st.caption(f"{shared.md_escape(bundle.name)}: {kind}, {bundle.n_parameters:,} parameters, {limit}.")
 
 
+def link_generated_words() -> None:
+    """The generated words follow the link (app_pages/continuation_link.py)."""
+    bundle, _ = shared.current_model()
+    if not continuation_link.sync(st.session_state, st.query_params, len(bundle.tokenizer.vocab), bundle.max_tokens):
+        st.warning("This link's generated words (`gen`) are not token ids of this model, so none are shown.",
+                   icon=":material/link_off:")
+
+
 with st.sidebar:
     st.title("Attention Lab")
     dropped = url_guard.drop_bad_numbers(st.query_params)
@@ -143,6 +151,7 @@ with st.sidebar:
     choose_model()
     prompt_box()
     export_run.export_button()
+    link_generated_words()
 
 downloads.start_run(st.session_state)
 st.navigation(PAGES).run()

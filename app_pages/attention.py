@@ -32,6 +32,7 @@ def on_click_panel() -> None:
     """A click on a small multiple shows that layer and head above."""
     if picked := components.picked("att-grid"):
         st.session_state["layer"], st.session_state["head"] = picked["module"], int(picked["head"])
+        st.session_state["_grid_told"] = f"{va.module_title(picked['module'])}, head {int(picked['head']) + 1}"
 
 
 def follow_query(module: str, query: int, n_q: int, n_k: int) -> None:
@@ -69,7 +70,7 @@ def window_sliders(trace, module: str, query: int) -> windows.Window | None:
     return windows.window_at(n_q, n_k, *starts)
 
 
-def heatmap_column(trace, module: str, head: int, query: int, title: str) -> None:
+def heatmap_column(trace, module: str, head: int, query: int, title: str, fit) -> None:
     window = window_sliders(trace, module, query)
     frame = va.attention_frame(trace, module, head, window)
     kind = names.module_kind(module)
@@ -78,6 +79,7 @@ def heatmap_column(trace, module: str, head: int, query: int, title: str) -> Non
     local = va.local_window(ctx.bundle.config, module)
     data = canvas.heatmap_data(frame, title, query=query, key_title=key_title, query_title=query_title,
                            scale="linear" if window is None else "sqrt", window=local)
+    data = fit(data)
     notes = []
     if local:
         bias = (" Each head also adds a bias it learned for each distance back (see the step-by-step table)."
@@ -105,7 +107,9 @@ def heatmap_column(trace, module: str, head: int, query: int, title: str) -> Non
         shared.csv_button(overview, f"attention-overview-{module}-head{head + 1}", "att-overview")
 
 
-def arithmetic_column(trace, module: str, head: int, query: int) -> None:
+def arithmetic_column(trace, module: str, head: int, query: int):
+    """The steps for one query word; returns the table's exact numbers when "Exact numbers" is on
+    (drawn under both columns, at the page's width: in this column they were cut at "value[0")."""
     norm = ctx.bundle.config.norm
     token = trace.query_tokens(module)[query]
     d_head = int(trace.at(module, "q").shape[-1])
@@ -126,9 +130,9 @@ def arithmetic_column(trace, module: str, head: int, query: int) -> None:
         arithmetic.arithmetic_display(table, d_head), caption=f"The attention arithmetic for query word {query}",
         columns={
             "key vector": {"help": "this word's key (hook_k)"},
-            "q·k": {"digits": 3, "help": "the query times this key: the similarity (hook_dots)"},
-            f"÷ √{d_head}": {"digits": 3, "help": f"divided by √d_head = √{d_head} (hook_scaled)"},
-            "+ distance bias": {"digits": 3, "help": "this head's learned bias for how many words back the key is "
+            "q·k": {"digits": 2, "help": "the query times this key: the similarity (hook_dots)"},
+            f"÷ √{d_head}": {"digits": 2, "help": f"divided by √d_head = √{d_head} (hook_scaled)"},
+            "+ distance bias": {"digits": 2, "help": "this head's learned bias for how many words back the key is "
                                                      "(hook_distance_bias)"},
             "+ mask": {"help": f"0 = may look; -∞ = {hidden}, hidden by the mask (hook_mask)"},
             "softmax %": {"kind": "bar", "digits": 1, "max": 100, "suffix": "%",
@@ -141,7 +145,7 @@ def arithmetic_column(trace, module: str, head: int, query: int) -> None:
     blocks += [ac.line(("strong", "Sum of the % × value column"), " = ", ("code", numbers.fmt_vector(z)),
                        ": this head's new numbers for the word (hook_z)."),
                ac.line(("strong", "Residual connection"), ": the attention output is added back to the word's own numbers."),
-               ac.table(arithmetic.vectors_display(arithmetic.residual_frame(trace, module, query, norm)),
+               ac.table(arithmetic.vectors_display(arithmetic.residual_frame(trace, module, query, norm), limit=5),
                         caption="The residual connection for this word")]
     notes = []
     if ctx.bundle.config.n_heads > 1 or ctx.bundle.config.attn_out_proj:
@@ -155,9 +159,9 @@ def arithmetic_column(trace, module: str, head: int, query: int) -> None:
     ac.text_blocks(blocks, "att-steps")
     exact = st.toggle("Exact numbers", key="att_exact", bind="query-params",
                       help="Every number of the table at full precision, one column per vector component.")
-    if exact:  # drawn on request: a hidden table still costs the browser on every keystroke
-        st.dataframe(arithmetic.arithmetic_exact(table), hide_index=True)
     shared.csv_button(lambda: arithmetic.arithmetic_exact(table), f"arithmetic-{module}-head{head + 1}-query{query}", "arithmetic")
+    # drawn on request: a hidden table still costs the browser on every keystroke
+    return arithmetic.arithmetic_exact(table) if exact else None
 
 
 @cache.per_trace()
@@ -173,6 +177,8 @@ def grid_section(trace, module: str, head: int) -> None:
     if sum(va.n_heads(trace, m) for m in modules) < 2:
         return
     st.subheader("Every layer and head")
+    if told := st.session_state.pop("_grid_told", None):  # the heatmap above changed, maybe off-screen: say so here
+        st.toast(f"Now shown in the heatmap above: {shared.md_escape(told)}", icon=":material/arrow_upward:")
     data, pooled = head_grid_data(ctx.key)
     data = {**data, "panels": [{**p, "selected": p["module"] == module and p["head"] == head} for p in data["panels"]]}
     note = ("One small heatmap per attention head: rows are the query words top to bottom, columns the key words left "
@@ -185,8 +191,35 @@ def grid_section(trace, module: str, head: int) -> None:
 
 
 # The step-by-step table's width: vectors of 3 or more numbers, of 2, or with a local layer's
-# distance-bias column (the table is 821 px wide there; at 760 its last column was cut off).
-ARITHMETIC_PX, ARITHMETIC_PX_SHORT, ARITHMETIC_PX_BIASED = 760, 600, 840
+# distance-bias column (measured at 1400 px: tests/browser/test_layout.py).
+ARITHMETIC_PX, ARITHMETIC_PX_SHORT, ARITHMETIC_PX_BIASED = 620, 600, 715
+# The main column at 1400 px with the sidebar open (app.css trims its padding) and the gap between
+# the two columns.
+CONTENT_PX, GAP_PX = 1036, 32
+ZOOM_CELL = 24  # px: cells (and 11 px labels) a projector shows from the back of a room
+
+
+def labels_px(labels: list[str], font: int = 11) -> int:
+    """Room for the row labels (``font`` px text, cut at 110 px as heatmap_draw.js does) and the axis title."""
+    return min(110, int(0.62 * font * max(map(len, labels), default=1)) + 8) + 28
+
+
+def label_font(cell: int) -> int:
+    """Labels as tall as their rows, 7 to 11 px (the Zoom toggle makes both bigger)."""
+    return 11 if cell >= 14 else max(7, cell)
+
+
+def fitted_heatmap(data: dict, cols: int, room: int, zoom: bool) -> dict:
+    """The heatmap's cells sized to the room beside the step-by-step table, so that both sit side by
+    side at 1400 px; zoomed, big enough to read on a projector (the table then goes below)."""
+    cell = data["cell"]
+    if zoom:
+        cell = max(cell, ZOOM_CELL)
+    else:  # the largest cell whose heatmap, with its labels at that cell's font, fits the room
+        while cell > 4 and cell * cols + labels_px(data["rows"], label_font(cell)) > room:
+            cell -= 1
+    font = label_font(cell)
+    return {**data, "cell": cell, "row_font": font, "col_font": font, "printed": data["printed"] and cell >= 28}
 
 
 @st.fragment
@@ -195,6 +228,8 @@ def attention_view(trace) -> None:
         module = pick_module(trace)
         head = pick_head(trace, module)
         query = pick_query(trace, module)
+        zoom = st.toggle("Zoom", key="att_zoom", bind="query-params",
+                         help="Bigger cells and labels, for a projector: the step-by-step table then goes below the heatmap.")
         rollout = rollout_view.toggle()
     if rollout:
         return rollout_view.show(ctx, module)
@@ -202,17 +237,23 @@ def attention_view(trace) -> None:
     windowed = windows.needs_window(n_q, n_k)
     rows, cols = (min(n_q, windows.WINDOW), min(n_k, windows.WINDOW)) if windowed else (n_q, n_k)
     title = f"{va.module_title(module)}, head {head + 1}"
-    cell = canvas.heatmap_cell(rows, cols)  # as heatmap_data draws it
-    width = max(cell * cols + 130, 7 * len(title) + 10)  # the heatmap's width with labels and title
     d_head = int(trace.at(module, "q").shape[-1])
-    # Side by side where both fit, else the arithmetic wraps below the heatmap at its full width: in
-    # columns it got what the heatmap left, and a long prompt's table showed only its first columns.
+    biased = va.has_distance_bias(trace, module)
+    steps_px = ARITHMETIC_PX_SHORT if d_head <= 2 else ARITHMETIC_PX_BIASED if biased else ARITHMETIC_PX
+    room = CONTENT_PX - GAP_PX - steps_px
+    fit = lambda data: fitted_heatmap(data, cols, room, zoom)  # noqa: E731
+    labels = token_labels(trace.query_tokens(module))[:rows]  # as wide as the heatmap's row labels
+    cell = fit({"cell": canvas.heatmap_cell(rows, cols), "rows": labels, "row_font": 11, "printed": False})["cell"]
+    width = max(cell * cols + labels_px(labels, label_font(cell)), min(7 * len(title) + 10, room, 240))  # with labels (and the title)
+    # Side by side at 1400 px (the cells shrink to make room); zoomed, the table wraps below.
     with st.container(horizontal=True, wrap=True, gap="medium"):
-        with st.container(width=max(width, 240)):
-            heatmap_column(trace, module, head, query, title)
-        biased = va.has_distance_bias(trace, module)
-        with st.container(width=ARITHMETIC_PX_SHORT if d_head <= 2 else ARITHMETIC_PX_BIASED if biased else ARITHMETIC_PX):
-            arithmetic_column(trace, module, head, query)
+        with st.container(width=width if zoom else max(width, room)):
+            heatmap_column(trace, module, head, query, title, fit)
+        with st.container(width=steps_px):
+            exact = arithmetic_column(trace, module, head, query)
+    if exact is not None:
+        st.dataframe(exact, hide_index=True, column_config={c: st.column_config.NumberColumn(format="%.6f")
+                                                            for c in exact.columns if c not in ("key_pos", "key_token")})
     lesson_numbers.head_weights(ctx, module, head, query)
     grid_section(trace, module, head)
 

@@ -13,6 +13,7 @@ from app_pages import shared
 from app_pages.view_state import pick_head, pick_module, pick_query
 from model import names
 from model.trace import RunOptions
+from viz import attention as va
 from viz import mask_views as mv
 from viz import windows
 from viz.common import token_labels
@@ -70,12 +71,23 @@ def encoder_contrast(trace, module: str, head: int, unmasked_shown: bool) -> Non
     shared.place_heatmap(contrast)
 
 
+def open_on_a_plain_layer(ctx: shared.PageContext, masked: list[str]) -> None:
+    """Without a layer chosen (here, on another page or in the link), start on the first layer that
+    sees every earlier word: the lesson's mask, not a local layer's band."""
+    if "layer" in st.session_state or "layer" in st.query_params:
+        return
+    plain = [m for m in masked if not va.local_window(ctx.bundle.config, m)]
+    if plain:
+        st.session_state["layer"] = plain[0]
+
+
 @st.fragment
 def mask_view(ctx: shared.PageContext) -> None:
     trace = ctx.trace
     masked = [m for m in trace.attention_modules() if names.module_kind(m) == "masked"]
     c1, c2, c3, c4 = st.columns([4, 3, 3, 3], vertical_alignment="bottom")
     with c1:
+        open_on_a_plain_layer(ctx, masked)
         module = pick_module(trace, masked, label="Masked self-attention")
     with c2:
         head = pick_head(trace, module)

@@ -37,10 +37,14 @@ def embeddings_view(ctx: shared.PageContext) -> None:
     left, right = st.columns([2, 3], gap="large")
     with left:
         frame = prompt_embedding_frame(trace, stack, tokens, lo, hi)
-        shared.chart_with_csv(embedding_heatmap(frame), frame, f"embeddings-{side}", "embed", stretch=is_wide(frame))
+        # the decoder reads the words it wrote, not the user's prompt
+        titled = {"title": "The output words' embeddings (the decoder's input)"} if side == "decoder" and bundle.is_translator else {}
+        shared.chart_with_csv(embedding_heatmap(frame, **titled), frame, f"embeddings-{side}", "embed", stretch=is_wide(frame))
         st.caption(f"{len(tokens)} words x {d} numbers, read from the trace (`{act_name('embed', stack=stack)}`). Hover for exact values."
                    + (f" Positions {lo} to {hi - 1} shown." if hi - lo < len(tokens) else ""))
-        st.dataframe(prompt_embedding_table(trace, stack, tokens), height=min(38 + 35 * len(tokens), 250))
+        table = prompt_embedding_table(trace, stack, tokens)
+        st.dataframe(table, height=min(38 + 35 * len(tokens), 250),  # one number of decimals for the whole table
+                     column_config={c: st.column_config.NumberColumn(format="%.4f") for c in table.columns})
     with right:
         vocab, projection = vocabulary_frame(bundle, side, tokens)
         arrows = position_arrows_frame(trace, stack, tokens, projection, lo, hi)

@@ -9,6 +9,7 @@ import streamlit as st
 
 from app_pages import cache, shared
 from model.evaluate import induction_scores
+from model.names import module_kind
 from model.trace import RunOptions
 from viz import heads_views as hv
 
@@ -32,10 +33,11 @@ def heads_view(ctx: shared.PageContext) -> None:
         st.code(" ".join(trace.tokens), language=None, wrap_lines=True)
 
     st.subheader("Switch heads off")
+    kinds = len({module_kind(m) for m in trace.attention_modules()}) > 1  # a translator's chips name the attention
     c1, c2 = st.columns([3, 1])
     with c1:
-        off = st.multiselect("Heads to switch off", hv.head_options(trace), format_func=hv.head_option_label, key="off",
-                             bind="query-params", placeholder="Pick one or more heads")
+        off = st.multiselect("Heads to switch off", hv.head_options(trace), key="off", bind="query-params",
+                             format_func=lambda o: hv.head_option_label(o, kinds), placeholder="Pick one or more heads")
     with c2:
         mode = st.segmented_control("Replace its output by", ["zero", "mean"], default="zero", key="ablation",
                                     bind="query-params", required=True,

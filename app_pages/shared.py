@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Callable
 import pandas as pd
 import streamlit as st
 
-from app_pages import cache, downloads
+from app_pages import cache, components, downloads
 from app_pages.cache import ModelKey, TraceKey
 from app_pages.checkpoints import shown_path
 from model.budget import trace_budget_bytes
@@ -188,11 +188,12 @@ def csv_button(frame: pd.DataFrame | Callable[[], pd.DataFrame], file_name: str,
 
 def chart_with_csv(chart: alt.TopLevelMixin | SpecChart, frame: pd.DataFrame | Callable[[], pd.DataFrame], file_name: str, key: str,
                    stretch: bool = False) -> None:
-    """Every Vega chart keeps its PNG/SVG export (its ... menu); every matrix gets a CSV button."""
+    """Every Vega chart gets PNG and SVG buttons; every matrix gets a CSV button."""
     width = "stretch" if stretch else "content"
     if not isinstance(chart, SpecChart):  # built with Altair on this rerun: convert it without validation
         chart = from_altair(chart)
     st.vega_lite_chart(spec=chart.streamlit_spec(), width=width)
+    components.chart_export(file_name, f"export-{key}")  # PNG and SVG: Streamlit's menu has PNG only
     csv_button(frame, file_name, key)
 
 
@@ -204,8 +205,6 @@ def note(text: str) -> None:
 def place_heatmap(panel: Panel, pick: bool = False) -> None:
     """A heatmap Panel from viz: the canvas, its notes and its CSV button; ``pick``: a click on a
     cell makes its row the query word."""
-    from app_pages import components
-
     key = f"{panel.name}-panel"
     components.heatmap(panel.data, key, on_pick=components.on_pick_query(key) if pick else None, notes=panel.notes)
     csv_button(panel.csv, panel.file_name, panel.name)

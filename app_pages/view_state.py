@@ -39,7 +39,7 @@ LAST = -1  # "the last word": the default, so the arithmetic follows the word be
 # Its label names no word: a label that changed with every keystroke was sometimes left showing
 # an earlier word (e.g. "1: <EOS>" beside "Step by step for query word 3: <EOS>") when the
 # browser was busy; the page's heading below the picker names the word.
-LAST_LABEL = "the last word (follows your typing)"
+LAST_LABEL = "the last word (the newest)"  # typed or generated: "follows your typing" was wrong for generated words
 
 
 def pick_query(trace: Trace, module: str) -> int:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).parents[1]
-COMPONENTS = ("heatmap", "head_grid", "text_blocks", "architecture")
+COMPONENTS = ("heatmap", "head_grid", "text_blocks", "architecture", "chart_export")
 
 
 def node() -> str:
@@ -59,6 +59,7 @@ def typedefs(name: str) -> dict[str, dict[str, bool]]:
 @pytest.mark.parametrize("script, classes", [
     ("heatmap", ["Heatmap", "TipExtra"]), ("head_grid", ["HeadGrid", "GridPanel"]),
     ("text_blocks", ["TextBlocks", "TextBlock", "Table", "Column"]), ("architecture", ["Architecture"]),
+    ("chart_export", ["ChartExport"]),
 ])
 def test_each_payload_dataclass_is_mirrored_by_its_scripts_typedef(script, classes):
     """Same fields, and a field is optional in the typedef exactly when the dataclass leaves it

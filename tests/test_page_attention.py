@@ -142,5 +142,5 @@ def test_the_query_picker_s_default_label_does_not_change_while_typing():
         at.text_input(key="prompt").input(prompt).run()
         assert not at.exception
         labels.append(at.selectbox(key="query").options[0])
-    assert labels == ["the last word (follows your typing)"] * 3
+    assert labels == ["the last word (the newest)"] * 3
     assert "Step by step for query word 3: <EOS>" in component_text(at)

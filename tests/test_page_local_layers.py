@@ -47,8 +47,16 @@ def test_attention_page_shows_the_window_and_adds_the_bias(local_model):
     assert "A local layer" not in words(at)  # layer 2 sees every earlier word
 
 
+def test_causal_mask_page_opens_on_a_plain_layer_unless_told(local_model):
+    """The lesson's mask first: layer 1 is local (a band), so the page opens on layer 2."""
+    at = open_app("causal_mask", **local_model)
+    assert not at.exception, at.exception
+    assert at.selectbox(key="layer").value == "blocks.1.attn"
+    assert "This is a local layer" not in words(at)
+
+
 def test_causal_mask_page_explains_the_band(local_model):
-    at = open_app("causal_mask", **local_model, query="4: the")
+    at = open_app("causal_mask", **local_model, layer="Masked self-attention, layer 1", query="4: the")
     assert not at.exception, at.exception
     titles = [json.loads(c.proto.json)["title"] for c in at.get("bidi_component")]
     assert titles[:4] == ["1. The mask (0 or -∞)", "2. Scores: q·k ÷ √d + distance bias", "3. Scores + mask", "4. Softmax %"]

@@ -110,7 +110,7 @@ def test_arithmetic_display_and_exact_numbers(trace):
     assert sum(shown["softmax %"]) == pytest.approx(100, abs=1e-4)
     assert shown["key vector"][0].count(",") == 3 and numbers.rounded(-1e-5, 3) == "0.000"
     exact = arithmetic.arithmetic_exact(table)
-    assert [c for c in exact.columns if c.startswith("value[")] == ["value[0]", "value[1]", "value[2]", "value[3]"]
+    assert [c for c in exact.columns if c.startswith("value ")] == ["value dim 1", "value dim 2", "value dim 3", "value dim 4"]
     np.testing.assert_array_equal(exact["softmax"], table["softmax"])
 
 

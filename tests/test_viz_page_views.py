@@ -88,7 +88,8 @@ def test_the_encoder_contrast_is_the_encoders_pattern():
 
 def test_switching_heads_off_compares_the_two_runs(trace):
     options = hv.head_options(trace)
-    assert options == ["blocks.0.attn#0"] and hv.head_option_label(options[0]) == "Masked self-attention, layer 1, head 1"
+    assert options == ["blocks.0.attn#0"] and hv.head_option_label(options[0]) == "layer 1, head 1"
+    assert hv.head_option_label("decoder.blocks.1.cross_attn#0", kinds=True) == "enc-dec layer 2, head 1"
     assert hv.ablated_heads(["blocks.0.attn#1", "blocks.1.attn#0", "blocks.0.attn#3"]) == {"blocks.0.attn": [1, 3], "blocks.1.attn": [0]}
     same = hv.ablation(trace, trace, DECODER.tokenizer.vocab)
     top = int(trace.logits[-1].argmax())

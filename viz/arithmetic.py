@@ -52,15 +52,17 @@ def arithmetic_table(trace: Trace, module: str, head: int, query_pos: int) -> pd
     })
 
 
-def arithmetic_display(table: pd.DataFrame, d_head: int, digits: int = 3, vector_digits: int = 2) -> dict[str, list]:
-    """The table as the lesson writes it: rounded vectors, "-∞" for the mask, percentages, as
-    columns by name (plain lists: this runs on every keystroke, where a DataFrame of these text
-    columns costs more than the lists).
+def arithmetic_display(table: pd.DataFrame, d_head: int, digits: int = 2, vector_digits: int = 2) -> dict[str, list]:
+    """The table as the lesson writes it, every number to ``digits`` places (one table, one
+    rounding; softmax % to one): rounded vectors, "-∞" for the mask, percentages, as
+    columns by name (plain lists: this runs on every keystroke, and a DataFrame of these text
+    columns cost 6 ms more a rerun than the lists).
 
-    Long vectors show their first 3 numbers (all of them are in arithmetic_exact); the masked
-    score (hook_attn_scores, ÷√d plus the bias and the mask) is there too.
+    Long vectors show their first 2 numbers, so that the table fits beside the heatmap (all of
+    them are in arithmetic_exact); the masked score (hook_attn_scores, ÷√d plus the bias and the
+    mask) is there too.
     """
-    limit = d_head if d_head <= 4 else 3
+    limit = d_head if d_head <= 4 else 2
 
     def vectors(column: str, places: int) -> list[str]:
         return fmt_vectors(np.stack(table[column].to_list()).reshape(len(table), -1), places, limit)
@@ -82,8 +84,9 @@ def arithmetic_display(table: pd.DataFrame, d_head: int, digits: int = 3, vector
 
 
 def _spread(name: str, vectors: Sequence[np.ndarray]) -> dict[str, np.ndarray]:
+    """One column per component, counted from 1 as the embedding pages count dimensions ("key dim 1")."""
     stacked = np.stack(vectors)
-    return {f"{name}[{i}]": stacked[:, i] for i in range(stacked.shape[1])}
+    return {f"{name} dim {i + 1}": stacked[:, i] for i in range(stacked.shape[1])}
 
 
 def arithmetic_exact(table: pd.DataFrame) -> pd.DataFrame:

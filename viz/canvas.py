@@ -13,6 +13,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from . import palette
 from .numbers import prints_numbers
 
 HIGHLIGHT = "#ff4b4b"  # Streamlit's primary red: the chosen query row, the chosen grid panel
@@ -90,5 +91,7 @@ def heatmap_data(
         "value_max": 100, "scale": scale, "cell": heatmap_cell(n_rows, n_cols),
         "row_font": label_font(n_rows), "col_font": label_font(n_cols),
         "printed": prints_numbers(n_rows, n_cols), "chosen": row_pos.index(query) if query in row_pos else -1,
-        "highlight": HIGHLIGHT,
+        "highlight": HIGHLIGHT, "legend_means": palette.SEQUENTIAL_MEANS,
+        # the tooltip names the exact number as the legend names the colour's
+        "exact_title": f"{value_title} (exact)" if exact == value else "attention weight (exact, 0 to 1)",
     }

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from . import palette
 from .numbers import prints_numbers
 from .spec import SpecChart, spec_template
 
@@ -65,10 +66,8 @@ def heatmap_chart(
     value: str = "value",
     value_title: str = "value",
     fmt: str = ".2f",
-    scheme: str = "blues",
     domain: tuple[float, float] | None = None,
     diverging: bool = False,
-    high_is_blue: bool = False,
     cell: int = 28,
     text: bool | None = None,
     extra_tooltip: Sequence[alt.Tooltip] = (),
@@ -87,6 +86,7 @@ def heatmap_chart(
     under the cells; square sizes the cells by steps (the chart takes what its labels need).
     """
     n_rows, n_cols = frame["row"].nunique(), frame["col"].nunique()
+    legend_bottom = legend_bottom or n_cols <= 4  # beside a few narrow columns, the legend's words squeezed the cells
     finite = frame[value].replace([np.inf, -np.inf], np.nan)
     if domain is None:
         lo, hi = float(np.nanmin(finite)) if finite.notna().any() else 0.0, float(np.nanmax(finite)) if finite.notna().any() else 1.0
@@ -97,20 +97,18 @@ def heatmap_chart(
     if text is None:
         text = prints_numbers(n_rows, n_cols)
     tips = tuple(json.dumps(t.to_dict(), sort_keys=True) for t in extra_tooltip)
-    spec = _heatmap_spec(title, x_title, y_title, value, value_title, fmt, scheme, diverging, high_is_blue, cell, n_rows,
+    spec = _heatmap_spec(title, x_title, y_title, value, value_title, fmt, diverging, cell, n_rows,
                          n_cols, bool(text), tips, thin_x, thin_y, legend_bottom, square)
     data = frame.assign(outlined=frame["row"] == outline_row)
     return SpecChart(spec, {"cells": data}, {"lo": float(domain[0]), "hi": float(domain[1])})
 
 
 @spec_template
-def _heatmap_spec(title: str, x_title: str, y_title: str, value: str, value_title: str, fmt: str, scheme: str,
-                  diverging: bool, high_is_blue: bool, cell: int, n_rows: int, n_cols: int, text: bool,
+def _heatmap_spec(title: str, x_title: str, y_title: str, value: str, value_title: str, fmt: str,
+                  diverging: bool, cell: int, n_rows: int, n_cols: int, text: bool,
                   tips: tuple[str, ...], thin_x: bool, thin_y: bool, legend_bottom: bool, square: bool) -> alt.LayerChart:
-    # diverging: red for high values, blue for low ones (the encodings' convention), or the other way
-    # round with high_is_blue (similarities: dark blue = most alike, as in the sequential blues)
-    scale = alt.Scale(scheme="redblue" if diverging else scheme, domain=[alt.ExprRef("lo"), alt.ExprRef("hi")],
-                      reverse=diverging and not high_is_blue)
+    # the app's one colour language (viz.palette): signed numbers red-white-blue around 0, else blues
+    scale = alt.Scale(**palette.vega_scale(diverging, "lo", "hi"))
     base = alt.Chart().encode(
         x=alt.X("col_label:N", sort=alt.EncodingSortField("col", op="min"), title=x_title,
                 axis=alt.Axis(labelAngle=-45, labelLimit=120, labelOverlap=thin_x)),
@@ -123,10 +121,11 @@ def _heatmap_spec(title: str, x_title: str, y_title: str, value: str, value_titl
         alt.Tooltip(f"{value}:Q", title=value_title, format=".6f"),
         *(alt.Tooltip(**json.loads(t)) for t in tips),
     ]
-    legend = (alt.Legend(format=fmt, orient="bottom", direction="horizontal", gradientLength=160) if legend_bottom
-              else alt.Legend(format=fmt, orient="right"))
+    legend = (alt.Legend(format=fmt, orient="bottom", direction="horizontal", gradientLength=160, titleLimit=240) if legend_bottom
+              else alt.Legend(format=fmt, orient="right", titleLimit=240))
+    means = palette.DIVERGING_MEANS if diverging else palette.SEQUENTIAL_MEANS
     rects = base.mark_rect(stroke="white", strokeWidth=0.5 if n_rows * n_cols < 2000 else 0).encode(
-        color=alt.Color(f"{value}:Q", scale=scale, title=value_title, legend=legend),
+        color=alt.Color(f"{value}:Q", scale=scale, title=[value_title, means], legend=legend),
         tooltip=tooltip,
     )
     layers = [rects]
@@ -145,5 +144,7 @@ def _heatmap_spec(title: str, x_title: str, y_title: str, value: str, value_titl
     if square:
         return chart.properties(width=alt.Step(cell), height=alt.Step(cell))
     # Streamlit fits the whole chart (axes and legend included) into width x height, so leave room
-    # for the token labels around the cells.
-    return chart.properties(width=cell * n_cols + 190, height=cell * n_rows + 130)
+    # for the token labels around the cells and the legend (with what its colours mean) beside them.
+    if legend_bottom:
+        return chart.properties(width=max(cell * n_cols + 190, 320), height=cell * n_rows + 190)
+    return chart.properties(width=cell * n_cols + 250, height=cell * n_rows + 130)

@@ -220,7 +220,8 @@ def _plane_spec(axis_titles: tuple[str, str], title: str, size: int, short_title
         x=x, y=y, text="word:N", color=alt.Color("kind:N", scale=kind_scale, legend=None))
     tip = [alt.Tooltip("label:N", title="word"),
            alt.Tooltip("x:Q", title=f"embedding {sx}", format=".4f"), alt.Tooltip("y:Q", title=f"embedding {sy}", format=".4f"),
-           alt.Tooltip("x2:Q", title=f"+ position {sx}", format=".4f"), alt.Tooltip("y2:Q", title=f"+ position {sy}", format=".4f")]
+           alt.Tooltip("x2:Q", title=f"embedding + position, {sx}", format=".4f"),
+           alt.Tooltip("y2:Q", title=f"embedding + position, {sy}", format=".4f")]  # the sum, not the position's own numbers
     lines = arrows.mark_rule(color=POSITION_COLOR, strokeWidth=2, strokeDash=[5, 3]).encode(
         x=x, y=y, x2="x2:Q", y2="y2:Q", tooltip=tip)
     heads = arrows.mark_point(shape=ARROW_HEAD, filled=True, color=POSITION_COLOR, opacity=1, strokeWidth=0,

@@ -15,6 +15,7 @@ from model import names
 from model.heads import KIND_LABELS, duplicate_token_score, first_token_score, previous_token_score
 from model.trace import Trace
 
+from . import palette
 from .spec import SpecChart, spec_template
 
 PROMPT_KINDS = ("previous_token", "first_token", "duplicate_token")
@@ -66,7 +67,8 @@ def head_score_chart(table: pd.DataFrame) -> SpecChart:
 def _head_score_spec(kinds: tuple[str, ...], n_heads: int, n_layers: int) -> alt.FacetChart:
     return alt.Chart(alt.NamedData(name="scores")).mark_rect(stroke="white").encode(
         x=alt.X("head:O", title="head"), y=alt.Y("layer:O", title="layer"),
-        color=alt.Color("score:Q", scale=alt.Scale(scheme="blues", domain=[0, 1]), title="score"),
+        color=alt.Color("score:Q", scale=alt.Scale(**palette.vega_scale(False, 0.0, 1.0)),
+                        title=["score", palette.SEQUENTIAL_MEANS]),
         tooltip=[alt.Tooltip("kind:N"), alt.Tooltip("layer:O"), alt.Tooltip("head:O"), alt.Tooltip("score:Q", format=".4f"),
                  alt.Tooltip("does:N", title="labels")],
     ).properties(width=max(head_px(n_heads) * n_heads, 130), height=30 * n_layers).facet(

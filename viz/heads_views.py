@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from model.names import layer_of, module_kind
 from model.trace import Trace
 
-from .attention import module_title
 from .heads import ablation_chart, ablation_frame, head_score_chart, head_table
 from .views import Panel
 
@@ -47,9 +47,15 @@ def head_options(trace: Trace) -> list[str]:
     return [f"{m}#{h}" for m in trace.attention_modules() for h in range(trace.pattern(m).shape[0])]
 
 
-def head_option_label(option: str) -> str:
+KIND_WORDS = {"masked": "decoder", "encoder": "encoder", "cross": "enc-dec"}
+
+
+def head_option_label(option: str, kinds: bool = False) -> str:
+    """"blocks.0.attn#2" -> "layer 1, head 3" (``kinds``: with the attention's kind, for a
+    translator): short, so that the picked chips show whole instead of "Masked self-attention, la…"."""
     module, head = option.split("#")
-    return f"{module_title(module)}, head {int(head) + 1}"
+    kind = f"{KIND_WORDS[module_kind(module)]} " if kinds else ""
+    return f"{kind}layer {layer_of(module) + 1}, head {int(head) + 1}"
 
 
 def ablated_heads(options: list[str]) -> dict[str, list[int]]:

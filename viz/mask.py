@@ -16,6 +16,7 @@ import pandas as pd
 
 from model.trace import Trace
 
+from . import palette
 from .attention import attention_frame, has_distance_bias
 from .canvas import KEY_TITLE, grid_values, heatmap_data
 from .numbers import rounded
@@ -93,13 +94,14 @@ def mask_data(frame: pd.DataFrame, stage: str, title: str | None = None, query: 
         texts = [shown.get((q, k), "") for q in data["row_pos"] for k in data["col_pos"]]
     bound = (domain or score_domain(frame))[1]
     data.update(
-        cell=cell or data["cell"], row_labels=row_labels, masked_fill=NEG_INF_FILL, exact_title="value (exact)", exact_digits=6,
+        cell=cell or data["cell"], row_labels=row_labels, masked_fill=NEG_INF_FILL, exact_digits=6,
         texts=texts,
         mask_text=("-∞: hidden (a later word, or outside the window)" if local_window else "-∞: hidden (a later word)")
         if stage == "mask" else "-∞",
-        **({"scheme": "redblue", "value_min": -bound, "value_max": bound, "legend_lo": f"{-bound:.2f}", "legend_hi": f"{bound:.2f}"}
+        **({"scheme": "redblue", "value_min": -bound, "value_max": bound, "legend_lo": f"{-bound:.2f}", "legend_hi": f"{bound:.2f}",
+            "legend_means": palette.DIVERGING_MEANS}
            if stage in ("scores", "masked") else
-           {"legend": "swatch", "value_max": 1, "legend_lo": "0: may look"} if stage == "mask" else {}),
+           {"legend": "swatch", "value_max": 1, "legend_lo": "0: may look", "legend_means": None} if stage == "mask" else {}),
     )
     if stage == "mask":  # the two values only: 0 in the light blue of "may look", -∞ in grey
         data["values"] = [None if v is None else 0.0 for v in data["values"]]
@@ -136,7 +138,7 @@ def change_data(frame: pd.DataFrame, title: str, cell: int | None = None) -> dic
     with_mask = grid_values(frame, "with_mask")
     data.update(
         cell=cell or data["cell"], scheme="redblue", value_min=-bound, value_max=bound, legend_lo=f"{-bound:+.1f}",
-        legend_hi=f"{bound:+.1f}", exact_title="without the mask %", exact_digits=3,
+        legend_hi=f"{bound:+.1f}", legend_means="red = lost, blue = gained", exact_title="without the mask %", exact_digits=3,
         tip_extra=[{"title": "with the mask %", "values": with_mask, "digits": 3}],
         texts=[f"{v:+.0f}" if v is not None and abs(v) >= 0.5 else "" for v in data["values"]] if data["printed"] else None,
     )

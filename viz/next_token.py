@@ -17,6 +17,7 @@ import torch
 
 from model.generate import Sampling, distribution
 
+from . import palette
 from .spec import SpecChart, spec_template
 
 CHOSEN, KEPT, CUT = "chosen", "kept", "cut by top-k / top-p"
@@ -136,8 +137,9 @@ def prediction_frame(logits: torch.Tensor, tokens: Sequence[str], vocab: Sequenc
     """What the model predicts after each word of the stream: softmax of every logits row.
 
     Rows: the last ``max_positions`` positions ("i: token": the prediction made there is for
-    position i + 1); columns: the ``words`` words most likely anywhere in that window, by peak
-    probability, then each word that actually came next and is not among them (so that every
+    position i + 1); columns: a vocabulary of at most ``words`` words whole, in its own order (the
+    lesson's "what, is, statquest, awesome, <EOS>"); else the ``words`` words most likely anywhere
+    in that window, most likely first, then each word that actually came next and is not among them (so that every
     row's answer is on the chart, however unlikely the model found it). ``is_next`` marks the
     word that actually came next, the training target of each position in the lesson.
     """
@@ -145,7 +147,10 @@ def prediction_frame(logits: torch.Tensor, tokens: Sequence[str], vocab: Sequenc
     lo = max(0, n - max_positions)
     probs = torch.softmax(logits[lo:n].float(), dim=-1).numpy()
     peak = probs.max(axis=0)
-    cols = [int(i) for i in np.argsort(-peak, kind="stable")[:words]]
+    if len(vocab) <= words:
+        cols = list(range(len(vocab)))
+    else:
+        cols = [int(i) for i in np.argsort(-peak, kind="stable")[:words]]
     ids = {w: i for i, w in enumerate(vocab)}
     answers = {ids[t] for t in tokens[lo + 1:n] if t in ids} - set(cols)
     cols += sorted(answers, key=lambda i: -peak[i])
@@ -182,7 +187,8 @@ def _prediction_spec(title: str) -> alt.LayerChart:
     tooltip = [alt.Tooltip("row_label:N", title="after"), alt.Tooltip("word:N", title="next word"),
                alt.Tooltip("probability:Q", format=".6f"), alt.Tooltip("next_word:N", title="what actually came next")]
     rects = base.mark_rect(stroke="white", strokeWidth=0.5).encode(
-        color=alt.Color("probability:Q", scale=alt.Scale(scheme="blues", domain=[0, 1]), legend=alt.Legend(format="%", orient="right")),
+        color=alt.Color("probability:Q", scale=alt.Scale(**palette.vega_scale(False, 0.0, 1.0)),
+                        title=["probability", palette.SEQUENTIAL_MEANS], legend=alt.Legend(format="%", orient="right")),
         tooltip=tooltip,
     )
     text = base.mark_text(fontSize=11).encode(

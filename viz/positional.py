@@ -154,16 +154,15 @@ def similarity_frame(pe, tokens: list[str], start: int = 0, stop: int | None = N
 
 
 def similarity_heatmap(frame: pd.DataFrame) -> SpecChart:
-    """Positions x positions in square cells, darker blue = more alike. Negative dot products
-    (positions whose squiggles are opposite, as with 2 dimensions) run into red: on one-sided
-    blues -0.99 looked like a weak similarity."""
+    """Positions x positions in square cells, on the app's signed scale around 0: blue = alike,
+    red = opposite squiggles (as with 2 dimensions); with 2 positions and no negative dot product
+    the legend still runs from red to blue, so its colours mean what they mean on every page."""
     n = frame["row"].nunique()
     cell = max(5, min(40, 260 // max(n, 1)))  # fits its ~370 px column beside the row labels, up to 52 positions
-    negative = bool((frame["value"] < 0).any())
     # the legend below: on the right it pushed the chart past its column's edge, where it was cut
     # off; the labels of small cells cannot all be written, so there Vega drops the overlapping ones
     return heatmap_chart(frame, title="Position similarity (dot product)", x_title="position", y_title="position",
-                         value_title="dot product", diverging=negative, high_is_blue=True, cell=cell, text=cell >= 34,
+                         value_title="dot product", diverging=True, cell=cell, text=cell >= 34,
                          extra_tooltip=[alt.Tooltip("cosine:Q", format=".4f")], legend_bottom=True, thin_x=cell < 16,
                          thin_y=cell < 16, square=True)  # square, whatever the labels take
 
@@ -176,12 +175,13 @@ def wavelength_frame(d_model: int) -> pd.DataFrame:
 
 
 def wavelength_chart(frame: pd.DataFrame) -> alt.Chart:
-    return alt.Chart(frame, title="How wide each dimension's squiggle is").mark_line(point=True).encode(
+    # a short y title: the long one ran past the 200 px axis and was cut off
+    return alt.Chart(frame, title="How wide each dimension's squiggle is (log scale)").mark_line(point=True).encode(
         x=alt.X("dim:Q", title="embedding dimension", axis=alt.Axis(tickMinStep=1, format="d")),
-        y=alt.Y("positions per squiggle:Q", scale=alt.Scale(type="log"), title="positions per full squiggle (log)"),
+        y=alt.Y("positions per squiggle:Q", scale=alt.Scale(type="log"), title="positions per squiggle"),
         tooltip=[alt.Tooltip("dim:Q", title="dimension"), alt.Tooltip("function:N"),
                  alt.Tooltip("positions per squiggle:Q", format=",.2f")],
-    ).properties(height=200)
+    ).properties(height=240)
 
 
 def formula_table(n_positions: int, d_model: int) -> np.ndarray:
@@ -217,4 +217,4 @@ def distance_bias_heatmap(frame: pd.DataFrame) -> SpecChart:
     they are pushed down (its learned numbers, printed in each cell)."""
     layer = int(frame["layer"].iloc[0])
     return heatmap_chart(frame, title=f"Layer {layer}: bias added to the scores, per distance back", x_title="how far back the key word is",
-                         y_title="head", value_title="bias", diverging=True, high_is_blue=True, cell=44, text=True)
+                         y_title="head", value_title="bias", diverging=True, cell=44, text=True)

@@ -14,11 +14,13 @@ script helpers they share, colour.js the colour scale (base.py writes both into 
 
 from .architecture import Architecture, architecture
 from .base import picked
+from .chart_export import ChartExport, chart_export
 from .head_grid import GridPanel, HeadGrid, head_grid
 from .heatmap import Heatmap, TipExtra, heatmap, on_pick_query
 from .text_blocks import Column, Table, TextBlock, code, heading, line, note, table, text_blocks
 
 __all__ = [
-    "Architecture", "Column", "GridPanel", "HeadGrid", "Heatmap", "Table", "TextBlock", "TipExtra", "architecture",
-    "code", "head_grid", "heading", "heatmap", "line", "note", "on_pick_query", "picked", "table", "text_blocks",
+    "Architecture", "ChartExport", "Column", "GridPanel", "HeadGrid", "Heatmap", "Table", "TextBlock", "TipExtra",
+    "architecture", "chart_export", "code", "head_grid", "heading", "heatmap", "line", "note", "on_pick_query", "picked",
+    "table", "text_blocks",
 ]

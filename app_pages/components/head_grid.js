@@ -15,6 +15,7 @@
 // A click on a panel sends the trigger "pick" with {module, head}.
 
 import { el, setAttr, setText } from "./dom.js";
+import { exportButtons, gridSvg } from "./export.js";
 
 /**
  * @typedef {object} GridPanel  head_grid.py's GridPanel: one head's picture
@@ -111,6 +112,7 @@ export default function (component) {
       if (root._ratio !== window.devicePixelRatio) { root._shape = null; draw(root, root._data); }
     };
     window.addEventListener("resize", onResize);
+    exportButtons(parentElement, () => [gridSvg(root._data), "attention of every head"]);
   }
   if (!root._observer) {
     // Pictures are painted only while the grid is on (or near) the screen, and what changed

@@ -11,6 +11,7 @@
 
 import { drawCells, drawLabels, drawLegend, drawNotes, isMasked, maskReason } from "./heatmap_draw.js";
 import { el, setText } from "./dom.js";
+import { exportButtons, heatmapSvg } from "./export.js";
 
 /**
  * @typedef {object} TipExtra
@@ -53,6 +54,7 @@ import { el, setText } from "./dom.js";
  * @property {"swatch"} [legend]  one swatch, no ramp
  * @property {string} [legend_lo]
  * @property {string} [legend_hi]
+ * @property {string} [legend_means]  what the colours mean ("red = negative, blue = positive")
  * @property {string} [mask_text]
  * @property {TipExtra[]} [tip_extra]
  * @property {number[]} [pick_values]  row-major: what a click on each cell reports (default: its row's position)
@@ -86,9 +88,11 @@ function build(parent) {
   el("span", "al-legend-lo", scale);
   el("canvas", "al-ramp", scale);
   el("span", "al-legend-hi", scale);
+  el("span", "al-legend-means", legend);
   const mask = el("span", "al-legend-mask", legend);
   el("span", "al-mask-swatch", mask);
   el("span", "al-mask-text", mask);
+  exportButtons(root, () => [heatmapSvg(root._data), root._data.title]);
   const tip = el("div", "al-tip", root); // position: fixed, so it may leave the chart's box
   tip.hidden = true;
 

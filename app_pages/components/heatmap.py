@@ -64,6 +64,7 @@ class Heatmap:
     legend: str | None = None  # "swatch": one swatch, no ramp
     legend_lo: str | None = None
     legend_hi: str | None = None
+    legend_means: str | None = None  # what the colours mean (viz.palette's *_MEANS)
     mask_text: str | None = None
     tip_extra: list[TipExtra] | None = None
     # a grid whose cells are things, not query words (the attribution page's heads)

@@ -162,6 +162,7 @@ export function drawLegend(root, d) {
   setText(root.querySelector(".al-legend-title"), d.value_title);
   setText(root.querySelector(".al-legend-lo"), d.legend_lo ?? "0");
   setText(hi, d.legend_hi ?? String(d.value_max));
+  setText(root.querySelector(".al-legend-means"), d.legend_means ? `(${d.legend_means})` : "");
   const mask = root.querySelector(".al-legend-mask");
   setStyle(root.querySelector(".al-mask-swatch"), "background", d.masked_fill || "");
   root.style.setProperty("--al-masked", d.colours.masked); // the hatched swatch's colours (heatmap.css)

@@ -173,7 +173,7 @@ def test_hovering_a_heatmap_cell_gives_its_numbers_and_a_click_picks_its_row(pag
     tip = page.locator(".al-tip")
     expect(tip).to_be_visible()
     text = tip.inner_text()
-    assert "1: is" in text and "0: what" in text and "weight (exact)" in text
+    assert "1: is" in text and "0: what" in text and "attention weight (exact, 0 to 1)" in text
     assert re.search(r"0\.\d{8}", text)  # the weight at full precision
     page.mouse.click(box["x"] + 0.5 * cell, box["y"] + 1.5 * cell)
     page.wait_for_function("() => new URLSearchParams(location.search).get('query') === '1: is'", timeout=15_000)
