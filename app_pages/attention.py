@@ -14,6 +14,7 @@ from app_pages.view_state import pick_head, pick_module, pick_query
 from model import names
 from viz import arithmetic, canvas, head_grid, numbers, windows
 from viz import attention as va
+from viz.attention_layout import attention_layout
 from viz.common import token_labels
 
 shared.page_header(
@@ -190,38 +191,6 @@ def grid_section(trace, module: str, head: int) -> None:
     shared.csv_button(lambda: head_grid.grid_frame(trace), "attention-all-heads", "att-grid")
 
 
-# The step-by-step table's width: vectors of 3 or more numbers, of 2, or with a local layer's
-# distance-bias column (measured at 1400 px: tests/browser/test_layout.py).
-ARITHMETIC_PX, ARITHMETIC_PX_SHORT, ARITHMETIC_PX_BIASED = 620, 600, 715
-# The main column at 1400 px with the sidebar open (app.css trims its padding) and the gap between
-# the two columns.
-CONTENT_PX, GAP_PX = 1036, 32
-ZOOM_CELL = 24  # px: cells (and 11 px labels) a projector shows from the back of a room
-
-
-def labels_px(labels: list[str], font: int = 11) -> int:
-    """Room for the row labels (``font`` px text, cut at 110 px as heatmap_draw.js does) and the axis title."""
-    return min(110, int(0.62 * font * max(map(len, labels), default=1)) + 8) + 28
-
-
-def label_font(cell: int) -> int:
-    """Labels as tall as their rows, 7 to 11 px (the Zoom toggle makes both bigger)."""
-    return 11 if cell >= 14 else max(7, cell)
-
-
-def fitted_heatmap(data: dict, cols: int, room: int, zoom: bool) -> dict:
-    """The heatmap's cells sized to the room beside the step-by-step table, so that both sit side by
-    side at 1400 px; zoomed, big enough to read on a projector (the table then goes below)."""
-    cell = data["cell"]
-    if zoom:
-        cell = max(cell, ZOOM_CELL)
-    else:  # the largest cell whose heatmap, with its labels at that cell's font, fits the room
-        while cell > 4 and cell * cols + labels_px(data["rows"], label_font(cell)) > room:
-            cell -= 1
-    font = label_font(cell)
-    return {**data, "cell": cell, "row_font": font, "col_font": font, "printed": data["printed"] and cell >= 28}
-
-
 @st.fragment
 def attention_view(trace) -> None:
     with st.container(horizontal=True, gap="medium"):  # not st.columns: 3 elements fewer to redraw a keystroke
@@ -233,23 +202,13 @@ def attention_view(trace) -> None:
         rollout = rollout_view.toggle()
     if rollout:
         return rollout_view.show(ctx, module)
-    n_q, n_k = trace.pattern(module).shape[1:]
-    windowed = windows.needs_window(n_q, n_k)
-    rows, cols = (min(n_q, windows.WINDOW), min(n_k, windows.WINDOW)) if windowed else (n_q, n_k)
     title = f"{va.module_title(module)}, head {head + 1}"
-    d_head = int(trace.at(module, "q").shape[-1])
-    biased = va.has_distance_bias(trace, module)
-    steps_px = ARITHMETIC_PX_SHORT if d_head <= 2 else ARITHMETIC_PX_BIASED if biased else ARITHMETIC_PX
-    room = CONTENT_PX - GAP_PX - steps_px
-    fit = lambda data: fitted_heatmap(data, cols, room, zoom)  # noqa: E731
-    labels = token_labels(trace.query_tokens(module))[:rows]  # as wide as the heatmap's row labels
-    cell = fit({"cell": canvas.heatmap_cell(rows, cols), "rows": labels, "row_font": 11, "printed": False})["cell"]
-    width = max(cell * cols + labels_px(labels, label_font(cell)), min(7 * len(title) + 10, room, 240))  # with labels (and the title)
+    layout = attention_layout(trace, module, title, zoom)
     # Side by side at 1400 px (the cells shrink to make room); zoomed, the table wraps below.
     with st.container(horizontal=True, wrap=True, gap="medium"):
-        with st.container(width=width if zoom else max(width, room)):
-            heatmap_column(trace, module, head, query, title, fit)
-        with st.container(width=steps_px):
+        with st.container(width=layout.heatmap_px):
+            heatmap_column(trace, module, head, query, title, layout.fit)
+        with st.container(width=layout.steps_px):
             exact = arithmetic_column(trace, module, head, query)
     if exact is not None:
         st.dataframe(exact, hide_index=True, column_config={c: st.column_config.NumberColumn(format="%.6f")

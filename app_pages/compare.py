@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages import cache, components, shared
+from app_pages import components, shared
 from app_pages.view_state import pick_head, pick_module
 from model.analysis.compare import compare_patterns
 from model.analysis.patching import default_pair
-from model.bundle import EmptyPromptError
 from viz import compare as vc
 from viz.attention import module_title
 
@@ -35,10 +34,8 @@ def second_prompt(ctx: shared.PageContext) -> str:
 @st.fragment
 def compare_view(ctx: shared.PageContext) -> None:
     text = second_prompt(ctx)
-    try:
-        other = cache.trace(cache.TraceKey(ctx.key.model, text))
-    except EmptyPromptError:
-        st.info("Type a second prompt to compare.", icon=":material/keyboard:")
+    other = ctx.other(text, "Type a second prompt to compare.")
+    if other is None:
         return
     with st.container(horizontal=True, gap="medium"):
         module = pick_module(ctx.trace)

@@ -12,8 +12,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages import components as pc
-from app_pages import cache, shared
-from model.bundle import EmptyPromptError
+from app_pages import shared
 from viz import encoded, final_layer, qkv_weights
 from viz.common import token_labels
 from viz.sides import side_tokens
@@ -127,10 +126,8 @@ def encoded_vectors(ctx: shared.PageContext, side: str, stack: str, tokens: list
         shared.csv_button(mine.frame, f"encoded-{side}", "enc-mine")
     with right:
         text = _other_prompt(ctx)
-        try:
-            other_trace = cache.trace(cache.TraceKey(ctx.key.model, text))
-        except EmptyPromptError:
-            st.info("Type the same words in another order to compare.", icon=":material/keyboard:")
+        other_trace = ctx.other(text, "Type the same words in another order to compare.")
+        if other_trace is None:
             return
         if other_trace.encoding.unknown:
             st.caption(shared.md_escape("Read as <unk> (not in the vocabulary): " + ", ".join(w for _, w in other_trace.encoding.unknown[:10])))

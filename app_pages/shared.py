@@ -98,6 +98,14 @@ class PageContext:
         """The same prompt under other run options (an intervention): its own cached trace."""
         return cache.trace(self.key.under(options))
 
+    def other(self, prompt: str, hint: str) -> Trace | None:
+        """Another prompt's trace on this model (a second prompt box); None, with ``hint``, while it is empty."""
+        try:
+            return cache.trace(TraceKey(self.key.model, prompt))
+        except EmptyPromptError:
+            st.info(hint, icon=":material/keyboard:")
+            return None
+
 
 def current_model() -> tuple[ModelBundle, ModelKey]:
     """The model the sidebar chose (set by app.py in session_state)."""

@@ -9,12 +9,10 @@ page's sentence about the last word. Run: ``python -m bench.debug_pages [n]``.
 from __future__ import annotations
 
 import json
-import os
 import sys
-from pathlib import Path
 from urllib.parse import urlencode
 
-from bench.keystroke import FLOOR_APP, _measure, _row
+from bench.keystroke import _measure, _row, floor_rows
 from tests.browser.harness import launch_chromium, streamlit_server, wait_for_app_idle
 
 MODEL = "tiny-stories"
@@ -59,20 +57,14 @@ def measure(page, box_name: str, expect: str, n: int) -> list[float]:
 def main(n: int = 10) -> None:
     from playwright.sync_api import sync_playwright
 
-    from app_pages.shared import bundled_models
+    from app_pages.checkpoints import bundled_models
     from model.checkpoint import load_checkpoint
 
     n_tokens = len(load_checkpoint(bundled_models()[MODEL]).encode(PROMPT + "x").ids)
-    rows = []
-    floor_path = Path(os.environ.get("TMPDIR", "/tmp")) / "attention_lab_floor_app.py"
-    floor_path.write_text(FLOOR_APP)
     with sync_playwright() as p:
         browser = launch_chromium(p)
         page = browser.new_page(viewport={"width": 1400, "height": 900})
-        with streamlit_server(floor_path) as url:
-            page.goto(f"{url}/?{urlencode({'prompt': PROMPT})}")
-            wait_for_app_idle(page, 60_000)
-            rows.append(_row("floor app", n_tokens, _measure(page, f"() => document.body.innerText.includes('length {len(PROMPT) + 1}')", n)))
+        rows = floor_rows(page, [(PROMPT, n_tokens)], n)
         with streamlit_server() as url:
             for name, params, box, expect in cases(n_tokens):
                 print(name, file=sys.stderr)

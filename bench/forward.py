@@ -23,13 +23,17 @@ LENGTHS = (8, 32, 128, 512)
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def random_bundle(name: str, n_words: int, **shape) -> ModelBundle:
+    """A random pre-norm model over the words w0, w1, ... (seed 0): the bench's stand-ins."""
+    torch.manual_seed(0)
+    tokenizer = Tokenizer.from_words(f"w{i}" for i in range(n_words))
+    cfg = ModelConfig(vocab_size=len(tokenizer), norm="pre", qkv_bias=True, attn_out_proj=True, **shape)
+    return ModelBundle(cfg, build_model(cfg), tokenizer, name=name)
+
+
 def long_context_bundle() -> ModelBundle:
     """4 layers x 4 heads, max length 512: the size the performance targets are set for."""
-    torch.manual_seed(0)
-    tokenizer = Tokenizer.from_words(f"w{i}" for i in range(500))
-    cfg = ModelConfig(vocab_size=len(tokenizer), d_model=128, n_heads=4, n_layers=4, d_ff=512, norm="pre",
-                      qkv_bias=True, attn_out_proj=True, positional="learned", max_len=512)
-    return ModelBundle(cfg, build_model(cfg), tokenizer, name="random-4x4-512")
+    return random_bundle("random-4x4-512", 500, d_model=128, n_heads=4, n_layers=4, d_ff=512, positional="learned", max_len=512)
 
 
 def bench_models() -> list[ModelBundle]:

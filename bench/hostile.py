@@ -16,13 +16,10 @@ import tempfile
 import time
 from pathlib import Path
 
-import torch
 
+from bench.forward import random_bundle
 from model.bundle import ModelBundle
 from model.checkpoint import save_checkpoint
-from model.config import ModelConfig
-from model.tokenizer import Tokenizer
-from model.transformer import build_model
 
 PROMPTS = 20
 PROMPT_CHARS = 10_000
@@ -30,11 +27,7 @@ PROMPT_CHARS = 10_000
 
 def hostile_bundle() -> ModelBundle:
     """A few hundred kilobytes of weights that allow 8,192 tokens over 8 layers x 16 heads."""
-    torch.manual_seed(0)
-    tokenizer = Tokenizer.from_words(f"w{i}" for i in range(1000))
-    cfg = ModelConfig(vocab_size=len(tokenizer), d_model=32, n_heads=16, n_layers=8, d_ff=32, norm="pre",
-                      qkv_bias=True, attn_out_proj=True, positional="sinusoidal", max_len=8192)
-    return ModelBundle(cfg, build_model(cfg), tokenizer, name="long-context")
+    return random_bundle("long-context", 1000, d_model=32, n_heads=16, n_layers=8, d_ff=32, positional="sinusoidal", max_len=8192)
 
 
 def _status_mb(pid: int, field: str) -> float:

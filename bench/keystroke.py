@@ -72,6 +72,19 @@ def _measure(page, expect: str, n: int) -> list[float]:
     return samples
 
 
+def floor_rows(page, prompts: list[tuple[str, int]], n: int) -> list[dict]:
+    """The floor: a keystroke in an app that only redraws the prompt's length, per (prompt, tokens)."""
+    floor_path = Path(os.environ.get("TMPDIR", "/tmp")) / "attention_lab_floor_app.py"
+    floor_path.write_text(FLOOR_APP)
+    rows = []
+    with streamlit_server(floor_path) as url:
+        for prompt, tokens in prompts:
+            page.goto(f"{url}/?{urlencode({'prompt': prompt})}")
+            wait_for_app_idle(page, 60_000)
+            rows.append(_row("floor app", tokens, _measure(page, f"() => document.body.innerText.includes('length {len(prompt) + 1}')", n)))
+    return rows
+
+
 def keystroke_rows(cases: list[tuple[dict, str, int]], n: int = 30, root_env: dict | None = None) -> tuple[list[dict], dict]:
     """cases: (URL parameters choosing the model, prompt ending in a space, its token count).
 
@@ -79,19 +92,11 @@ def keystroke_rows(cases: list[tuple[dict, str, int]], n: int = 30, root_env: di
     """
     from playwright.sync_api import sync_playwright
 
-    rows, memory = [], {}
-    floor_path = Path(os.environ.get("TMPDIR", "/tmp")) / "attention_lab_floor_app.py"
-    floor_path.write_text(FLOOR_APP)
+    memory = {}
     with sync_playwright() as p:
         browser = launch_chromium(p)
         page = browser.new_page(viewport={"width": 1400, "height": 900})
-        with streamlit_server(floor_path) as url:
-            for _, prompt, tokens in cases:
-                page.goto(f"{url}/?{urlencode({'prompt': prompt})}")
-                wait_for_app_idle(page, 60_000)
-                want = len(prompt) + 1
-                samples = _measure(page, f"() => document.body.innerText.includes('length {want}')", n)
-                rows.append(_row("floor app", tokens, samples))
+        rows = floor_rows(page, [(prompt, tokens) for _, prompt, tokens in cases], n)
         with streamlit_server(env=root_env) as url:
             port = int(url.rsplit(":", 1)[1])
             for params, prompt, tokens in cases:

@@ -8,7 +8,7 @@ the budget (``longest_within``), before the model runs, and bounds its trace cac
 same measure.
 
 The count mirrors what ``model/layers.py`` records (see the shape table in ``model/trace.py``);
-``tests/test_budget.py`` checks it against real traces, so a new hook that is not counted here
+``tests/model/test_budget.py`` checks it against real traces, so a new hook that is not counted here
 fails that test.
 """
 

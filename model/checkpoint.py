@@ -18,6 +18,7 @@ from safetensors.torch import save_file
 
 from .bundle import ModelBundle
 from .config import ConfigError, ModelConfig
+from .json_text import JsonTextError, parse_json
 from .tokenizer import TokenizerError, tokenizers_from_data, tokenizers_to_json
 from .transformer import build_model
 
@@ -81,11 +82,9 @@ def _read_json(path: Path) -> object:
     """The parsed content of one of the checkpoint's JSON files."""
     text = _read_text(path)
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as err:
-        raise CheckpointError(path, f"not valid JSON ({err})") from None
-    except RecursionError:
-        raise CheckpointError(path, "not usable JSON (nested too deeply)") from None
+        return parse_json(text)
+    except JsonTextError as err:
+        raise CheckpointError(path, str(err)) from None
 
 
 def _check_inside(folder: Path) -> None:

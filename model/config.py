@@ -13,6 +13,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from .json_text import JsonTextError, parse_json
+
 ARCHITECTURES = ("decoder-only", "encoder-decoder")
 NORMS = ("none", "pre", "post")
 POSITIONALS = ("sinusoidal", "learned", "rope")
@@ -189,9 +191,7 @@ class ModelConfig:
     @classmethod
     def from_json(cls, text: str) -> "ModelConfig":
         try:
-            data = json.loads(text)
-        except json.JSONDecodeError as err:
-            raise ConfigError(f"not valid JSON ({err})") from None
-        except RecursionError:
-            raise ConfigError("not usable JSON (nested too deeply)") from None
+            data = parse_json(text)
+        except JsonTextError as err:
+            raise ConfigError(str(err)) from None
         return cls.from_dict(data)

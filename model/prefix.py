@@ -6,7 +6,7 @@ prompt then runs the model on the one or two new tokens, with the earlier positi
 values read from the cached trace (its hook_k or hook_rot_k, and hook_v, per layer), and
 appends the new rows to every per-position tensor. The masks and distance biases ([query, key])
 are made whole by the new run. Equal to a full pass within float rounding (the matrix products
-run on other shapes; tests/test_prefix_reuse.py checks 1e-5).
+run on other shapes; tests/model/test_prefix_reuse.py checks 1e-5).
 
 Not for a translator (its decoder reads the whole encoder) nor for a run that ablates heads
 (a mean ablation averages over every position) or lifts the causal mask (earlier positions then

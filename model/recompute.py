@@ -5,7 +5,7 @@ of it logits. A lean trace keeps the residual stream between blocks, each attent
 and z (and RoPE's turned q and k), its mask and distance bias; every other name is one or two
 steps of the forward pass away from those and is recomputed here, with the pass's own modules on
 the pass's own [1, pos, d] shapes, so a lookup equals what the pass computed (bitwise;
-tests/test_lean_trace.py). Which names are dropped depends on the norm: with a post-norm the
+tests/model/test_lean_trace.py). Which names are dropped depends on the norm: with a post-norm the
 norm's output *is* the next residual stream, kept anyway.
 """
 

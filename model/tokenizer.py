@@ -25,6 +25,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
+from .json_text import JsonTextError, parse_json
+
 EOS, PAD, UNK = "<EOS>", "<pad>", "<unk>"
 SPECIALS = (EOS, PAD, UNK)
 
@@ -166,11 +168,9 @@ def tokenizers_to_json(target: Tokenizer, source: Tokenizer | None = None) -> st
 def tokenizers_from_json(text: str) -> tuple[Tokenizer, Tokenizer | None]:
     """Inverse of tokenizers_to_json: (target, source or None)."""
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as err:
-        raise TokenizerError(f"not valid JSON ({err})") from None
-    except RecursionError:
-        raise TokenizerError("not usable JSON (nested too deeply)") from None
+        data = parse_json(text)
+    except JsonTextError as err:
+        raise TokenizerError(str(err)) from None
     return tokenizers_from_data(data)
 
 

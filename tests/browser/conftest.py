@@ -1,6 +1,6 @@
 """Fixtures for tests that drive the real app in headless Debian chromium.
 
-Why this set-up: AppTest (tests/test_*.py) runs the script without a browser, so it cannot
+Why this set-up: AppTest (tests/app/) runs the script without a browser, so it cannot
 see what the frontend does (live typing, Vega drawing, markup in the DOM, alert dialogs).
 These fixtures start real ``streamlit run`` servers on free local ports and a real chromium,
 launched by path because Playwright's browser download cannot work here (see harness.py).
