@@ -76,6 +76,7 @@ def heatmap_chart(
     thin_y: bool = False,
     legend_bottom: bool = False,
     square: bool = False,
+    cyclic: bool = False,
 ) -> SpecChart:
     """Rows top to bottom and columns left to right in position order; exact values on hover.
 
@@ -83,7 +84,8 @@ def heatmap_chart(
     more than the rest of it, and a new spec made the browser build the Vega view anew. The cells come as the
     dataset "cells"; the colour domain (lo, hi) is a parameter, so typing inside a word only swaps
     data. thin_x / thin_y let Vega drop overlapping axis labels; legend_bottom puts the legend
-    under the cells; square sizes the cells by steps (the chart takes what its labels need).
+    under the cells; square sizes the cells by steps (the chart takes what its labels need);
+    cyclic colours angles on a colour wheel.
     """
     n_rows, n_cols = frame["row"].nunique(), frame["col"].nunique()
     legend_bottom = legend_bottom or n_cols <= 4  # beside a few narrow columns, the legend's words squeezed the cells
@@ -98,7 +100,7 @@ def heatmap_chart(
         text = prints_numbers(n_rows, n_cols)
     tips = tuple(json.dumps(t.to_dict(), sort_keys=True) for t in extra_tooltip)
     spec = _heatmap_spec(title, x_title, y_title, value, value_title, fmt, diverging, cell, n_rows,
-                         n_cols, bool(text), tips, thin_x, thin_y, legend_bottom, square)
+                         n_cols, bool(text), tips, thin_x, thin_y, legend_bottom, square, cyclic)
     data = frame.assign(outlined=frame["row"] == outline_row)
     return SpecChart(spec, {"cells": data}, {"lo": float(domain[0]), "hi": float(domain[1])})
 
@@ -106,9 +108,10 @@ def heatmap_chart(
 @spec_template
 def _heatmap_spec(title: str, x_title: str, y_title: str, value: str, value_title: str, fmt: str,
                   diverging: bool, cell: int, n_rows: int, n_cols: int, text: bool,
-                  tips: tuple[str, ...], thin_x: bool, thin_y: bool, legend_bottom: bool, square: bool) -> alt.LayerChart:
+                  tips: tuple[str, ...], thin_x: bool, thin_y: bool, legend_bottom: bool, square: bool,
+                  cyclic: bool = False) -> alt.LayerChart:
     # the app's one colour language (viz.palette): signed numbers red-white-blue around 0, else blues
-    scale = alt.Scale(**palette.vega_scale(diverging, "lo", "hi"))
+    scale = alt.Scale(**(palette.vega_cyclic_scale("lo", "hi") if cyclic else palette.vega_scale(diverging, "lo", "hi")))
     base = alt.Chart().encode(
         x=alt.X("col_label:N", sort=alt.EncodingSortField("col", op="min"), title=x_title,
                 axis=alt.Axis(labelAngle=-45, labelLimit=120, labelOverlap=thin_x)),
@@ -123,7 +126,7 @@ def _heatmap_spec(title: str, x_title: str, y_title: str, value: str, value_titl
     ]
     legend = (alt.Legend(format=fmt, orient="bottom", direction="horizontal", gradientLength=160, titleLimit=240) if legend_bottom
               else alt.Legend(format=fmt, orient="right", titleLimit=240))
-    means = palette.DIVERGING_MEANS if diverging else palette.SEQUENTIAL_MEANS
+    means = palette.CYCLIC_MEANS if cyclic else palette.DIVERGING_MEANS if diverging else palette.SEQUENTIAL_MEANS
     rects = base.mark_rect(stroke="white", strokeWidth=0.5 if n_rows * n_cols < 2000 else 0).encode(
         color=alt.Color(f"{value}:Q", scale=scale, title=[value_title, means], legend=legend),
         tooltip=tooltip,

@@ -23,6 +23,9 @@ SEQUENTIAL, DIVERGING = BLUES, REDBLUE
 # What the colours mean, written in every legend (Vega and canvas alike).
 DIVERGING_MEANS = "red: negative, blue: positive"  # short enough for a Vega legend title (180 px)
 SEQUENTIAL_MEANS = "darker blue: more"
+# Angles only (RoPE's turns): a colour wheel, on which 359 degrees sits next to 0.
+CYCLIC_SCHEME = "sinebow"
+CYCLIC_MEANS = "a colour wheel: 360° meets 0°"
 MASKED = "#e2e2e2"  # a cell the causal mask hides: grey, apart from the blues of "little attention"
 MASKED_LINE = "#c8c8c8"  # the hatch stroke across such a cell ("not allowed", not "weak")
 
@@ -35,6 +38,11 @@ def hex_rgb(colour: str) -> tuple[int, int, int]:
 def palette_data() -> dict:
     """The palette as a component receives it (plain JSON)."""
     return {"blues": list(BLUES), "redblue": list(REDBLUE), "masked": MASKED, "masked_line": MASKED_LINE}
+
+
+def vega_cyclic_scale(lo: str, hi: str) -> dict:
+    """The colour wheel over the chart's parameters ``lo`` and ``hi`` (angles, nothing else)."""
+    return {"scheme": CYCLIC_SCHEME, "domain": [{"expr": lo}, {"expr": hi}]}
 
 
 def vega_scale(diverging: bool, lo: float | str, hi: float | str) -> dict:

@@ -45,7 +45,7 @@ def angle_frame(rotary: Rotary, tokens: list[str], start: int = 0, stop: int | N
 def angle_heatmap(frame: pd.DataFrame) -> SpecChart:
     """A cyclic colour scale: 359 degrees sits next to 0, as on a clock."""
     return heatmap_chart(frame, title="How far RoPE turns each pair of q/k numbers, at each position", x_title="pair of numbers in a head",
-                         y_title="word (position)", value_title="angle (degrees, within one turn)", fmt=".0f", scheme="sinebow",
+                         y_title="word (position)", value_title="angle (degrees, within one turn)", fmt=".0f", cyclic=True,
                          domain=(0.0, 360.0), cell=18, text=False, thin_x=True, thin_y=True,
                          extra_tooltip=[alt.Tooltip("degrees:Q", title="turned in all (degrees)", format=",.1f")])
 
