@@ -10,7 +10,10 @@ the interesting attention heads have a job to do:
   copying / induction heads are useful;
 * indirect-object identification (IOI) sentences, e.g.
   "When Mary and John went to the store, John gave a drink to" -> "Mary":
-  the answer is the name that is *not* repeated.
+  the answer is the name that is *not* repeated;
+* the StatQuest lessons' own sentences ("The pizza came out of the oven and it
+  tasted good!", "Squatch eats pizza", "What is StatQuest?"), so the app can show
+  the videos' examples on this model without unknown words.
 
 Held-out evaluation: every name appears in training, but a fixed set of
 unordered name *pairs* (``HELDOUT_PAIRS``) never appears together in any
