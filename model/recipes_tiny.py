@@ -28,7 +28,8 @@ from .transformer import build_model
 # words costs the loss nothing.
 STORIES_CONFIG = dict(d_model=64, n_heads=8, n_layers=4, d_ff=256, norm="pre", qkv_bias=True, attn_out_proj=True,
                       positional="sinusoidal", max_len=128, local_layers=1, local_window=4, distance_bias=True)
-STORIES_WEIGHT_DECAY = 0.2  # on the weight matrices only, as nanoGPT and GPT-2 decay (they use 0.1)
+STORIES_WEIGHT_DECAY = 0.3  # on the weight matrices only, as nanoGPT and GPT-2 decay (they use 0.1); 0.2 left the
+# best previous-token head at 0.796 once the grammar spoke the lessons' words, 0.3 gives 0.857 (the model card)
 TRANSLATOR_CONFIG = dict(d_model=64, n_heads=4, n_layers=2, n_encoder_layers=2, d_ff=256, norm="pre", qkv_bias=True,
                          attn_out_proj=True, positional="sinusoidal", max_len=32)
 
