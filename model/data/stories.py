@@ -10,7 +10,10 @@ the interesting attention heads have a job to do:
   copying / induction heads are useful;
 * indirect-object identification (IOI) sentences, e.g.
   "When Mary and John went to the store, John gave a drink to" -> "Mary":
-  the answer is the name that is *not* repeated.
+  the answer is the name that is *not* repeated;
+* the StatQuest lessons' own sentences ("The pizza came out of the oven and it
+  tasted good!", "Squatch eats pizza", "What is StatQuest?"), so the app can show
+  the videos' examples on this model without unknown words.
 
 Held-out evaluation: every name appears in training, but a fixed set of
 unordered name *pairs* (``HELDOUT_PAIRS``) never appears together in any
@@ -49,7 +52,7 @@ OBJECTS = ["ball", "book", "cake", "apple", "drink", "flower", "toy", "kite",
            "hat", "box", "letter", "cookie", "balloon", "doll", "pencil", "cup",
            "orange", "egg", "shell", "rock", "coin", "bag", "card", "sandwich",
            "umbrella", "pie", "shoe", "ring", "bell", "map", "present",
-           "bottle", "blanket", "basket", "candle", "banana", "feather"]
+           "bottle", "blanket", "basket", "candle", "banana", "feather", "pizza"]
 PLACES = ["store", "park", "school", "beach", "zoo", "garden", "farm",
           "library", "market", "forest", "lake", "river", "playground",
           "museum", "castle", "hill", "shop", "station", "bakery", "kitchen",
@@ -83,6 +86,9 @@ OPENINGS = [
 ]
 ENDINGS = ["They were very {feeling}.", "{a} and {b} had a lot of fun.",
            "The end.", "They played all day.", "Then they went home."]
+# Foods that can be baked: the decoder-only lesson's "The pizza came out of the oven and it tasted good!"
+BAKED = ["pizza", "cake", "pie", "cookie"]
+TASTES = ["good", "sweet", "great"]
 KINDS = {"f": "girl", "m": "boy"}
 PRONOUNS = {"f": "She", "m": "He"}
 
@@ -99,6 +105,13 @@ IOI_TEMPLATES = [
 
 # Extra sentence shapes used in the middle of stories (need {a} {b} {He}...).
 _DIALOGUE = '{a} said, "Let\'s go to the {place}!" {b} said, "Yes!"'
+# The lessons' own sentences: word order ("Squatch eats pizza" vs "Pizza eats Squatch") and
+# the decoder-only prompt "What is StatQuest?" answered with "Awesome".
+_DIALOGUES = [_DIALOGUE,
+              '{a} asked, "What is StatQuest?" {b} said, "It is awesome!"',
+              '{a} said, "Squatch eats pizza!" {b} laughed and said, "No, pizza eats Squatch!"']
+# "it" refers back to the food, as in the lesson's masked self-attention example.
+_OVEN = "{a} put {food} in the oven. The {name} came out of the oven and it tasted {taste}! {He} gave it to {b}."
 _WANT = "{a} wanted {obj}. {b} wanted {obj} too."
 _NEXT_DAY = "The next day, {a} and {b} went to the {place}. {a} was {feeling}."
 
@@ -196,7 +209,7 @@ def _fill(template: str, rng: random.Random, a: str, b: str) -> str:
 
 def _middle(rng: random.Random, a: str, b: str) -> str:
     """One 1-3 sentence episode about the cast (a acts, b receives)."""
-    kind = rng.randrange(7)
+    kind = rng.randrange(8)
     if kind == 0:   # pronoun + "it" reference
         thing = _with_article(f"{rng.choice(ADJECTIVES)} {rng.choice(OBJECTS)}")
         return (f"{a} {rng.choice(FIND_VERBS)} {thing} at the {rng.choice(PLACES)}."
@@ -213,10 +226,14 @@ def _middle(rng: random.Random, a: str, b: str) -> str:
     if kind == 3:   # exact repetition of a phrase
         return _WANT.format(a=a, b=b, obj=_with_article(rng.choice(OBJECTS)))
     if kind == 4:
-        return _DIALOGUE.format(a=a, b=b, place=rng.choice(PLACES))
+        return rng.choice(_DIALOGUES).format(a=a, b=b, place=rng.choice(PLACES))
     if kind == 5:
         return _NEXT_DAY.format(a=a, b=b, place=rng.choice(PLACES),
                                 feeling=rng.choice(FEELINGS))
+    if kind == 7:
+        food = rng.choice(BAKED)
+        return _OVEN.format(a=a, b=b, food=_with_article(food), name=food,
+                            taste=rng.choice(TASTES), He=PRONOUNS[_gender(a)])
     ex = _ioi(rng, io=b, subj=a)
     return f"{ex.prompt} {ex.answer}."
 
@@ -266,10 +283,10 @@ def heldout_stories(n: int, seed: int, ioi_fraction: float = 0.35) -> list[str]:
 @lru_cache(maxsize=1)
 def _vocabulary() -> tuple[str, ...]:
     words = (NAMES + OBJECTS + PLACES + ANIMALS + ADJECTIVES + FEELINGS
-             + FIND_VERBS + GIVE_VERBS + ANIMAL_ACTIONS + list(KINDS.values())
+             + FIND_VERBS + GIVE_VERBS + ANIMAL_ACTIONS + BAKED + TASTES + list(KINDS.values())
              + list(PRONOUNS.values()))
     templates = (WHERE + FEELING_ENDS + OPENINGS + ENDINGS + IOI_TEMPLATES
-                 + [_DIALOGUE, _WANT, _NEXT_DAY,
+                 + _DIALOGUES + [_OVEN, _WANT, _NEXT_DAY,
                     # literal text inside _middle / _story / _with_article:
                     "a an at the gave it to was very saw the liked the ."])
     toks: set[str] = set()

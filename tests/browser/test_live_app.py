@@ -72,7 +72,7 @@ def test_the_overview_draws_its_diagram_and_tables_without_streamlit_s_heavy_ele
     screenshot(page, "overview-diagram")
     page.goto(f"{app_url}/?model=tiny-stories")  # a bigger model's parameter table fits its expander
     wait_for_app_idle(page, 60_000)
-    page.get_by_text("Where the 233,894 parameters are").click()
+    page.get_by_text("Where the 236,087 parameters are").click()
     parameters = page.locator(".al-table", has_text="tensors")
     expect(parameters).to_contain_text("132,352")  # the feed-forward's, with thousands separators
     assert parameters.evaluate("t => t.scrollWidth <= t.parentElement.clientWidth")

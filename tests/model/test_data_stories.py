@@ -47,7 +47,7 @@ def test_vocabulary_is_sorted_lowercase_and_closed(train, heldout):
     vocab = S.vocabulary()
     assert vocab == sorted(set(vocab))
     assert all(v == v.lower() for v in vocab)
-    assert {",", ".", "!", "?", '"', "let's"} - {"?"} <= set(vocab)
+    assert {",", ".", "!", "?", '"', "let's"} <= set(vocab)
     assert 200 <= len(vocab) <= 1000
     texts = list(train) + list(heldout)
     for split in ("train", "heldout"):
@@ -137,6 +137,37 @@ def test_pronouns_agree_with_antecedent(train):
         for m in rx.finditer(story):
             expected = "She" if m["name"] in S.FEMALE_NAMES else "He"
             assert m["pron"] == expected, m.group(0)
+            seen += 1
+    assert seen > 100
+
+
+LESSON_SENTENCES = ["The pizza came out of the oven and it tasted good!", "Squatch eats pizza",
+                    "Pizza eats Squatch", "Let's go", "What is StatQuest?", "Awesome"]
+
+
+@pytest.mark.parametrize("sentence", LESSON_SENTENCES)
+def test_the_lessons_sentences_are_in_the_vocabulary(sentence):
+    assert set(toks(sentence)) <= set(S.vocabulary())
+
+
+def test_the_lessons_sentences_occur_in_training_stories(train):
+    text = " ".join(train)
+    assert text.count("The pizza came out of the oven and it tasted good!") > 20
+    for phrase in ('"Squatch eats pizza!"', '"No, pizza eats Squatch!"', '"Let\'s go to the', '"What is StatQuest?"',
+                   '"It is awesome!"'):
+        assert text.count(phrase) > 50, phrase
+
+
+def test_the_oven_episode_refers_back_to_the_food_and_its_baker(train):
+    # "it" is the food just named; the pronoun after it agrees with whoever baked it
+    rx = re.compile(r"(?P<name>[A-Z]\w+) put an? (?P<food>\w+) in the oven\. The (?P<again>\w+) came out of "
+                    r"the oven and it tasted \w+! (?P<pron>She|He) gave it to (?P<other>[A-Z]\w+)\.")
+    seen = 0
+    for story in train:
+        for m in rx.finditer(story):
+            assert m["food"] == m["again"] and m["food"] in S.BAKED, m.group(0)
+            assert m["pron"] == ("She" if m["name"] in S.FEMALE_NAMES else "He"), m.group(0)
+            assert m["other"] != m["name"] and {m["name"], m["other"]} <= cast(story), m.group(0)
             seen += 1
     assert seen > 100
 
