@@ -92,16 +92,14 @@ def head_weights(ctx: shared.PageContext, module: str, head: int, query: int) ->
 
 
 def _other_prompt(ctx: shared.PageContext) -> str:
-    """The second box starts with the prompt's words reversed and follows the prompt when it
-    changes; a value from a copied link is kept."""
-    if "_order_for" not in st.session_state and "order_prompt" in st.session_state:
-        st.session_state["_order_for"] = ctx.prompt
-    if st.session_state.get("_order_for") != ctx.prompt:
-        st.session_state["_order_for"] = ctx.prompt
-        st.session_state["order_prompt"] = encoded.reordered(ctx.prompt)
+    """The second box: empty, it reads the prompt's words reversed (shown as its placeholder);
+    a typed order, or one from a copied link, is used as it is. The box is never written from
+    here: a value set by the server while the prompt is being typed took the typing's focus."""
+    reversed_words = encoded.reordered(ctx.prompt)
     text = st.text_input("The same words in another order", key="order_prompt", bind="query-params",
-                         help="Starts with your prompt's words reversed; type any order.")
-    return (text or "")[:shared.MAX_PROMPT_CHARS]
+                         placeholder=f"{reversed_words} (your words reversed)"[:200],
+                         help="Empty: your prompt's words reversed. Type any order.")
+    return (text or reversed_words)[:shared.MAX_PROMPT_CHARS]
 
 
 def _encoded_table(view: encoded.EncodedWords, key: str) -> None:
