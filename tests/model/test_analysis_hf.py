@@ -62,8 +62,7 @@ def test_lens_at_the_last_stream_is_the_logits(bundles, family):
 def test_patching_the_final_stream_restores_the_clean_run(bundles, family):
     bundle = bundles[family]
     setup = prepare(bundle, PROMPT, "the dog sat on the mat" if family == "gpt2" else "the cat sat on the log")
-    if len(setup.clean_ids) != len(setup.corrupted_ids):
-        pytest.skip("the tokenizer splits the two prompts differently")
+    assert len(setup.clean_ids) == len(setup.corrupted_ids)  # one word swapped for one of the same token count
     rows, grid = patch_resid(setup)
     # 1e-3: the metric divides by the clean - corrupted difference, small in a random model
     torch.testing.assert_close(grid[-1, -1], torch.tensor(1.0), atol=1e-3, rtol=0)  # the last position's final stream
