@@ -10,15 +10,17 @@ from model.analysis.compare import compare_patterns
 from model.analysis.patching import default_pair
 from viz import compare as vc
 from viz.attention import module_title
+from viz.attention_layout import fitted_heatmap
 
 shared.page_header(
     "Compare prompts: how one head's attention changes when the words change",
     "Change a detail of the prompt (swap two names, replace a word) and see which words this head looks at "
-    "instead. Left: the sidebar's prompt; middle: the second prompt; right: the difference, cell by cell at the same "
-    "positions (blue: more attention with the second prompt, red: less)."
+    "instead. Side by side: the sidebar's prompt (left) and the second prompt (right); below them, the difference, "
+    "cell by cell at the same positions (blue: more attention with the second prompt, red: less)."
 )
 
 ctx = shared.page_context()
+PANEL_PX = 500  # half the main column at 1400 px: the two prompts' heatmaps fit side by side
 
 
 def second_prompt(ctx: shared.PageContext) -> str:
@@ -51,10 +53,15 @@ def compare_view(ctx: shared.PageContext) -> None:
               (vc.difference_data(cmp, "Second minus first (points)"), "cmp-diff",
                ["Rows and columns are positions, labelled with both prompts' words where they differ. "
                 "Hover a cell for both percentages."])]
-    with st.container(horizontal=True, wrap=True, gap="medium"):  # side by side where they fit
-        for data, key, notes in panels:
-            with st.container(width=max(data["cell"] * len(data["cols"]) + 150, 7 * len(data["title"]) + 10)):
+    # the two prompts side by side (half the page each), the difference under them
+    with st.container(horizontal=True, wrap=True, gap="medium"):
+        for data, key, notes in panels[:2]:
+            data = fitted_heatmap(data, len(data["cols"]), PANEL_PX, zoom=False)  # smaller cells for a long prompt
+            with st.container(width=PANEL_PX):
                 components.heatmap(data, key, notes=notes)
+    data, key, notes = panels[2]
+    with st.container(width=max(data["cell"] * len(data["cols"]) + 150, 7 * len(data["title"]) + 10)):
+        components.heatmap(data, key, notes=notes)
     shared.csv_button(lambda: vc.comparison_table(cmp), f"compare-{module}-head{head + 1}", "cmp-diff")
 
 

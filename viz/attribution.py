@@ -57,10 +57,10 @@ def parts_frame(result: Attribution) -> pd.DataFrame:
 
 def parts_chart(frame: pd.DataFrame, value_title: str) -> alt.Chart:
     """Horizontal bars in rank order, blue for parts that push toward the word, red away."""
-    bar_px = 16
+    bar_px = 22  # room for every label at the app theme's font: Vega drops labels that would overlap
     return alt.Chart(frame).mark_bar().encode(
         x=alt.X("value:Q", title=value_title),
-        y=alt.Y("title:N", sort=None, title=None, axis=alt.Axis(labelLimit=220)),
+        y=alt.Y("title:N", sort=None, title=None, axis=alt.Axis(labelLimit=220, labelOverlap=False)),
         color=alt.condition("datum.value >= 0", alt.value(POSITIVE), alt.value(NEGATIVE)),
         tooltip=[alt.Tooltip("title:N", title="part"), alt.Tooltip("part:N", title="TransformerLens name"),
                  alt.Tooltip("value:Q", title=value_title, format=".5f")],
