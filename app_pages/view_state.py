@@ -23,16 +23,26 @@ def _valid(key: str, options: list) -> None:
 def pick_module(trace: Trace, modules: list[str] | None = None, label: str = "Attention") -> str:
     modules = modules or trace.attention_modules()
     _valid("layer", modules)
-    return st.selectbox(label, modules, format_func=module_title, key="layer", bind="query-params")
+    # as wide as its longest title: in a row of pickers an equal share cut "layer 1" off
+    return st.selectbox(label, modules, format_func=module_title, key="layer", bind="query-params",
+                        width=picker_width(module_title(m) for m in modules))
+
+
+def picker_width(labels) -> int:
+    """Pixels for a select box showing its longest label whole (7 px a character at the app's font,
+    and the arrow): in a row of pickers an equal share cut "layer 1" off."""
+    return min(360, max(140, 7 * max((len(text) for text in labels), default=0) + 48))
 
 
 def pick_head(trace: Trace, module: str) -> int:
     heads = list(range(n_heads(trace, module)))
     _valid("head", heads)
     if len(heads) == 1:
-        st.selectbox("Head", heads, format_func=lambda h: "head 1 (the only one)", key="head", bind="query-params", disabled=True)
+        st.selectbox("Head", heads, format_func=lambda h: "head 1 (the only one)", key="head", bind="query-params", disabled=True,
+                     width=picker_width(["head 1 (the only one)"]))
         return 0
-    return st.selectbox("Head", heads, format_func=lambda h: f"head {h + 1}", key="head", bind="query-params")
+    return st.selectbox("Head", heads, format_func=lambda h: f"head {h + 1}", key="head", bind="query-params",
+                        width=picker_width([f"head {len(heads)}"]))
 
 
 LAST = -1  # "the last word": the default, so the arithmetic follows the word being typed
@@ -48,7 +58,8 @@ def pick_query(trace: Trace, module: str) -> int:
     options = [LAST, *range(len(tokens))]
     _valid("query", options)
     choice = st.selectbox("Query word", options, format_func=lambda i: LAST_LABEL if i == LAST else labels[i],
-                          key="query", bind="query-params", help="The word whose attention is worked out step by step.")
+                          key="query", bind="query-params", help="The word whose attention is worked out step by step.",
+                          width=picker_width([LAST_LABEL]))
     return len(tokens) - 1 if choice == LAST else choice
 
 

@@ -49,6 +49,19 @@ def test_the_heatmap_and_its_arithmetic_sit_side_by_side(page, app_url, query):
     assert heat["w"] >= 4 * 14, b  # at 32 tokens still 4 px or more a cell (the Zoom makes them bigger)
 
 
+@pytest.mark.parametrize("model", ["tiny-stories", "tiny-translator"])
+def test_the_pickers_show_their_whole_labels(page, app_url, model):
+    """A row of pickers used to give each an equal share: "Masked self-attention, layer" hid the layer."""
+    page.goto(f"{app_url}/attention?model={model}")
+    wait_for_app_idle(page, 90_000)
+    cut = page.evaluate("""() => [...document.querySelectorAll('[data-testid="stSelectbox"]')]
+      .filter((box) => box.closest('[data-testid="stMain"]'))
+      .map((box) => { const input = box.querySelector('input[role="combobox"]');
+                      return [input.value, input.scrollWidth - input.clientWidth]; })""")
+    assert len(cut) == 3 and all(hidden <= 1 for _, hidden in cut), cut
+    assert "layer 1" in cut[0][0], cut
+
+
 def test_zoom_makes_the_cells_bigger_and_puts_the_table_below(page, app_url):
     page.goto(f"{app_url}/attention?model=tiny-stories&prompt={LONG.replace(' ', '+')}&att_zoom=true")
     wait_for_app_idle(page, 90_000)
