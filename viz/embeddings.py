@@ -22,6 +22,7 @@ from model.bundle import ModelBundle
 from model.trace import Trace
 
 from .common import heatmap_chart, matrix_frame, to_numpy, token_labels
+from .label_layout import AROUND, Layout, place_labels, point_boxes, text_size
 from .spec import SpecChart, spec_template
 
 POSITION_COLOR = "#ff4b4b"  # the moved (position-encoded) points; the page's captions call them red
@@ -160,15 +161,11 @@ def position_arrows_frame(trace: Trace, stack: str, tokens: list[str], projectio
     begin = projection(trace["embed", None, stack][start:stop])
     end = projection(trace["resid_pre", 0, stack][start:stop])
     delta = end - begin
-    frame = pd.DataFrame({
+    return pd.DataFrame({
         "label": token_labels(tokens[start:stop], start), "word": tokens[start:stop], "position": range(start, stop),
         "x": begin[:, 0], "y": begin[:, 1], "x2": end[:, 0], "y2": end[:, 1],
         "angle": np.degrees(np.arctan2(delta[:, 0], delta[:, 1])) % 360,
     })
-    # which side of the arrow's head its label goes: the side the arrow points to
-    right, up = np.sin(np.radians(frame["angle"].to_numpy(float))), np.cos(np.radians(frame["angle"].to_numpy(float)))
-    frame["label_side"] = np.where(right > 0.6, "right", np.where(right < -0.6, "left", np.where(up >= 0, "above", "below")))
-    return frame
 
 
 def square_domains(*frames_and_columns: tuple[pd.DataFrame, str, str], margin: float = 0.2) -> tuple[list[float], list[float]]:
@@ -180,18 +177,118 @@ def square_domains(*frames_and_columns: tuple[pd.DataFrame, str, str], margin: f
     return [cx - span / 2, cx + span / 2], [cy - span / 2, cy + span / 2]
 
 
+WORD_FONT, ARROW_FONT = 13, 12  # px: the words (bold) and the arrows' "i: word" labels
+
+
+def dot_radius(many: bool) -> float:
+    """The vocabulary points' radius in px (Vega's circle size is its area)."""
+    return float(np.sqrt((25 if many else 110) / np.pi))
+
+
+def head_size(labelled: bool, many: bool) -> int:
+    return 350 if labelled and not many else 140
+
+
+def _compass(angle: float) -> list[tuple[int, int]]:
+    """The 8 directions around a point, the closest to ``angle`` (degrees clockwise from up) first."""
+    def away(d: tuple[int, int]) -> float:
+        a = np.degrees(np.arctan2(d[0], -d[1])) % 360
+        return min(abs(a - angle), 360 - abs(a - angle))
+    return sorted(AROUND, key=away)
+
+
+def plane_labels(vocab: pd.DataFrame, arrows: pd.DataFrame, domains: tuple[list[float], list[float]], size: int,
+                 many: bool, labelled: bool) -> tuple[pd.DataFrame, pd.DataFrame, Layout]:
+    """Where the plane's labels go (viz.label_layout): copies of both frames with ``label``,
+    ``label_dx``, ``label_dy`` (px from the point) and ``label_shown``, and the layout itself
+    (the vocabulary's labels first, then the arrows', in its ``boxes``).
+
+    Most important first: each prompt word in prompt order, then its arrow's "i: word"; then the
+    other words (drawn only for a small vocabulary). Words at one and the same point share one
+    label ("a, b"). No label covers another, a word's point or an arrow head; a label with no room
+    is left out (the tooltip has it).
+    """
+    (x_lo, x_hi), (y_lo, y_hi) = domains
+
+    def px(x, y) -> np.ndarray:
+        return np.column_stack([(np.asarray(x, float) - x_lo) / (x_hi - x_lo) * size,
+                                (y_hi - np.asarray(y, float)) / (y_hi - y_lo) * size])
+
+    vocab, arrows = vocab.copy(), arrows.copy()
+    at = px(vocab["x"], vocab["y"])
+    heads = px(arrows["x2"], arrows["y2"]) if len(arrows) else np.zeros((0, 2))
+    in_prompt = vocab["in prompt"].to_numpy(bool)
+    # one label per point: words drawn at the same pixel are written together, prompt words first
+    first_of: dict[tuple[int, int], int] = {}
+    vocab["label"] = vocab["word"].astype(str)
+    order = [int(i) for i in (*np.flatnonzero(in_prompt), *([] if many else np.flatnonzero(~in_prompt)))]
+    rows = []  # the vocabulary rows that get a label
+    for i in order:
+        spot = (int(round(at[i, 0] * 2)), int(round(at[i, 1] * 2)))
+        if spot in first_of:
+            j = first_of[spot]
+            vocab.iat[j, vocab.columns.get_loc("label")] += ", " + str(vocab["word"].iat[i])
+        else:
+            first_of[spot] = i
+            rows.append(i)
+    row_of_word = {str(w): n for n, w in enumerate(vocab["word"])}
+    # the labels, most important first: ("word", vocab row) or ("arrow", arrow row)
+    queue: list[tuple[str, int]] = []
+    labelled_rows = set(rows)
+    for a, word in enumerate(arrows["word"]):
+        i = row_of_word.get(str(word))
+        if i in labelled_rows:
+            queue.append(("word", i))
+            labelled_rows.discard(i)
+        if labelled:
+            queue.append(("arrow", a))
+    queue += [("word", i) for i in rows if i in labelled_rows]
+    radius = dot_radius(many)
+    length = 1.3 * np.sqrt(head_size(labelled, many))
+    angles = np.radians(arrows["angle"].to_numpy(float))
+    back = np.column_stack([-np.sin(angles), np.cos(angles)]) * 0.55 * length  # screen y points down
+    anchors, sizes, dirs, gaps = [], [], [], []
+    for kind, i in queue:
+        if kind == "word":
+            anchors.append(at[i])
+            sizes.append(text_size(vocab["label"].iat[i], WORD_FONT, bold=True))
+            dirs.append(AROUND)
+            gaps.append(radius + 3)
+        else:
+            anchors.append(heads[i])
+            sizes.append(text_size(arrows["label"].iat[i], ARROW_FONT))
+            dirs.append(tuple(_compass(float(arrows["angle"].iat[i]))))
+            gaps.append(5.0)
+    drawn_dots = in_prompt if many else np.ones(len(vocab), dtype=bool)
+    hard = np.concatenate([point_boxes(at[drawn_dots], radius), point_boxes(heads + back, 0.4 * length)])
+    soft = point_boxes(at[~drawn_dots], radius)
+    lines = np.column_stack([px(arrows["x"], arrows["y"]), heads]) if len(arrows) else None
+    layout = place_labels(anchors, sizes, dirs, gaps, rings=2, hard=hard, soft=soft, lines=lines,
+                          bounds=(0.0, 0.0, float(size), float(size)))
+    for frame, kind in ((vocab, "word"), (arrows, "arrow")):
+        dx, dy, shown = np.zeros(len(frame)), np.zeros(len(frame)), np.zeros(len(frame), dtype=bool)
+        for n, (k, i) in enumerate(queue):
+            if k == kind:
+                dx[i], dy[i], shown[i] = layout.dx[n], layout.dy[n], layout.shown[n]
+        frame["label_dx"], frame["label_dy"], frame["label_shown"] = dx, dy, shown
+    return vocab, arrows, layout
+
+
 def embedding_plane_chart(vocab: pd.DataFrame, arrows: pd.DataFrame, axis_titles: tuple[str, str], title: str,
-                          size: int = 470, short_titles: tuple[str, str] = ("x", "y")) -> SpecChart:
+                          size: int = 400, short_titles: tuple[str, str] = ("x", "y")) -> SpecChart:
     """Vocabulary points, the prompt's words labelled, and an arrow per prompt position to its moved point.
 
     The spec depends on the model and side and on whether labels fit (cached, see viz.spec); the
-    square axes' ranges come as the parameters x_lo, x_hi, y_lo, y_hi.
+    square axes' ranges come as the parameters x_lo, x_hi, y_lo, y_hi; where each label goes
+    comes with the data (plane_labels).
     """
     x_dom, y_dom = square_domains((vocab, "x", "y"), (arrows, "x", "y"), (arrows, "x2", "y2"))
     many = len(vocab) > 60
     # A large vocabulary's PCA plane crowds the prompt's words together: there, more than 8 arrow
     # labels ran into one blob (the tooltip always has them).
-    spec = _plane_spec(tuple(axis_titles), title, size, tuple(short_titles), many, len(arrows) <= (8 if many else 16))
+    labelled = len(arrows) <= (8 if many else 16)
+    vocab, arrows, _ = plane_labels(vocab, arrows, (x_dom, y_dom), size, many, labelled)
+    spec = _plane_spec(tuple(axis_titles), title, size, tuple(short_titles), many, labelled)
     return SpecChart(spec, {"vocab": vocab, "arrows": arrows},
                      {"x_lo": x_dom[0], "x_hi": x_dom[1], "y_lo": y_dom[0], "y_hi": y_dom[1]})
 
@@ -213,11 +310,12 @@ def _plane_spec(axis_titles: tuple[str, str], title: str, size: int, short_title
         order=alt.Order("in prompt:N"),  # prompt words drawn last, on top
         tooltip=[alt.Tooltip("word:N"), alt.Tooltip("x:Q", title=sx, format=".4f"), alt.Tooltip("y:Q", title=sy, format=".4f")],
     )
-    shown = vocab.transform_filter(alt.datum["in prompt"]) if many else vocab
-    # left of the point: position-encoding arrows of the first positions mostly leave up and to the right
+    # each label centred at its point plus the offset plane_labels chose (px), so none covers another
+    offset = {"dx": alt.ExprRef("datum.label_dx"), "dy": alt.ExprRef("datum.label_dy")}
     # colored like their points: Vega's default black text would vanish in the dark theme
-    word_labels = shown.mark_text(dx=-9, align="right", fontSize=13, fontWeight="bold").encode(
-        x=x, y=y, text="word:N", color=alt.Color("kind:N", scale=kind_scale, legend=None))
+    word_labels = vocab.transform_filter(alt.datum.label_shown).mark_text(
+        align="center", baseline="middle", fontSize=WORD_FONT, fontWeight="bold", **offset).encode(
+        x=x, y=y, text="label:N", color=alt.Color("kind:N", scale=kind_scale, legend=None))
     tip = [alt.Tooltip("label:N", title="word"),
            alt.Tooltip("x:Q", title=f"embedding {sx}", format=".4f"), alt.Tooltip("y:Q", title=f"embedding {sy}", format=".4f"),
            alt.Tooltip("x2:Q", title=f"embedding + position, {sx}", format=".4f"),
@@ -225,17 +323,19 @@ def _plane_spec(axis_titles: tuple[str, str], title: str, size: int, short_title
     lines = arrows.mark_rule(color=POSITION_COLOR, strokeWidth=2, strokeDash=[5, 3]).encode(
         x=x, y=y, x2="x2:Q", y2="y2:Q", tooltip=tip)
     heads = arrows.mark_point(shape=ARROW_HEAD, filled=True, color=POSITION_COLOR, opacity=1, strokeWidth=0,
-                              size=350 if labelled and not many else 140).encode(
+                              size=head_size(labelled, many)).encode(
         x=alt.X("x2:Q"), y=alt.Y("y2:Q"), angle=alt.Angle("angle:Q", scale=None), tooltip=tip)
     layers = [words, word_labels, lines, heads]
     if labelled:  # more labels than this hide the plane; the tooltip has them
-        # align and offsets are mark properties, so one text layer per side
-        for side, props in {"right": dict(align="left", dx=10), "left": dict(align="right", dx=-10),
-                            "above": dict(align="left", dx=4, dy=-14), "below": dict(align="left", dx=4, dy=14)}.items():
-            layers.append(arrows.transform_filter(alt.datum.label_side == side).mark_text(
-                color=POSITION_COLOR, fontSize=12, baseline="middle", **props).encode(x="x2:Q", y="y2:Q", text="label:N"))
+        layers.append(arrows.transform_filter(alt.datum.label_shown).mark_text(
+            color=POSITION_COLOR, fontSize=ARROW_FONT, align="center", baseline="middle", **offset).encode(
+            x="x2:Q", y="y2:Q", text="label:N"))
     padding = {"left": 5, "top": 5, "right": 20, "bottom": 5}  # room for the last tick label
-    return alt.layer(*layers, title=title).properties(width=size, height=size, padding=padding).interactive().add_params(
+    # "pad": the plot is size x size px, axes and legend around it. Streamlit's default ("fit")
+    # squeezed them into size x size, which made one unit shorter upwards than sideways and put
+    # the labels (placed in px) off their spots.
+    return alt.layer(*layers, title=title).properties(
+        width=size, height=size, padding=padding, autosize=alt.AutoSizeParams(type="pad")).interactive().add_params(
         *(alt.param(name=name, value=0.0) for name in ("x_lo", "x_hi", "y_lo", "y_hi")))
 
 

@@ -15,6 +15,7 @@ import pandas as pd
 
 from .common import heatmap_chart, matrix_frame, to_numpy, token_labels
 from .embeddings import matrix_heatmap
+from .label_layout import DOWN_UP, UP_DOWN, Layout, place_labels, point_boxes, text_size
 from .spec import SpecChart, spec_template
 
 POSITION_COLOR = "#ff4b4b"
@@ -81,31 +82,98 @@ def points_frame(pe, tokens: list[str], dims: list[int], d_model: int, start: in
     return pd.DataFrame(rows, columns=["dim", "dimension", "position", "word", "value"])
 
 
+SQUIGGLE_WIDTH = 480  # px: about the narrowest a squiggle's plot gets in its column (1280 px screens)
+LABEL_FONT = 11
+DOT_RADIUS = float(np.sqrt(70 / np.pi))  # Vega's circle size is its area
+# The formula's squiggles share one y scale, from -1.55 to 1.25: room for a value above the
+# top dots and a word below the bottom ones, in charts 100 px high.
+Y_DOMAIN = (-1.55, 1.25)
+LEARNED_PAD = 20  # px kept free above and below a learned table's curve, for the same labels
+ABOVE = 12  # px a label may reach above its chart: the gap below the chart's title
+
+
+def squiggle_labels(curves: pd.DataFrame, points: pd.DataFrame, height_each: int, bounded: bool, values: bool,
+                    words: bool, width: float = SQUIGGLE_WIDTH) -> tuple[pd.DataFrame, dict[int, Layout]]:
+    """Where each dot's value and word go on its squiggle (viz.label_layout): a copy of ``points``
+    with ``value_dx``, ``value_dy``, ``value_shown`` and the same for ``word_`` (px from the dot), and
+    each dimension's layout (words first, then values, in its ``boxes``).
+
+    A value goes above its dot and a word below it, else to the right of that or on the other
+    side (two rows out at most); they stay inside their own chart and none covers another label,
+    a dot or the y axis's numbers. Laid out at ``width``, the narrowest the chart is drawn: a wider
+    chart only moves the dots apart.
+    """
+    points = points.copy()
+    for column in ("value_dx", "value_dy", "word_dx", "word_dy"):
+        points[column] = 0.0
+    for column in ("value_shown", "word_shown"):
+        points[column] = False
+    layouts = {}
+    x_lo = float(min(curves["position"].min(), points["position"].min()))
+    x_hi = float(max(curves["position"].max(), points["position"].max()))
+    for dim, rows in points.groupby("dim", sort=False):
+        curve = curves[curves["dim"] == dim]
+        if bounded:
+            (lo, hi), pad = Y_DOMAIN, 0.0
+        else:  # nice=False and a padding in px: the scale's domain is the curve's own range
+            lo, hi, pad = float(curve["value"].min()), float(curve["value"].max()), float(LEARNED_PAD)
+
+        def px(position, value) -> np.ndarray:
+            x = (np.asarray(position, float) - x_lo) / max(x_hi - x_lo, 1e-9) * width
+            y = pad + (hi - np.asarray(value, float)) / max(hi - lo, 1e-9) * (height_each - 2 * pad)
+            return np.column_stack([x, y])
+
+        dots = px(rows["position"], rows["value"])
+        # the y axis's tick labels (-1, 0, 1) left of the first dot: a label centred there reaches over them
+        tick_at = px([x_lo] * 3, [-1, 0, 1])
+        ticks = np.column_stack([tick_at - [20, 5], tick_at - [7, -5]]) if bounded else np.zeros((0, 4))
+        texts = [(str(w), DOWN_UP) for w in rows["word"]] if words else []
+        texts += [(f"{v:.2f}", UP_DOWN) for v in rows["value"]] if values else []
+        anchors = np.concatenate([dots] * (int(words) + int(values))) if texts else np.zeros((0, 2))
+        # the curve may run through a label: values always above and words below, where there is room, read best
+        layout = place_labels(anchors, [text_size(t, LABEL_FONT) for t, _ in texts], [d for _, d in texts],
+                              DOT_RADIUS + 2, rings=2, hard=np.concatenate([point_boxes(dots, DOT_RADIUS), ticks]),
+                              bounds=(-width, -ABOVE, 2 * width, float(height_each)))
+        layouts[int(dim)] = layout
+        n = len(rows)
+        for k, kind in enumerate([k for k in ("word", "value") if (words if k == "word" else values)]):
+            part = slice(k * n, (k + 1) * n)
+            points.loc[rows.index, f"{kind}_dx"] = layout.dx[part]
+            points.loc[rows.index, f"{kind}_dy"] = layout.dy[part]
+            points.loc[rows.index, f"{kind}_shown"] = layout.shown[part]
+    for column in ("value_shown", "word_shown"):
+        points[column] = points[column].astype(bool)
+    return points, layouts
+
+
 def squiggles_chart(curves: pd.DataFrame, points: pd.DataFrame, height_each: int | None = None) -> SpecChart:
     """One small chart per dimension, stacked: the lesson's squiggles one above the other.
 
     Words and values are written next to the dots while they fit (few words, far enough
-    apart); the tooltip always has them. The spec depends on the dimensions shown and on those
-    choices only (cached, see viz.spec); the positions' range comes as the parameters x_lo, x_hi.
+    apart; squiggle_labels keeps them off each other); the tooltip always has them. The spec
+    depends on the dimensions shown and on those choices only (cached, see viz.spec); the
+    positions' range comes as the parameters x_lo, x_hi.
     """
     rows = tuple(curves.drop_duplicates("dim").sort_values("dim")[["dim", "dimension"]].itertuples(index=False, name=None))
     n_points = points["position"].nunique()
     xs = np.concatenate([curves["position"].to_numpy(float), points["position"].to_numpy(float)])
     x_lo, x_hi = float(xs.min()), float(xs.max())
-    px_per_position = 600 / max(x_hi - x_lo, 1)  # about the width of a chart in its column
+    px_per_position = SQUIGGLE_WIDTH / max(x_hi - x_lo, 1)
     # the formula's squiggles share one fixed scale; a learned table's numbers get a scale of their own
     bounded = not curves["dimension"].str.endswith("learned").any()
-    values, words = n_points <= 12 and px_per_position >= 30, n_points <= 24 and px_per_position >= 45
+    values, words = n_points <= 12 and px_per_position >= 30, n_points <= 24 and px_per_position >= 40
     # about one screen's height in all; charts with a value above and a word below each dot need
-    # 100 px, or the curve runs through its labels and the last ones hang into the next chart
+    # 100 px, or the labels of the dots at the top and bottom have no room inside their chart
     height_each = height_each or max(100 if values or words else 50, min(130, 330 // max(1, len(rows))))
+    placed, _ = squiggle_labels(curves, points, height_each, bounded, values, words)
     spec = _squiggles_spec(tuple((int(d), str(t)) for d, t in rows), height_each, bounded, values, words)
-    return SpecChart(spec, {"curves": curves, "points": points}, {"x_lo": x_lo, "x_hi": x_hi})
+    return SpecChart(spec, {"curves": curves, "points": placed}, {"x_lo": x_lo, "x_hi": x_hi})
 
 
 @spec_template
 def _squiggles_spec(rows: tuple[tuple[int, str], ...], height_each: int, bounded: bool, values: bool, words: bool) -> alt.VConcatChart:
-    y_scale = alt.Scale(domain=[-1.25, 1.25]) if bounded else alt.Scale(zero=False, nice=True)
+    y_scale = (alt.Scale(domain=list(Y_DOMAIN)) if bounded
+               else alt.Scale(zero=False, nice=False, padding=LEARNED_PAD))  # the domain squiggle_labels expects
     tooltip = [alt.Tooltip("word:N", title="word (position)"), alt.Tooltip("dimension:N"), alt.Tooltip("value:Q", format=".6f")]
     charts = []
     for i, (dim, title) in enumerate(rows):
@@ -119,10 +187,15 @@ def _squiggles_spec(rows: tuple[tuple[int, str], ...], height_each: int, bounded
         layers = [curve.mark_line(strokeWidth=2, strokeDash=[4, 3] if "learned" in title else [1, 0]).encode(
                       x=x, y=y, tooltip=[alt.Tooltip("position:Q", format=".2f"), alt.Tooltip("value:Q", format=".4f")]),
                   dots.mark_circle(color=POSITION_COLOR, size=70, opacity=1).encode(x=x, y=y, tooltip=tooltip)]
+        text = {"align": "center", "baseline": "middle", "fontSize": LABEL_FONT}
         if values:
-            layers.append(dots.mark_text(dy=-11, fontSize=11, color=NEUTRAL_TEXT).encode(x=x, y=y, text=alt.Text("value:Q", format=".2f")))
+            layers.append(dots.transform_filter(alt.datum.value_shown).mark_text(
+                color=NEUTRAL_TEXT, dx=alt.ExprRef("datum.value_dx"), dy=alt.ExprRef("datum.value_dy"), **text).encode(
+                x=x, y=y, text=alt.Text("value:Q", format=".2f")))
         if words:
-            layers.append(dots.mark_text(dy=13, fontSize=11, color=POSITION_COLOR).encode(x=x, y=y, text="word:N"))
+            layers.append(dots.transform_filter(alt.datum.word_shown).mark_text(
+                color=POSITION_COLOR, dx=alt.ExprRef("datum.word_dx"), dy=alt.ExprRef("datum.word_dy"), **text).encode(
+                x=x, y=y, text="word:N"))
         charts.append(alt.layer(*layers, title=alt.Title(title, anchor="start", fontSize=12)).properties(height=height_each))
     return alt.vconcat(*charts, spacing=6).add_params(alt.param(name="x_lo", value=0.0), alt.param(name="x_hi", value=8.0))
 
