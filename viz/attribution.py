@@ -57,11 +57,14 @@ def parts_frame(result: Attribution) -> pd.DataFrame:
 
 def parts_chart(frame: pd.DataFrame, value_title: str) -> alt.Chart:
     """Horizontal bars in rank order, blue for parts that push toward the word, red away."""
-    bar_px = 16
+    bar_px = 24  # a row for each part's 12 px label, none left out
     return alt.Chart(frame).mark_bar().encode(
         x=alt.X("value:Q", title=value_title),
-        y=alt.Y("title:N", sort=None, title=None, axis=alt.Axis(labelLimit=220)),
+        y=alt.Y("title:N", sort=None, title=None, axis=alt.Axis(labelLimit=220, labelFontSize=12, labelOverlap=False)),
         color=alt.condition("datum.value >= 0", alt.value(POSITIVE), alt.value(NEGATIVE)),
         tooltip=[alt.Tooltip("title:N", title="part"), alt.Tooltip("part:N", title="TransformerLens name"),
                  alt.Tooltip("value:Q", title=value_title, format=".5f")],
-    ).properties(height=bar_px * len(frame), width=420, title="Every part, largest effect first")
+    ).properties(height=bar_px * len(frame), width=300, title="Every part, largest effect first",
+                 # the bars get these px, labels and axis go around them (Streamlit's default, "fit",
+                 # squeezes it all into them: 4 bars become one line)
+                 autosize=alt.AutoSizeParams(type="pad"))

@@ -12,9 +12,10 @@ from model.checkpoint import load_checkpoint
 from tests.model_factory import random_bundle
 from viz.embeddings import (
     Projection, embedding_heatmap, embedding_matrix, embedding_plane_chart, is_wide, plane_summary, position_arrows_frame,
-    plane_labels, prompt_embedding_frame, prompt_embedding_table, square_domains, vocabulary_frame,
+    prompt_embedding_frame, prompt_embedding_table, square_domains, vocabulary_frame,
 )
 from viz.label_layout import overlaps, point_boxes
+from viz.plane_labels import plane_labels
 from viz.sides import side_stack, side_tokens
 from viz.windows import MAX_CELLS, position_window
 

@@ -9,12 +9,13 @@ import pytest
 from model.checkpoint import load_checkpoint
 from model.layers import sinusoidal_encoding
 from tests.model_factory import random_bundle
+from viz.label_layout import overlaps
 from viz.positional import (
     curves_frame, default_dims, dim_title, encoding_heatmap, encoding_matrix_frame, formula_matrix_frame, formula_table,
-    SQUIGGLE_WIDTH, learned_curves_frame, points_frame, similarity_frame, similarity_heatmap, squiggle_labels, squiggles_chart,
-    wavelength, wavelength_chart, wavelength_frame,
+    learned_curves_frame, points_frame, similarity_frame, similarity_heatmap, squiggles_chart, wavelength, wavelength_chart,
+    wavelength_frame,
 )
-from viz.label_layout import overlaps
+from viz.squiggle_labels import SQUIGGLE_WIDTH, squiggle_labels
 
 CHECKPOINTS = Path(__file__).parents[2] / "sample_checkpoints"
 
