@@ -16,7 +16,7 @@ import pandas as pd
 from .common import heatmap_chart, matrix_frame, to_numpy, token_labels
 from .embeddings import matrix_heatmap
 from .spec import SpecChart, spec_template
-from .squiggle_labels import LABEL_FONT, LEARNED_PAD, SQUIGGLE_WIDTH, Y_DOMAIN, squiggle_labels
+from .squiggle_labels import LABEL_FONT, LEARNED_PAD, SQUIGGLE_WIDTH, X_PAD, Y_DOMAIN, squiggle_labels
 
 POSITION_COLOR = "#ff4b4b"
 NEUTRAL_TEXT = "#8a8fa0"  # Vega's default black text vanishes in the dark theme; this grey reads on both
@@ -114,7 +114,7 @@ def _squiggles_spec(rows: tuple[tuple[int, str], ...], height_each: int, bounded
     charts = []
     for i, (dim, title) in enumerate(rows):
         last = i == len(rows) - 1
-        x = alt.X("position:Q", scale=alt.Scale(domain=[alt.ExprRef("x_lo"), alt.ExprRef("x_hi")], nice=False),
+        x = alt.X("position:Q", scale=alt.Scale(domain=[alt.ExprRef("x_lo"), alt.ExprRef("x_hi")], nice=False, padding=X_PAD),
                   title="position in the prompt" if last else None,
                   axis=alt.Axis(tickMinStep=1, format="d", labels=last or len(rows) <= 2))
         y = alt.Y("value:Q", title=None, scale=y_scale, axis=alt.Axis(tickCount=3))

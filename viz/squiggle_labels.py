@@ -17,17 +17,19 @@ from .label_layout import DOWN_UP, UP_DOWN, Layout, place_labels, point_boxes, t
 SQUIGGLE_WIDTH = 480  # px: about the narrowest a squiggle's plot gets in its column (1280 px screens)
 LABEL_FONT = 11
 DOT_RADIUS = float(np.sqrt(70 / np.pi))  # Vega's circle size is its area
-# The formula's squiggles share one y scale, from -1.55 to 1.25: room for a value above the
+# The formula's squiggles share one y scale, from -1.65 to 1.25: room for a value above the
 # top dots and a word below the bottom ones, in charts 100 px high.
-Y_DOMAIN = (-1.55, 1.25)
+Y_DOMAIN = (-1.65, 1.25)
 LEARNED_PAD = 20  # px kept free above and below a learned table's curve, for the same labels
-ABOVE = 12  # px a label may reach above its chart: the gap below the chart's title
+X_PAD = 24  # px between the y axis and the first position: room for that dot's labels, off the axis's numbers
+ABOVE = 14  # px a label may reach above its chart: the gap below the chart's title
 
 
 def _pixels(position, value, *, x_dom: tuple[float, float], y_dom: tuple[float, float], pad: float, width: float,
             height: float) -> np.ndarray:
-    """[n, 2] px in a squiggle's plot (y down), ``pad`` px kept free above and below the y domain."""
-    x = (np.asarray(position, float) - x_dom[0]) / max(x_dom[1] - x_dom[0], 1e-9) * width
+    """[n, 2] px in a squiggle's plot (y down): X_PAD px free left and right of the positions,
+    ``pad`` px above and below the values."""
+    x = X_PAD + (np.asarray(position, float) - x_dom[0]) / max(x_dom[1] - x_dom[0], 1e-9) * (width - 2 * X_PAD)
     y = pad + (y_dom[1] - np.asarray(value, float)) / max(y_dom[1] - y_dom[0], 1e-9) * (height - 2 * pad)
     return np.column_stack([x, y])
 
@@ -59,9 +61,9 @@ def squiggle_labels(curves: pd.DataFrame, points: pd.DataFrame, height_each: int
             lo, hi, pad = float(curve["value"].min()), float(curve["value"].max()), float(LEARNED_PAD)
         px = functools.partial(_pixels, x_dom=(x_lo, x_hi), y_dom=(lo, hi), pad=pad, width=width, height=height_each)
         dots = px(rows["position"], rows["value"])
-        # the y axis's tick labels (-1, 0, 1) left of the first dot: a label centred there reaches over them
-        tick_at = px([x_lo] * 3, [-1, 0, 1])
-        ticks = np.column_stack([tick_at - [20, 5], tick_at - [7, -5]]) if bounded else np.zeros((0, 4))
+        # the y axis's numbers (-1, 0, 1), left of the plot: no label may reach over them
+        tick_at = px([x_lo] * 3, [-1, 0, 1]) - [X_PAD, 0]
+        ticks = np.column_stack([tick_at - [28, 8], tick_at - [13, -8]]) if bounded else np.zeros((0, 4))
         texts = [(str(w), DOWN_UP) for w in rows["word"]] if words else []
         texts += [(f"{v:.2f}", UP_DOWN) for v in rows["value"]] if values else []
         anchors = np.concatenate([dots] * (int(words) + int(values))) if texts else np.zeros((0, 2))
