@@ -20,19 +20,31 @@ def _valid(key: str, options: list) -> None:
         del st.session_state[key]
 
 
+def fit_width(labels) -> int:
+    """A picker's px for its longest option: padding and arrow, 6 px a character of 14 px type, at most 320.
+    (An equal share of a row of pickers cut "Masked self-attention, layer 1" to "..., layer".)"""
+    return min(320, 58 + 6 * max((len(label) for label in labels), default=0))
+
+
 def pick_module(trace: Trace, modules: list[str] | None = None, label: str = "Attention") -> str:
     modules = modules or trace.attention_modules()
     _valid("layer", modules)
-    return st.selectbox(label, modules, format_func=module_title, key="layer", bind="query-params")
+    return st.selectbox(label, modules, format_func=module_title, key="layer", bind="query-params",
+                        width=fit_width(map(module_title, modules)))
+
+
+ONLY_HEAD = "head 1 (only one)"
 
 
 def pick_head(trace: Trace, module: str) -> int:
     heads = list(range(n_heads(trace, module)))
     _valid("head", heads)
     if len(heads) == 1:
-        st.selectbox("Head", heads, format_func=lambda h: "head 1 (the only one)", key="head", bind="query-params", disabled=True)
+        st.selectbox("Head", heads, format_func=lambda h: ONLY_HEAD, key="head", bind="query-params", disabled=True,
+                     width=fit_width([ONLY_HEAD]))
         return 0
-    return st.selectbox("Head", heads, format_func=lambda h: f"head {h + 1}", key="head", bind="query-params")
+    return st.selectbox("Head", heads, format_func=lambda h: f"head {h + 1}", key="head", bind="query-params",
+                        width=fit_width([f"head {len(heads)}", "Head"]))
 
 
 LAST = -1  # "the last word": the default, so the arithmetic follows the word being typed
@@ -48,7 +60,8 @@ def pick_query(trace: Trace, module: str) -> int:
     options = [LAST, *range(len(tokens))]
     _valid("query", options)
     choice = st.selectbox("Query word", options, format_func=lambda i: LAST_LABEL if i == LAST else labels[i],
-                          key="query", bind="query-params", help="The word whose attention is worked out step by step.")
+                          key="query", bind="query-params", help="The word whose attention is worked out step by step.",
+                          width=fit_width([LAST_LABEL, *labels]))
     return len(tokens) - 1 if choice == LAST else choice
 
 

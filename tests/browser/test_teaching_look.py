@@ -206,3 +206,19 @@ def test_no_label_is_drawn_over_another(page, app_url, where, nth, words):
     drawn = label_boxes(page, nth)
     assert words <= {b["text"] for b in drawn}
     assert crossing(drawn) == []
+
+
+@pytest.mark.parametrize("where", [
+    "attention?model=statquest-decoder",
+    "attention?model=statquest-translator&layer=Decoder+masked+self-attention,+layer+1",
+    "attention?model=statquest-translator&layer=Encoder-decoder+attention,+layer+1",
+    "mask?model=statquest-translator",
+    "compare?model=statquest-translator",
+])
+def test_every_picker_shows_its_choice_whole(page, app_url, where):
+    """An equal share of the Attention page's row of pickers cut "Masked self-attention, layer 1" to "..., layer"."""
+    page.goto(f"{app_url}/{where}")
+    wait_for_app_idle(page, 90_000)
+    cut = page.evaluate("""() => Array.from(document.querySelectorAll('[data-testid=stSelectbox] input'))
+      .filter(i => i.scrollWidth > i.clientWidth).map(i => i.value)""")
+    assert cut == []
