@@ -14,7 +14,7 @@ from viz.attention import module_title
 shared.page_header(
     "Compare prompts: how one head's attention changes when the words change",
     "Change a detail of the prompt (swap two names, replace a word) and see which words this head looks at "
-    "instead. Left: the sidebar's prompt; middle: the second prompt; right: the difference, cell by cell at the same "
+    "instead. First the sidebar's prompt, then the second prompt, then the difference, cell by cell at the same "
     "positions (blue: more attention with the second prompt, red: less)."
 )
 
