@@ -38,7 +38,8 @@ def heads_data(result: Attribution, title: str) -> dict:
     """Layer x head grid of the heads' parts, red-blue around 0; a click reports layer * heads + head."""
     n_layers, n_heads = result.heads.shape
     data = matrix_data(result.heads, [f"layer {l + 1}" for l in range(n_layers)], [f"head {h + 1}" for h in range(n_heads)],
-                       title, "layer", "head", target_text(result), diverging=True, digits=1)
+                       title, "layer", "head", target_text(result), diverging=True, digits=1,
+                       legend_means="blue: raises it, red: lowers it")
     data["pick_values"] = list(range(n_layers * n_heads))
     return data
 

@@ -1,15 +1,21 @@
-"""The debugging pages' views, as a projector shows them: no collapsed chart, no cut word, upright head numbers."""
+"""The debugging pages' views, as a projector shows them: no collapsed chart, no cut word, upright head
+numbers, a legend that says what its colours mean."""
 
 from pathlib import Path
 
 import pytest
+import torch
 
 from model.analysis.attribution import logit_attribution
+from model.analysis.compare import compare_patterns
 from model.analysis.lens import logit_lens
 from model.checkpoint import load_checkpoint
 from tests.model_factory import random_bundle
 from viz import attribution as va
+from viz import compare as vc
 from viz import lens as vl
+from viz import palette
+from viz import patching as patching_views
 from viz.heads import head_score_chart, head_table
 from viz.spec import from_altair
 
@@ -53,3 +59,17 @@ def test_head_numbers_stand_upright():
     ids = [bundle.tokenizer.id_of(t) for t in trace.tokens]
     spec = head_score_chart(head_table(trace, ids, {})).to_dict()
     assert spec["spec"]["encoding"]["x"]["axis"]["labelAngle"] == 0
+
+
+def test_every_debugging_grid_says_what_its_colours_mean(toy):
+    """The canvas grids of the lens, attribution, comparison and patching pages: words beside each legend."""
+    trace = toy.run("what is statquest")
+    lens = vl.lens_data(logit_lens(toy, trace), toy.tokenizer.vocab, 1, "t")
+    assert lens["legend_means"] == palette.SEQUENTIAL_MEANS
+    heads = va.heads_data(logit_attribution(toy, trace, "awesome", "<EOS>"), "t")
+    assert heads["legend_means"] == "blue: raises it, red: lowers it"
+    cmp = compare_patterns(trace, toy.run("what statquest is"), trace.attention_modules()[0], 0)
+    assert "second prompt" in vc.difference_data(cmp, "t")["legend_means"]
+    assert vc.pattern_data(cmp, 0, "t")["legend_means"] == palette.SEQUENTIAL_MEANS
+    patched = patching_views.heads_data({"heads": torch.tensor([[0.5]])}, "t")
+    assert patched["legend_means"] is None and "clean answer" in patched["legend_hi"]  # its ends say it
