@@ -193,7 +193,7 @@ def grid_section(trace, module: str, head: int) -> None:
 
 @st.fragment
 def attention_view(trace) -> None:
-    with st.container(horizontal=True, gap="medium"):  # not st.columns: 3 elements fewer to redraw a keystroke
+    with st.container(horizontal=True, wrap=True, gap="small"):  # not st.columns: 3 elements fewer to redraw a keystroke
         module = pick_module(trace)
         head = pick_head(trace, module)
         query = pick_query(trace, module)

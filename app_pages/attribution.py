@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
 from app_pages import analysis_cache, cache, components, shared
@@ -35,6 +37,12 @@ def second_word(ctx: shared.PageContext, top: list[int]) -> str | None:
     return vocab[top[1]] if len(top) > 1 else None
 
 
+def hint(word: str, what: str) -> str:
+    """A box's placeholder naming the word it stands for, when the word is plain letters: a
+    checkpoint's vocabulary may hold markup, and a placeholder is no place to escape it."""
+    return f"{word} ({what})" if re.fullmatch(r"[\w' ]{1,40}", word) else what
+
+
 def chosen_words(ctx: shared.PageContext) -> tuple[str, str | None]:
     """The two words, typed or (empty boxes) the model's top next word minus second_word()."""
     top = ctx.trace.logits[-1].argsort(descending=True).tolist()
@@ -42,11 +50,11 @@ def chosen_words(ctx: shared.PageContext) -> tuple[str, str | None]:
     second = second_word(ctx, top)
     left, right = st.columns(2)
     with left:
-        word = st.text_input("Word", key="attr_word", bind="query-params", placeholder=f"{vocab[top[0]]} (the model's top next word)",
+        word = st.text_input("Word", key="attr_word", bind="query-params", placeholder=hint(vocab[top[0]], "the model's top next word"),
                              help="The word whose score is split into parts. Empty: the model's top next word.").strip()
     with right:
         other = st.text_input("Minus word (optional)", key="attr_other", bind="query-params",
-                              placeholder=f"{second} (the usual alternative)" if second else "",
+                              placeholder=hint(second, "the usual alternative") if second else "",
                               help="Split the difference between the two words' scores. Empty: the model's second choice "
                                    "(on the example prompt, the name the swapped prompt gives); type - for none.").strip()
     word = word or vocab[top[0]]

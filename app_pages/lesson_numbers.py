@@ -97,7 +97,7 @@ def _other_prompt(ctx: shared.PageContext) -> str:
     here: a value set by the server while the prompt is being typed took the typing's focus."""
     reversed_words = encoded.reordered(ctx.prompt)
     text = st.text_input("The same words in another order", key="order_prompt", bind="query-params",
-                         placeholder=f"{reversed_words} (your words reversed)"[:200],
+                         placeholder="your words reversed",
                          help="Empty: your prompt's words reversed. Type any order.")
     return (text or reversed_words)[:shared.MAX_PROMPT_CHARS]
 

@@ -20,29 +20,31 @@ def _valid(key: str, options: list) -> None:
         del st.session_state[key]
 
 
+def fit_width(labels) -> int:
+    """A picker's px for its longest option: padding and arrow, 6 px a character of 14 px type, at most 320.
+    (An equal share of a row of pickers cut "Masked self-attention, layer 1" to "..., layer".)"""
+    return min(320, 58 + 6 * max((len(label) for label in labels), default=0))
+
+
 def pick_module(trace: Trace, modules: list[str] | None = None, label: str = "Attention") -> str:
     modules = modules or trace.attention_modules()
     _valid("layer", modules)
-    # as wide as its longest title: in a row of pickers an equal share cut "layer 1" off
     return st.selectbox(label, modules, format_func=module_title, key="layer", bind="query-params",
-                        width=picker_width(module_title(m) for m in modules))
+                        width=fit_width(map(module_title, modules)))
 
 
-def picker_width(labels) -> int:
-    """Pixels for a select box showing its longest label whole (7 px a character at the app's font,
-    and the arrow): in a row of pickers an equal share cut "layer 1" off."""
-    return min(360, max(140, 7 * max((len(text) for text in labels), default=0) + 48))
+ONLY_HEAD = "head 1 (only one)"
 
 
 def pick_head(trace: Trace, module: str) -> int:
     heads = list(range(n_heads(trace, module)))
     _valid("head", heads)
     if len(heads) == 1:
-        st.selectbox("Head", heads, format_func=lambda h: "head 1 (the only one)", key="head", bind="query-params", disabled=True,
-                     width=picker_width(["head 1 (the only one)"]))
+        st.selectbox("Head", heads, format_func=lambda h: ONLY_HEAD, key="head", bind="query-params", disabled=True,
+                     width=fit_width([ONLY_HEAD]))
         return 0
     return st.selectbox("Head", heads, format_func=lambda h: f"head {h + 1}", key="head", bind="query-params",
-                        width=picker_width([f"head {len(heads)}"]))
+                        width=fit_width([f"head {len(heads)}", "Head"]))
 
 
 LAST = -1  # "the last word": the default, so the arithmetic follows the word being typed
@@ -59,7 +61,7 @@ def pick_query(trace: Trace, module: str) -> int:
     _valid("query", options)
     choice = st.selectbox("Query word", options, format_func=lambda i: LAST_LABEL if i == LAST else labels[i],
                           key="query", bind="query-params", help="The word whose attention is worked out step by step.",
-                          width=picker_width([LAST_LABEL]))
+                          width=fit_width([LAST_LABEL, *labels]))
     return len(tokens) - 1 if choice == LAST else choice
 
 

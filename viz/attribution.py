@@ -38,7 +38,8 @@ def heads_data(result: Attribution, title: str) -> dict:
     """Layer x head grid of the heads' parts, red-blue around 0; a click reports layer * heads + head."""
     n_layers, n_heads = result.heads.shape
     data = matrix_data(result.heads, [f"layer {l + 1}" for l in range(n_layers)], [f"head {h + 1}" for h in range(n_heads)],
-                       title, "layer", "head", target_text(result), diverging=True, digits=1)
+                       title, "layer", "head", target_text(result), diverging=True, digits=1,
+                       legend_means="blue: raises it, red: lowers it")
     data["pick_values"] = list(range(n_layers * n_heads))
     return data
 
@@ -57,11 +58,14 @@ def parts_frame(result: Attribution) -> pd.DataFrame:
 
 def parts_chart(frame: pd.DataFrame, value_title: str) -> alt.Chart:
     """Horizontal bars in rank order, blue for parts that push toward the word, red away."""
-    bar_px = 22  # room for every label at the app theme's font: Vega drops labels that would overlap
+    bar_px = 24  # a row for each part's 12 px label, none left out
     return alt.Chart(frame).mark_bar().encode(
         x=alt.X("value:Q", title=value_title),
-        y=alt.Y("title:N", sort=None, title=None, axis=alt.Axis(labelLimit=220, labelOverlap=False)),
+        y=alt.Y("title:N", sort=None, title=None, axis=alt.Axis(labelLimit=220, labelFontSize=12, labelOverlap=False)),
         color=alt.condition("datum.value >= 0", alt.value(POSITIVE), alt.value(NEGATIVE)),
         tooltip=[alt.Tooltip("title:N", title="part"), alt.Tooltip("part:N", title="TransformerLens name"),
                  alt.Tooltip("value:Q", title=value_title, format=".5f")],
-    ).properties(height=bar_px * len(frame), width=420, title="Every part, largest effect first")
+    ).properties(height=bar_px * len(frame), width=300, title="Every part, largest effect first",
+                 # the bars get these px, labels and axis go around them (Streamlit's default, "fit",
+                 # squeezes it all into them: 4 bars become one line)
+                 autosize=alt.AutoSizeParams(type="pad"))

@@ -45,6 +45,7 @@ def difference_data(cmp: PatternComparison, title: str) -> dict:
     """Second minus first prompt, in percentage points: blue gained, red lost."""
     return matrix_data(cmp.difference * 100, pair_labels(*cmp.query_tokens), pair_labels(*cmp.key_tokens), title,
                        "query position", "key position", "change (points)", diverging=True, digits=0,
+                       legend_means="blue: more with the second prompt, red: less",
                        tip_extra=[{"title": "first prompt %", "values": (cmp.a * 100).ravel().tolist(), "digits": 3},
                                   {"title": "second prompt %", "values": (cmp.b * 100).ravel().tolist(), "digits": 3}])
 

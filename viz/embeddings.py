@@ -22,6 +22,7 @@ from model.bundle import ModelBundle
 from model.trace import Trace
 
 from .common import heatmap_chart, matrix_frame, to_numpy, token_labels
+from .plane_labels import ARROW_FONT, WORD_FONT, head_size, plane_labels
 from .spec import SpecChart, spec_template
 
 POSITION_COLOR = "#ff4b4b"  # the moved (position-encoded) points; the page's captions call them red
@@ -160,15 +161,11 @@ def position_arrows_frame(trace: Trace, stack: str, tokens: list[str], projectio
     begin = projection(trace["embed", None, stack][start:stop])
     end = projection(trace["resid_pre", 0, stack][start:stop])
     delta = end - begin
-    frame = pd.DataFrame({
+    return pd.DataFrame({
         "label": token_labels(tokens[start:stop], start), "word": tokens[start:stop], "position": range(start, stop),
         "x": begin[:, 0], "y": begin[:, 1], "x2": end[:, 0], "y2": end[:, 1],
         "angle": np.degrees(np.arctan2(delta[:, 0], delta[:, 1])) % 360,
     })
-    # which side of the arrow's head its label goes: the side the arrow points to
-    right, up = np.sin(np.radians(frame["angle"].to_numpy(float))), np.cos(np.radians(frame["angle"].to_numpy(float)))
-    frame["label_side"] = np.where(right > 0.6, "right", np.where(right < -0.6, "left", np.where(up >= 0, "above", "below")))
-    return frame
 
 
 def square_domains(*frames_and_columns: tuple[pd.DataFrame, str, str], margin: float = 0.2) -> tuple[list[float], list[float]]:
@@ -181,17 +178,20 @@ def square_domains(*frames_and_columns: tuple[pd.DataFrame, str, str], margin: f
 
 
 def embedding_plane_chart(vocab: pd.DataFrame, arrows: pd.DataFrame, axis_titles: tuple[str, str], title: str,
-                          size: int = 470, short_titles: tuple[str, str] = ("x", "y")) -> SpecChart:
+                          size: int = 400, short_titles: tuple[str, str] = ("x", "y")) -> SpecChart:
     """Vocabulary points, the prompt's words labelled, and an arrow per prompt position to its moved point.
 
     The spec depends on the model and side and on whether labels fit (cached, see viz.spec); the
-    square axes' ranges come as the parameters x_lo, x_hi, y_lo, y_hi.
+    square axes' ranges come as the parameters x_lo, x_hi, y_lo, y_hi; where each label goes
+    comes with the data (plane_labels).
     """
     x_dom, y_dom = square_domains((vocab, "x", "y"), (arrows, "x", "y"), (arrows, "x2", "y2"))
     many = len(vocab) > 60
     # A large vocabulary's PCA plane crowds the prompt's words together: there, more than 8 arrow
     # labels ran into one blob (the tooltip always has them).
-    spec = _plane_spec(tuple(axis_titles), title, size, tuple(short_titles), many, len(arrows) <= (8 if many else 16))
+    labelled = len(arrows) <= (8 if many else 16)
+    vocab, arrows, _ = plane_labels(vocab, arrows, (x_dom, y_dom), size, many, labelled)
+    spec = _plane_spec(tuple(axis_titles), title, size, tuple(short_titles), many, labelled)
     return SpecChart(spec, {"vocab": vocab, "arrows": arrows},
                      {"x_lo": x_dom[0], "x_hi": x_dom[1], "y_lo": y_dom[0], "y_hi": y_dom[1]})
 
@@ -213,11 +213,12 @@ def _plane_spec(axis_titles: tuple[str, str], title: str, size: int, short_title
         order=alt.Order("in prompt:N"),  # prompt words drawn last, on top
         tooltip=[alt.Tooltip("word:N"), alt.Tooltip("x:Q", title=sx, format=".4f"), alt.Tooltip("y:Q", title=sy, format=".4f")],
     )
-    shown = vocab.transform_filter(alt.datum["in prompt"]) if many else vocab
-    # left of the point: position-encoding arrows of the first positions mostly leave up and to the right
+    # each label centred at its point plus the offset plane_labels chose (px), so none covers another
+    offset = {"dx": alt.ExprRef("datum.label_dx"), "dy": alt.ExprRef("datum.label_dy")}
     # colored like their points: Vega's default black text would vanish in the dark theme
-    word_labels = shown.mark_text(dx=-9, align="right", fontSize=13, fontWeight="bold").encode(
-        x=x, y=y, text="word:N", color=alt.Color("kind:N", scale=kind_scale, legend=None))
+    word_labels = vocab.transform_filter(alt.datum.label_shown).mark_text(
+        align="center", baseline="middle", fontSize=WORD_FONT, fontWeight="bold", **offset).encode(
+        x=x, y=y, text="label:N", color=alt.Color("kind:N", scale=kind_scale, legend=None))
     tip = [alt.Tooltip("label:N", title="word"),
            alt.Tooltip("x:Q", title=f"embedding {sx}", format=".4f"), alt.Tooltip("y:Q", title=f"embedding {sy}", format=".4f"),
            alt.Tooltip("x2:Q", title=f"embedding + position, {sx}", format=".4f"),
@@ -225,17 +226,18 @@ def _plane_spec(axis_titles: tuple[str, str], title: str, size: int, short_title
     lines = arrows.mark_rule(color=POSITION_COLOR, strokeWidth=2, strokeDash=[5, 3]).encode(
         x=x, y=y, x2="x2:Q", y2="y2:Q", tooltip=tip)
     heads = arrows.mark_point(shape=ARROW_HEAD, filled=True, color=POSITION_COLOR, opacity=1, strokeWidth=0,
-                              size=350 if labelled and not many else 140).encode(
+                              size=head_size(labelled, many)).encode(
         x=alt.X("x2:Q"), y=alt.Y("y2:Q"), angle=alt.Angle("angle:Q", scale=None), tooltip=tip)
     layers = [words, word_labels, lines, heads]
     if labelled:  # more labels than this hide the plane; the tooltip has them
-        # align and offsets are mark properties, so one text layer per side
-        for side, props in {"right": dict(align="left", dx=10), "left": dict(align="right", dx=-10),
-                            "above": dict(align="left", dx=4, dy=-14), "below": dict(align="left", dx=4, dy=14)}.items():
-            layers.append(arrows.transform_filter(alt.datum.label_side == side).mark_text(
-                color=POSITION_COLOR, fontSize=12, baseline="middle", **props).encode(x="x2:Q", y="y2:Q", text="label:N"))
+        layers.append(arrows.transform_filter(alt.datum.label_shown).mark_text(
+            color=POSITION_COLOR, fontSize=ARROW_FONT, align="center", baseline="middle", **offset).encode(
+            x="x2:Q", y="y2:Q", text="label:N"))
     padding = {"left": 5, "top": 5, "right": 20, "bottom": 5}  # room for the last tick label
-    return alt.layer(*layers, title=title).properties(width=size, height=size, padding=padding).interactive().add_params(
+    # "pad": the plot is size x size px, axes around it; Streamlit's default ("fit") squeezes them
+    # into it, which makes a unit shorter upwards than sideways and puts the labels off their spots
+    return alt.layer(*layers, title=title).properties(
+        width=size, height=size, padding=padding, autosize=alt.AutoSizeParams(type="pad")).interactive().add_params(
         *(alt.param(name=name, value=0.0) for name in ("x_lo", "x_hi", "y_lo", "y_hi")))
 
 

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from . import palette
 from .canvas import HIGHLIGHT, heatmap_cell, label_font
 from .common import to_numpy
 from .numbers import prints_numbers, rounded
@@ -27,13 +28,15 @@ def _cells(m: np.ndarray) -> list:
 def matrix_data(matrix, rows: Sequence[str], cols: Sequence[str], title: str, row_title: str, col_title: str,
                 value_title: str, *, diverging: bool = False, bound: float | None = None, digits: int = 2,
                 texts: Sequence[str] | None = None, cell: int | None = None, tip_extra: list[dict] | None = None,
-                legend_lo: str | None = None, legend_hi: str | None = None, masked=None) -> dict:
+                legend_lo: str | None = None, legend_hi: str | None = None, masked=None,
+                legend_means: str | bool | None = True) -> dict:
     """One [rows, cols] matrix as a Heatmap payload: rows top to bottom and columns left to right
     in the order given. ``diverging``: red below 0, white at 0, blue above, symmetric around 0
     (``bound``, default the largest magnitude); else the blues from 0 to ``bound`` (default the
     max). Small grids print each value (``digits``) or ``texts`` in their cells; the tooltip
     always has the exact value. ``masked`` ([rows, cols] booleans): cells the causal mask hides,
-    drawn hatched grey as on the attention page."""
+    drawn hatched grey as on the attention page. ``legend_means``: what the colours mean, written
+    beside the legend (True: the palette's words; None where the legend's ends already say it)."""
     m = to_numpy(matrix)
     n_rows, n_cols = m.shape
     finite = m[np.isfinite(m)]
@@ -51,6 +54,8 @@ def matrix_data(matrix, rows: Sequence[str], cols: Sequence[str], title: str, ro
         "texts": list(texts) if texts is not None else [("" if v is None else rounded(v, digits)) for v in values] if printed else None,
         "legend_lo": legend_lo if legend_lo is not None else f"{-bound:.2f}" if diverging else "0",
         "legend_hi": legend_hi if legend_hi is not None else f"{bound:.2f}",
+        "legend_means": (palette.DIVERGING_MEANS if diverging else palette.SEQUENTIAL_MEANS) if legend_means is True
+        else legend_means,
     }
     if diverging:
         data.update(scheme="redblue", value_min=-bound)

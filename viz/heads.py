@@ -66,7 +66,8 @@ def head_score_chart(table: pd.DataFrame) -> SpecChart:
 @spec_template
 def _head_score_spec(kinds: tuple[str, ...], n_heads: int, n_layers: int) -> alt.FacetChart:
     return alt.Chart(alt.NamedData(name="scores")).mark_rect(stroke="white").encode(
-        x=alt.X("head:O", title="head"), y=alt.Y("layer:O", title="layer"),
+        # upright head numbers: on its side a "1" reads as a tick mark
+        x=alt.X("head:O", title="head", axis=alt.Axis(labelAngle=0)), y=alt.Y("layer:O", title="layer"),
         color=alt.Color("score:Q", scale=alt.Scale(**palette.vega_scale(False, 0.0, 1.0)),
                         title=["score", palette.SEQUENTIAL_MEANS]),
         tooltip=[alt.Tooltip("kind:N"), alt.Tooltip("layer:O"), alt.Tooltip("head:O"), alt.Tooltip("score:Q", format=".4f"),

@@ -8,6 +8,7 @@ streams but a prompt may have dozens of tokens, which scroll better downwards.
 
 from __future__ import annotations
 
+import math
 import re
 
 import pandas as pd
@@ -20,6 +21,9 @@ from .grids import matrix_data
 WORD_CHARS = 7  # a cell's printed word is cut to this many characters (the tooltip has it whole)
 WORD_CELL = 48  # px: room for a short word in 9 px type
 MAX_WORD_ROWS = 64  # longer prompts get the usual small cells, without printed words
+# A few rows (the lessons' prompts) may take wider cells, so "statquest" is printed whole: up to
+# this many characters, at CHAR_PX each in the canvas's 11 px sans-serif, plus a margin.
+WIDE_ROWS, WIDE_CHARS, CHAR_PX = 8, 12, 6.8
 
 
 def stream_title(label: str, n_layers: int) -> str:
@@ -34,8 +38,16 @@ def stream_title(label: str, n_layers: int) -> str:
     return f"layer {layer + 1} {'attention' if where == 'mid' else 'cross-attention'}"
 
 
-def _cut(word: str) -> str:
-    return word if len(word) <= WORD_CHARS else word[:WORD_CHARS - 1] + "…"
+def _cut(word: str, chars: int = WORD_CHARS) -> str:
+    return word if len(word) <= chars else word[:chars - 1] + "…"
+
+
+def word_cell(words, n_rows: int) -> tuple[int, int]:
+    """(cell px, characters printed per cell): wide enough for the longest word on a few rows."""
+    if n_rows > WIDE_ROWS:
+        return WORD_CELL, WORD_CHARS
+    chars = min(max((len(w) for w in words), default=0), WIDE_CHARS)
+    return max(WORD_CELL, math.ceil(chars * CHAR_PX + 10)), max(chars, WORD_CHARS)
 
 
 def lens_data(result: LensResult, vocab, n_layers: int, title: str) -> dict:
@@ -48,11 +60,12 @@ def lens_data(result: LensResult, vocab, n_layers: int, title: str) -> dict:
     shown = top_pct if result.word_probs is None else (result.word_probs.T * 100).numpy()
     n_pos = len(result.tokens)
     big = n_pos <= MAX_WORD_ROWS
+    cell, chars = word_cell(top_words, n_pos)
     value_title = f"P({result.word}) %" if result.word is not None else "P(top word) %"
     return matrix_data(
         shown, token_labels(result.tokens), [stream_title(s, n_layers) for s in result.labels], title,
-        "position (token)", "point in the stream", value_title, bound=100, cell=WORD_CELL if big else None,
-        texts=[_cut(w) for w in top_words] if big else None, legend_lo="0%", legend_hi="100%",
+        "position (token)", "point in the stream", value_title, bound=100, cell=cell if big else None,
+        texts=[_cut(w, chars) for w in top_words] if big else None, legend_lo="0%", legend_hi="100%",
         tip_extra=[{"title": "top word", "values": top_words, "digits": 0},
                    {"title": "P(top word) %", "values": top_pct.ravel().tolist(), "digits": 3}],
     )

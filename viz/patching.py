@@ -25,7 +25,7 @@ def resid_data(result: dict, n_layers: int, title: str) -> dict:
     rows = [stream_title(r, n_layers) for r in result["rows"]]
     return matrix_data(result["resid"], rows, token_labels(result["tokens"]), title, "point in the stream",
                        "position (token)", "restored (0..1)", diverging=True, bound=_bound(result["resid"]), digits=1,
-                       legend_lo=LEGEND_LO, legend_hi=LEGEND_HI)
+                       legend_lo=LEGEND_LO, legend_hi=LEGEND_HI, legend_means=None)
 
 
 def heads_data(result: dict, title: str) -> dict:
@@ -33,7 +33,7 @@ def heads_data(result: dict, title: str) -> dict:
     n_layers, n_heads = grid.shape
     return matrix_data(grid, [f"layer {l + 1}" for l in range(n_layers)], [f"head {h + 1}" for h in range(n_heads)], title,
                        "layer", "head", "restored (0..1)", diverging=True, bound=_bound(grid), digits=2,
-                       legend_lo=LEGEND_LO, legend_hi=LEGEND_HI)
+                       legend_lo=LEGEND_LO, legend_hi=LEGEND_HI, legend_means=None)
 
 
 def resid_table(result: dict, n_layers: int):

@@ -16,6 +16,7 @@ import pandas as pd
 from .common import heatmap_chart, matrix_frame, to_numpy, token_labels
 from .embeddings import matrix_heatmap
 from .spec import SpecChart, spec_template
+from .squiggle_labels import LABEL_FONT, LEARNED_PAD, SQUIGGLE_WIDTH, X_PAD, Y_DOMAIN, squiggle_labels
 
 POSITION_COLOR = "#ff4b4b"
 NEUTRAL_TEXT = "#8a8fa0"  # Vega's default black text vanishes in the dark theme; this grey reads on both
@@ -85,32 +86,35 @@ def squiggles_chart(curves: pd.DataFrame, points: pd.DataFrame, height_each: int
     """One small chart per dimension, stacked: the lesson's squiggles one above the other.
 
     Words and values are written next to the dots while they fit (few words, far enough
-    apart); the tooltip always has them. The spec depends on the dimensions shown and on those
-    choices only (cached, see viz.spec); the positions' range comes as the parameters x_lo, x_hi.
+    apart; squiggle_labels keeps them off each other); the tooltip always has them. The spec
+    depends on the dimensions shown and on those choices only (cached, see viz.spec); the
+    positions' range comes as the parameters x_lo, x_hi.
     """
     rows = tuple(curves.drop_duplicates("dim").sort_values("dim")[["dim", "dimension"]].itertuples(index=False, name=None))
     n_points = points["position"].nunique()
     xs = np.concatenate([curves["position"].to_numpy(float), points["position"].to_numpy(float)])
     x_lo, x_hi = float(xs.min()), float(xs.max())
-    px_per_position = 600 / max(x_hi - x_lo, 1)  # about the width of a chart in its column
+    px_per_position = SQUIGGLE_WIDTH / max(x_hi - x_lo, 1)
     # the formula's squiggles share one fixed scale; a learned table's numbers get a scale of their own
     bounded = not curves["dimension"].str.endswith("learned").any()
-    values, words = n_points <= 12 and px_per_position >= 30, n_points <= 24 and px_per_position >= 45
+    values, words = n_points <= 12 and px_per_position >= 30, n_points <= 24 and px_per_position >= 40
     # about one screen's height in all; charts with a value above and a word below each dot need
-    # 100 px, or the curve runs through its labels and the last ones hang into the next chart
+    # 100 px, or the labels of the dots at the top and bottom have no room inside their chart
     height_each = height_each or max(100 if values or words else 50, min(130, 330 // max(1, len(rows))))
+    placed, _ = squiggle_labels(curves, points, height_each, bounded, values, words)
     spec = _squiggles_spec(tuple((int(d), str(t)) for d, t in rows), height_each, bounded, values, words)
-    return SpecChart(spec, {"curves": curves, "points": points}, {"x_lo": x_lo, "x_hi": x_hi})
+    return SpecChart(spec, {"curves": curves, "points": placed}, {"x_lo": x_lo, "x_hi": x_hi})
 
 
 @spec_template
 def _squiggles_spec(rows: tuple[tuple[int, str], ...], height_each: int, bounded: bool, values: bool, words: bool) -> alt.VConcatChart:
-    y_scale = alt.Scale(domain=[-1.25, 1.25]) if bounded else alt.Scale(zero=False, nice=True)
+    y_scale = (alt.Scale(domain=list(Y_DOMAIN)) if bounded
+               else alt.Scale(zero=False, nice=False, padding=LEARNED_PAD))  # the domain squiggle_labels expects
     tooltip = [alt.Tooltip("word:N", title="word (position)"), alt.Tooltip("dimension:N"), alt.Tooltip("value:Q", format=".6f")]
     charts = []
     for i, (dim, title) in enumerate(rows):
         last = i == len(rows) - 1
-        x = alt.X("position:Q", scale=alt.Scale(domain=[alt.ExprRef("x_lo"), alt.ExprRef("x_hi")], nice=False),
+        x = alt.X("position:Q", scale=alt.Scale(domain=[alt.ExprRef("x_lo"), alt.ExprRef("x_hi")], nice=False, padding=X_PAD),
                   title="position in the prompt" if last else None,
                   axis=alt.Axis(tickMinStep=1, format="d", labels=last or len(rows) <= 2))
         y = alt.Y("value:Q", title=None, scale=y_scale, axis=alt.Axis(tickCount=3))
@@ -119,10 +123,15 @@ def _squiggles_spec(rows: tuple[tuple[int, str], ...], height_each: int, bounded
         layers = [curve.mark_line(strokeWidth=2, strokeDash=[4, 3] if "learned" in title else [1, 0]).encode(
                       x=x, y=y, tooltip=[alt.Tooltip("position:Q", format=".2f"), alt.Tooltip("value:Q", format=".4f")]),
                   dots.mark_circle(color=POSITION_COLOR, size=70, opacity=1).encode(x=x, y=y, tooltip=tooltip)]
+        text = {"align": "center", "baseline": "middle", "fontSize": LABEL_FONT}
         if values:
-            layers.append(dots.mark_text(dy=-11, fontSize=11, color=NEUTRAL_TEXT).encode(x=x, y=y, text=alt.Text("value:Q", format=".2f")))
+            layers.append(dots.transform_filter(alt.datum.value_shown).mark_text(
+                color=NEUTRAL_TEXT, dx=alt.ExprRef("datum.value_dx"), dy=alt.ExprRef("datum.value_dy"), **text).encode(
+                x=x, y=y, text=alt.Text("value:Q", format=".2f")))
         if words:
-            layers.append(dots.mark_text(dy=13, fontSize=11, color=POSITION_COLOR).encode(x=x, y=y, text="word:N"))
+            layers.append(dots.transform_filter(alt.datum.word_shown).mark_text(
+                color=POSITION_COLOR, dx=alt.ExprRef("datum.word_dx"), dy=alt.ExprRef("datum.word_dy"), **text).encode(
+                x=x, y=y, text="word:N"))
         charts.append(alt.layer(*layers, title=alt.Title(title, anchor="start", fontSize=12)).properties(height=height_each))
     return alt.vconcat(*charts, spacing=6).add_params(alt.param(name="x_lo", value=0.0), alt.param(name="x_hi", value=8.0))
 

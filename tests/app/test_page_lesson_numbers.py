@@ -114,7 +114,7 @@ def test_embeddings_add_position_to_embedding_and_compare_another_order(translat
     at = open_app("embeddings", model="statquest-translator")
     assert not at.exception, at.exception
     box = at.text_input(key="order_prompt")
-    assert box.value == "" and box.placeholder.startswith("go let's")  # empty, it reads the words reversed
+    assert box.value == "" and box.placeholder == "your words reversed"
     for index, prompt, order in ((0, "let's go", ["let's", "go", "<EOS>"]), (1, "go let's", ["go", "let's", "<EOS>"])):
         trace = translator.run(prompt)
         shown = table(at, "Embedding + position = encoded", index)
@@ -129,7 +129,6 @@ def test_embeddings_add_position_to_embedding_and_compare_another_order(translat
 
 def test_the_second_order_box_follows_a_link_and_the_decoder_prompt():
     at = open_app("embeddings", model="statquest-decoder")
-    assert at.text_input(key="order_prompt").placeholder.startswith("statquest is what")
     assert table(at, "Embedding + position = encoded", 1)["word"][:3] == ["0: statquest", "1: is", "2: what"]
     at.text_input(key="prompt").input("is what").run()  # the empty box follows the prompt
     assert table(at, "Embedding + position = encoded", 1)["word"][:2] == ["0: what", "1: is"]

@@ -25,7 +25,8 @@ from tests.model_factory import random_bundle
 
 ROOT = Path(__file__).parents[2]
 DECODER = ROOT / "sample_checkpoints" / "statquest-decoder"
-PAGES = ["overview", "embeddings", "positional", "attention", "causal_mask", "next_token", "architectures", "heads"]
+PAGES = ["overview", "embeddings", "positional", "attention", "causal_mask", "next_token", "architectures", "heads",
+         "lens", "attribution", "patching", "compare"]
 # What a crafted link or checkpoint tries to get rendered: a live external image, a link, HTML.
 IMAGE, LINK, HTML = "![x](http://evil.example/x.png)", "[log in](http://evil.example/login)", "<img src=x onerror=alert(1)>"
 LIVE = re.compile(r"(?<!\\)\]\((?:http|javascript)|(?<!\\)<(?:img|a |script|b>)")

@@ -49,19 +49,6 @@ def test_the_heatmap_and_its_arithmetic_sit_side_by_side(page, app_url, query):
     assert heat["w"] >= 4 * 14, b  # at 32 tokens still 4 px or more a cell (the Zoom makes them bigger)
 
 
-@pytest.mark.parametrize("model", ["tiny-stories", "tiny-translator"])
-def test_the_pickers_show_their_whole_labels(page, app_url, model):
-    """A row of pickers used to give each an equal share: "Masked self-attention, layer" hid the layer."""
-    page.goto(f"{app_url}/attention?model={model}")
-    wait_for_app_idle(page, 90_000)
-    cut = page.evaluate("""() => [...document.querySelectorAll('[data-testid="stSelectbox"]')]
-      .filter((box) => box.closest('[data-testid="stMain"]'))
-      .map((box) => { const input = box.querySelector('input[role="combobox"]');
-                      return [input.value, input.scrollWidth - input.clientWidth]; })""")
-    assert len(cut) == 3 and all(hidden <= 1 for _, hidden in cut), cut
-    assert "layer 1" in cut[0][0], cut
-
-
 def test_zoom_makes_the_cells_bigger_and_puts_the_table_below(page, app_url):
     page.goto(f"{app_url}/attention?model=tiny-stories&prompt={LONG.replace(' ', '+')}&att_zoom=true")
     wait_for_app_idle(page, 90_000)
@@ -188,3 +175,50 @@ def test_the_grid_says_what_a_click_showed_above(page, app_url):
     toast.wait_for(timeout=30_000)
     assert "Masked self-attention, layer 2, head 3" in toast.inner_text()
 
+
+
+def label_boxes(page, nth: int) -> list[dict]:
+    """The text marks (not the axes) of the page's nth Vega chart, as the browser drew them."""
+    return page.evaluate("""(nth) => {
+      const svg = document.querySelectorAll('[data-testid=stVegaLiteChart] svg')[nth];
+      return Array.from(svg.querySelectorAll('g.mark-text text')).map(t => {
+        const r = t.getBoundingClientRect();
+        return {text: t.textContent, x0: r.left, y0: r.top, x1: r.right, y1: r.bottom};
+      }).filter(b => b.text && b.x1 > b.x0);
+    }""", nth)
+
+
+def crossing(boxes: list[dict], pad: float = 1.0) -> list[tuple[str, str]]:
+    return [(a["text"], b["text"]) for i, a in enumerate(boxes) for b in boxes[i + 1:]
+            if min(a["x1"], b["x1"]) - max(a["x0"], b["x0"]) > pad and min(a["y1"], b["y1"]) - max(a["y0"], b["y0"]) > pad]
+
+
+@pytest.mark.parametrize("where, nth, words", [
+    ("embeddings?model=statquest-translator&prompt=let%27s+go", 1, {"let's", "<EOS>", "0: let's", "2: <EOS>"}),
+    ("embeddings?model=statquest-decoder&prompt=what+is+statquest", 1, {"statquest", "awesome", "3: <EOS>"}),
+    ("positional?model=statquest-decoder&prompt=what+is+statquest", 0, {"0: what", "0.84", "−0.99"}),
+    ("positional?model=tiny-stories&prompt=the+pizza+came+out+of+the+oven+and+it+tasted+good", 0, {"10: good"}),
+])
+def test_no_label_is_drawn_over_another(page, app_url, where, nth, words):
+    """The plane's words and arrows and the squiggles' values and words, where the browser put them."""
+    page.goto(f"{app_url}/{where}")
+    wait_for_app_idle(page, 90_000)
+    drawn = label_boxes(page, nth)
+    assert words <= {b["text"] for b in drawn}
+    assert crossing(drawn) == []
+
+
+@pytest.mark.parametrize("where", [
+    "attention?model=statquest-decoder",
+    "attention?model=statquest-translator&layer=Decoder+masked+self-attention,+layer+1",
+    "attention?model=statquest-translator&layer=Encoder-decoder+attention,+layer+1",
+    "mask?model=statquest-translator",
+    "compare?model=statquest-translator",
+])
+def test_every_picker_shows_its_choice_whole(page, app_url, where):
+    """An equal share of the Attention page's row of pickers cut "Masked self-attention, layer 1" to "..., layer"."""
+    page.goto(f"{app_url}/{where}")
+    wait_for_app_idle(page, 90_000)
+    cut = page.evaluate("""() => Array.from(document.querySelectorAll('[data-testid=stSelectbox] input'))
+      .filter(i => i.scrollWidth > i.clientWidth).map(i => i.value)""")
+    assert cut == []

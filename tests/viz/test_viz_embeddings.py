@@ -14,6 +14,8 @@ from viz.embeddings import (
     Projection, embedding_heatmap, embedding_matrix, embedding_plane_chart, is_wide, plane_summary, position_arrows_frame,
     prompt_embedding_frame, prompt_embedding_table, square_domains, vocabulary_frame,
 )
+from viz.label_layout import overlaps, point_boxes
+from viz.plane_labels import plane_labels
 from viz.sides import side_stack, side_tokens
 from viz.windows import MAX_CELLS, position_window
 
@@ -111,7 +113,12 @@ def test_arrows_go_from_the_embedding_to_embedding_plus_position(toy):
     assert arrows.loc[0, ["x", "y"]].tolist() == arrows.loc[2, ["x", "y"]].tolist()
     assert not np.allclose(arrows.loc[0, ["x2", "y2"]].to_numpy(float), arrows.loc[2, ["x2", "y2"]].to_numpy(float))
     # PE[0] = (sin 0, cos 0) = (0, 1): position 0's arrow points straight up, its label above its head
-    assert arrows.loc[0, "angle"] == pytest.approx(0.0, abs=1e-4) and arrows.loc[0, "label_side"] == "above"
+    # (up and to the right: straight above, it would touch "awesome"'s point)
+    assert arrows.loc[0, "angle"] == pytest.approx(0.0, abs=1e-4)
+    vocab = vocabulary_frame(toy, "decoder", trace.tokens)[0]
+    domains = square_domains((vocab, "x", "y"), (arrows, "x", "y"), (arrows, "x2", "y2"))
+    _, placed, _ = plane_labels(vocab, arrows, domains, 400, False, True)
+    assert placed.loc[0, "label_dy"] < 0 and placed.loc[3, "label_dy"] > 0  # and PE[3] points down
     # PE[1] = (sin 1, cos 1): up and to the right
     assert arrows.loc[1, "angle"] == pytest.approx(np.degrees(np.arctan2(np.sin(1), np.cos(1))), abs=1e-3)
 
@@ -135,6 +142,61 @@ def test_the_plane_chart_keeps_one_unit_the_same_length_on_both_axes(toy):
     assert spec["layer"][0]["encoding"]["x"]["title"] == "embedding dim 1"
     assert {t["field"] for t in spec["layer"][2]["encoding"]["tooltip"]} == {"label", "x", "y", "x2", "y2"}
     assert '"bind": "scales"' in json.dumps(spec)  # drag to pan, scroll to zoom
+    # the plot itself is width x height px: Streamlit's "fit" squeezed the axes into it and the plane lost its square
+    assert spec["autosize"]["type"] == "pad"
+    word_text = spec["layer"][1]
+    assert word_text["mark"]["dx"] == {"expr": "datum.label_dx"} and word_text["transform"] == [{"filter": "datum.label_shown"}]
+
+
+def plane_layout(bundle, prompt: str, side: str = "decoder"):
+    trace = bundle.run(prompt)
+    tokens = side_tokens(trace, side)
+    vocab, projection = vocabulary_frame(bundle, side, tokens)
+    arrows = position_arrows_frame(trace, side_stack(bundle, side), tokens, projection)
+    many = len(vocab) > 60
+    domains = square_domains((vocab, "x", "y"), (arrows, "x", "y"), (arrows, "x2", "y2"))
+    return plane_labels(vocab, arrows, domains, 400, many, len(arrows) <= (8 if many else 16))
+
+
+@pytest.mark.parametrize("model, prompt, side", [
+    ("statquest-decoder", "what is statquest", "decoder"),
+    ("statquest-decoder", "statquest is what is awesome", "decoder"),
+    ("statquest-translator", "let's go", "encoder"),  # "2: <EOS>" was written over "0: let's"
+    ("statquest-translator", "to go", "encoder"),
+])
+def test_the_lesson_planes_write_every_label_and_none_over_another(model, prompt, side):
+    vocab, arrows, layout = plane_layout(load_checkpoint(CHECKPOINTS / model), prompt, side)
+    assert layout.shown.all()  # 4 or 5 words and their arrows: room for all
+    assert vocab["label_shown"].sum() == len(vocab) and arrows["label_shown"].all()
+    assert overlaps(layout.boxes) == []
+
+
+def test_a_crowded_plane_leaves_labels_out_rather_than_stack_them():
+    """tiny-stories' 279 words on one PCA plane: the prompt's words sit close together."""
+    bundle = load_checkpoint(CHECKPOINTS / "tiny-stories")
+    prompt = "the pizza came out of the oven and it tasted good . when mary and john went to the store , john gave a drink to"
+    vocab, arrows, layout = plane_layout(bundle, prompt)
+    assert overlaps(layout.boxes) == []
+    shown = vocab[vocab["label_shown"]]
+    assert len(shown) >= 12 and shown["in prompt"].all()  # only the prompt's words get labels
+    assert not arrows["label_shown"].any()  # 27 arrows: their "i: word" only in the tooltip
+    # no label covers a prompt word's point either
+    (x_lo, x_hi), (y_lo, y_hi) = square_domains((vocab, "x", "y"), (arrows, "x", "y"), (arrows, "x2", "y2"))
+    prompt_points = vocab[vocab["in prompt"]]
+    px = np.column_stack([(prompt_points["x"] - x_lo) / (x_hi - x_lo) * 400, (y_hi - prompt_points["y"]) / (y_hi - y_lo) * 400])
+    dots = point_boxes(px, 2.5)
+    for box in layout.boxes[layout.shown]:
+        assert all(0 not in pair for pair in overlaps(np.vstack([box, dots])))
+
+
+def test_words_at_one_point_share_one_label():
+    vocab = pd.DataFrame({"word": ["a", "b", "c"], "x": [0.0, 0.0, 1.0], "y": [0.0, 0.0, 1.0], "in prompt": [True, False, False],
+                          "kind": ["word in your prompt", "other word", "other word"]})
+    arrows = pd.DataFrame({"label": ["0: a"], "word": ["a"], "position": [0], "x": [0.0], "y": [0.0], "x2": [0.5], "y2": [0.2],
+                           "angle": [68.2]})
+    placed, _, layout = plane_labels(vocab, arrows, ([-1.0, 2.0], [-1.0, 2.0]), 400, False, True)
+    assert placed["label"].tolist()[:1] == ["a, b"] and placed["label_shown"].tolist() == [True, False, True]
+    assert overlaps(layout.boxes) == []
 
 
 def test_more_than_two_numbers_are_projected_with_one_pca_for_both_ends(big):

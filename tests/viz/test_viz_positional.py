@@ -9,11 +9,13 @@ import pytest
 from model.checkpoint import load_checkpoint
 from model.layers import sinusoidal_encoding
 from tests.model_factory import random_bundle
+from viz.label_layout import overlaps
 from viz.positional import (
     curves_frame, default_dims, dim_title, encoding_heatmap, encoding_matrix_frame, formula_matrix_frame, formula_table,
     learned_curves_frame, points_frame, similarity_frame, similarity_heatmap, squiggles_chart, wavelength, wavelength_chart,
     wavelength_frame,
 )
+from viz.squiggle_labels import SQUIGGLE_WIDTH, squiggle_labels
 
 CHECKPOINTS = Path(__file__).parents[2] / "sample_checkpoints"
 
@@ -62,6 +64,34 @@ def test_squiggles_chart_is_one_small_chart_per_dimension(toy_trace):
     many = points_frame(sinusoidal_encoding(40, 8), [f"w{i}" for i in range(40)], [0], 8)
     crowded = squiggles_chart(curves_frame(8, 40, [0]), many).to_dict()
     assert [layer["mark"]["type"] for layer in crowded["vconcat"][0]["layer"]] == ["line", "circle"]
+
+
+def test_the_lessons_squiggles_write_each_value_above_and_each_word_below(toy_trace):
+    pe = toy_trace["hook_pos_embed"]
+    chart = squiggles_chart(curves_frame(2, 4, [0, 1]), points_frame(pe, toy_trace.tokens, [0, 1], 2))
+    points = chart.datasets["points"]
+    assert points["value_shown"].all() and points["word_shown"].all()
+    assert (points["value_dy"] < 0).all() and (points["word_dy"] > 0).all() and (points[["value_dx", "word_dx"]] == 0).all().all()
+    text = chart.to_dict()["vconcat"][0]["layer"][3]
+    assert text["mark"]["dy"] == {"expr": "datum.word_dy"} and text["transform"][-1] == {"filter": "datum.word_shown"}
+
+
+def test_squiggle_labels_of_neighbouring_words_never_overlap_at_any_width():
+    """12 long words on 8 squiggles: at the narrowest width the labels are laid out for, and wider."""
+    words = ["squatch", "tasted", "awesome", "statquest", "when", "mary", "store", "drink", "pizza", "oven", "came", "good"]
+    dims = default_dims(64)
+    curves, points = curves_frame(64, 12, dims), points_frame(sinusoidal_encoding(12, 64), words, dims, 64)
+    placed, layouts = squiggle_labels(curves, points, 100, True, True, True)
+    assert placed["word_shown"].mean() > 0.8 and placed["value_shown"].mean() > 0.6  # most still written
+    x_lo, x_hi = curves["position"].min(), curves["position"].max()
+    for dim, layout in layouts.items():
+        assert overlaps(layout.boxes) == [], dim
+        # a wider chart moves each label with its dot, by the dot's extra distance from the left
+        extra = (points[points["dim"] == dim]["position"].to_numpy() - x_lo) / (x_hi - x_lo) * SQUIGGLE_WIDTH
+        shift = np.concatenate([extra, extra])
+        for width in (600, 900, 1400):
+            moved = layout.boxes + np.column_stack([shift, 0 * shift, shift, 0 * shift]) * (width / SQUIGGLE_WIDTH - 1)
+            assert overlaps(moved) == [], (dim, width)
 
 
 def test_default_dimensions_go_from_quick_to_wide_squiggles():
