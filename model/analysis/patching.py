@@ -9,32 +9,70 @@ corrupted run: the residual stream at one (layer, position) (``{l}_pre`` is the 
 l, ``final_post`` the stream entering the final norm), one head's output (its ``hook_z`` at
 every position) or one head's pattern (every position). All the patched runs of one grid go
 through the model as one batch, with a ``PatchingRecorder``: the shared model is never changed.
+
+A translator (encoder-decoder) is patched as TransformerLens' ``generic_activation_patch`` patches
+its ``HookedEncoderDecoder``: the clean and corrupted prompts are source sentences, and both runs
+give the decoder the same ``decoder_input`` (here the start token plus the words both greedy
+translations share), so the metric reads the decoder's last position: the clean translation's
+next word minus the corrupted one's. The residual grid is the encoder's stream per (layer,
+position) (``encoder.{l}.hook_resid_pre``, then the stream entering the encoder's final norm);
+the head grids are the encoder's self-attention, the decoder's self-attention and the decoder's
+cross-attention heads (``decoder.{l}.cross_attn.hook_z``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import takewhile
 
 import torch
 
 from ..bundle import ModelBundle
-from ..trace import PatchingRecorder, RunOptions
+from ..generate import greedy_continuation
 from ..names import act_name
+from ..trace import PatchingRecorder, RunOptions
 from .stream import word_id
 
 # Per bundled recipe: (clean, corrupted), of equal token length. tiny-stories: the subject is
 # swapped, so the answer flips from one name to the other. statquest-decoder answers "awesome"
 # to everything; swapping two words moves how sure it is (awesome - <EOS>: 5.30 -> 2.57), which
 # shows the lesson's point that word order reaches the model only through positions.
+# The translators: one source word changed, so the translations part at one word (tiny-translator:
+# "... el coche" then "rojo" or "azul"; statquest-translator: "vamos" or "ir").
 DEFAULT_PAIRS: dict[str, tuple[str, str]] = {
     "tiny-stories": ("When Mary and John went to the store, John gave a drink to",
                      "When Mary and John went to the store, Mary gave a drink to"),
     "statquest-decoder": ("what is statquest", "what statquest is"),
+    "tiny-translator": ("the small dogs see the red car.", "the small dogs see the blue car."),
+    "statquest-translator": ("let's go", "to go"),
 }
 
 
 def default_pair(bundle: ModelBundle) -> tuple[str, str] | None:
     return DEFAULT_PAIRS.get(bundle.extra.get("recipe", bundle.name))
+
+
+@dataclass(frozen=True)
+class Heads:
+    """One kind of attention head a grid patches: its stack and module (model.names) and layers."""
+
+    stack: str  # "" (decoder-only), "encoder" or "decoder"
+    sub: str  # "attn" or "cross_attn"
+    n_layers: int
+
+    @property
+    def key(self) -> str:
+        """"attn", "encoder.attn", "decoder.attn" or "decoder.cross_attn"."""
+        return ".".join(p for p in (self.stack, self.sub) if p)
+
+
+def head_kinds(bundle: ModelBundle) -> list[Heads]:
+    """Every kind of head a model has: its self-attention, or a translator's three kinds."""
+    cfg = bundle.config
+    if not bundle.is_translator:
+        return [Heads("", "attn", cfg.n_layers)]
+    return [Heads("encoder", "attn", cfg.n_encoder_layers), Heads("decoder", "attn", cfg.n_layers),
+            Heads("decoder", "cross_attn", cfg.n_layers)]
 
 
 @dataclass
@@ -44,13 +82,15 @@ class PatchingSetup:
     bundle: ModelBundle
     clean_ids: list[int]
     corrupted_ids: list[int]
-    tokens: list[str]  # the clean prompt's tokens (the grid's positions)
+    tokens: list[str]  # the clean prompt's tokens (the residual grid's positions; a translator's source)
     answer: str  # the clean run's answer
     distractor: str  # the corrupted run's answer
     clean_tensors: dict[str, torch.Tensor]
     clean_diff: float  # logit(answer) - logit(distractor) at the last position, clean run
     corrupted_diff: float
     options: RunOptions = RunOptions()
+    target_ids: tuple[int, ...] = ()  # a translator's decoder input, the same in both runs (empty otherwise)
+    target_tokens: tuple[str, ...] = ()
 
     def normalise(self, diffs: torch.Tensor) -> torch.Tensor:
         """0 = the corrupted run's logit difference, 1 = the clean run's."""
@@ -64,18 +104,40 @@ def _top_word(bundle: ModelBundle, logits: torch.Tensor, skip: str | None = None
     raise ValueError("the vocabulary has a single word")
 
 
-def prepare(bundle: ModelBundle, clean: str, corrupted: str, answer: str | None = None, distractor: str | None = None,
-            options: RunOptions = RunOptions()) -> PatchingSetup:
-    """Run both prompts once; the answer defaults to the clean run's top word, the distractor to
-    the corrupted run's (or the clean run's second, when both runs agree)."""
+def decoder_input(bundle: ModelBundle, clean_ids: list[int], corrupted_ids: list[int], target: str | None = None) -> list[int]:
+    """A translator's decoder input for both runs: the start token, then ``target``'s words or
+    (None) the words the two greedy translations share, so the last position is where they part."""
+    if target is not None:
+        words = target.split()
+        unknown = [w for w in words if not bundle.tokenizer.has(w)]
+        if unknown:
+            raise ValueError(f"the output vocabulary has no word {unknown[0]!r}")
+        shared = [bundle.tokenizer.id_of(w) for w in words]
+    else:
+        pairs = zip(greedy_continuation(bundle, clean_ids), greedy_continuation(bundle, corrupted_ids))
+        shared = [a for a, _ in takewhile(lambda p: p[0] == p[1], pairs)]
+    return bundle.stream_ids(clean_ids, shared)
+
+
+def _run(bundle: ModelBundle, ids: list[int], target: list[int], options: RunOptions, capture: bool):
     if bundle.is_translator:
-        raise ValueError("patching reads one stream; for a translator it is not defined yet")
-    clean_ids, corrupted_ids = bundle.encode(clean).ids, bundle.encode(corrupted).ids
+        return bundle.model.run(ids, target, options, capture=capture)
+    return bundle.model.run(ids, options, capture=capture)
+
+
+def prepare(bundle: ModelBundle, clean: str, corrupted: str, answer: str | None = None, distractor: str | None = None,
+            options: RunOptions = RunOptions(), target: str | None = None) -> PatchingSetup:
+    """Run both prompts once; the answer defaults to the clean run's top word, the distractor to
+    the corrupted run's (or the clean run's second, when both runs agree). ``target``: a
+    translator's decoder input after its start token (default: see decoder_input)."""
+    clean_enc = bundle.encode(clean)
+    clean_ids, corrupted_ids = clean_enc.ids, bundle.encode(corrupted).ids
     if not clean_ids or len(clean_ids) != len(corrupted_ids):
         raise ValueError(f"the clean and corrupted prompts must have the same number of tokens "
                          f"(here {len(clean_ids)} and {len(corrupted_ids)})")
-    clean_logits, clean_tensors = bundle.model.run(clean_ids, options)
-    corrupted_logits = bundle.model.run(corrupted_ids, options, capture=False)[0]
+    stream = decoder_input(bundle, clean_ids, corrupted_ids, target) if bundle.is_translator else []
+    clean_logits, clean_tensors = _run(bundle, clean_ids, stream, options, capture=True)
+    corrupted_logits = _run(bundle, corrupted_ids, stream, options, capture=False)[0]
     answer = answer or _top_word(bundle, clean_logits[-1])
     distractor = distractor or _top_word(bundle, corrupted_logits[-1], skip=answer)
     a, d = word_id(bundle, answer), word_id(bundle, distractor)
@@ -83,8 +145,8 @@ def prepare(bundle: ModelBundle, clean: str, corrupted: str, answer: str | None 
     corrupted_diff = float(corrupted_logits[-1, a] - corrupted_logits[-1, d])
     if abs(clean_diff - corrupted_diff) < 1e-6:
         raise ValueError(f"both prompts give the same logit difference {answer!r} - {distractor!r}: nothing to restore")
-    return PatchingSetup(bundle, clean_ids, corrupted_ids, bundle.encode(clean).tokens, answer, distractor,
-                         clean_tensors, clean_diff, corrupted_diff, options)
+    return PatchingSetup(bundle, clean_ids, corrupted_ids, clean_enc.tokens, answer, distractor, clean_tensors, clean_diff,
+                         corrupted_diff, options, tuple(stream), tuple(bundle.tokenizer.decode(stream)))
 
 
 def run_patches(setup: PatchingSetup, patches: list[tuple[str, tuple]]) -> torch.Tensor:
@@ -102,16 +164,21 @@ def run_patches(setup: PatchingSetup, patches: list[tuple[str, tuple]]) -> torch
     rec = PatchingRecorder({name: (mask, setup.clean_tensors[name]) for name, mask in masks.items()}, setup.options)
     ids = torch.tensor([setup.corrupted_ids] * n, dtype=torch.long)
     with torch.inference_mode():
-        logits = setup.bundle.model(ids, rec)[:, -1]  # [run, vocab]
+        if setup.bundle.is_translator:
+            logits = setup.bundle.model(ids, torch.tensor([setup.target_ids] * n, dtype=torch.long), rec)[:, -1]
+        else:
+            logits = setup.bundle.model(ids, rec)[:, -1]  # [run, vocab]
     a, d = word_id(setup.bundle, setup.answer), word_id(setup.bundle, setup.distractor)
     return logits[:, a] - logits[:, d]
 
 
 def resid_streams(setup: PatchingSetup) -> list[tuple[str, str]]:
-    """(label, trace name) of the grid's rows: every block's input, then the final stream."""
-    n_layers = setup.bundle.config.n_layers
-    rows = [(f"{l}_pre", act_name("resid_pre", l)) for l in range(n_layers)]
-    return rows + [("final_post", act_name("resid_post", n_layers - 1))]
+    """(label, trace name) of the grid's rows: every block's input, then the final stream (a
+    translator's: the encoder's)."""
+    stack = "encoder" if setup.bundle.is_translator else ""
+    n_layers = setup.bundle.config.n_encoder_layers if stack else setup.bundle.config.n_layers
+    rows = [(f"{l}_pre", act_name("resid_pre", l, stack)) for l in range(n_layers)]
+    return rows + [("final_post", act_name("resid_post", n_layers - 1, stack))]
 
 
 def patch_resid(setup: PatchingSetup) -> tuple[list[str], torch.Tensor]:
@@ -122,17 +189,39 @@ def patch_resid(setup: PatchingSetup) -> tuple[list[str], torch.Tensor]:
     return [label for label, _ in rows], setup.normalise(run_patches(setup, patches)).view(len(rows), n_pos)
 
 
-def _head_grid(setup: PatchingSetup, kind: str, index) -> torch.Tensor:
-    cfg = setup.bundle.config
-    patches = [(act_name(kind, l), index(h)) for l in range(cfg.n_layers) for h in range(cfg.n_heads)]
-    return setup.normalise(run_patches(setup, patches)).view(cfg.n_layers, cfg.n_heads)
+def _head_grids(setup: PatchingSetup, kind: str, index, kinds: list[Heads]) -> dict[str, torch.Tensor]:
+    """One batch for every head of ``kinds`` -> {Heads.key: normalised metric [layer, head]}."""
+    n_heads = setup.bundle.config.n_heads
+    patches = [(act_name(kind, l, k.stack, k.sub), index(h)) for k in kinds for l in range(k.n_layers) for h in range(n_heads)]
+    metric = setup.normalise(run_patches(setup, patches)).split([k.n_layers * n_heads for k in kinds])
+    return {k.key: m.view(k.n_layers, n_heads) for k, m in zip(kinds, metric)}
 
 
-def patch_head_outputs(setup: PatchingSetup) -> torch.Tensor:
-    """Normalised metric [layer, head]: each head's output (hook_z, every position) patched."""
-    return _head_grid(setup, "z", lambda h: (slice(None), h, slice(None)))
+def _z_index(h: int) -> tuple:
+    return slice(None), h, slice(None)
 
 
-def patch_head_patterns(setup: PatchingSetup) -> torch.Tensor:
+def _pattern_index(h: int) -> tuple:
+    return h, slice(None), slice(None)
+
+
+def patch_head_outputs(setup: PatchingSetup, heads: Heads | None = None) -> torch.Tensor:
+    """Normalised metric [layer, head]: each head's output (hook_z, every position) patched;
+    ``heads``: which kind (default the model's first: a decoder-only model's only one)."""
+    heads = heads or head_kinds(setup.bundle)[0]
+    return _head_grids(setup, "z", _z_index, [heads])[heads.key]
+
+
+def patch_head_patterns(setup: PatchingSetup, heads: Heads | None = None) -> torch.Tensor:
     """Normalised metric [layer, head]: each head's attention pattern (every query) patched."""
-    return _head_grid(setup, "pattern", lambda h: (h, slice(None), slice(None)))
+    heads = heads or head_kinds(setup.bundle)[0]
+    return _head_grids(setup, "pattern", _pattern_index, [heads])[heads.key]
+
+
+def patch_every_head_output(setup: PatchingSetup) -> dict[str, torch.Tensor]:
+    """patch_head_outputs for every kind of head of the model, in one batch: {Heads.key: [layer, head]}."""
+    return _head_grids(setup, "z", _z_index, head_kinds(setup.bundle))
+
+
+def patch_every_head_pattern(setup: PatchingSetup) -> dict[str, torch.Tensor]:
+    return _head_grids(setup, "pattern", _pattern_index, head_kinds(setup.bundle))
