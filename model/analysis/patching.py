@@ -9,6 +9,11 @@ corrupted run: the residual stream at one (layer, position) (``{l}_pre`` is the 
 l, ``final_post`` the stream entering the final norm), one head's output (its ``hook_z`` at
 every position) or one head's pattern (every position). All the patched runs of one grid go
 through the model as one batch, with a ``PatchingRecorder``: the shared model is never changed.
+Two shortcuts skip only what cannot change the answer (``shortcuts=False`` computes everything,
+tests/model/test_analysis_patching.py checks both agree): a patch whose clean values equal the
+corrupted run's is that run itself (score 0, not run); and in a causal decoder every position
+before the prompts' first differing token is the same in both runs, so the batch starts there
+and reads the earlier positions' keys and values from the corrupted run (as model/prefix.py).
 
 A translator (encoder-decoder) is patched as TransformerLens' ``generic_activation_patch`` patches
 its ``HookedEncoderDecoder``: the clean and corrupted prompts are source sentences, and both runs
@@ -22,7 +27,7 @@ cross-attention heads (``decoder.{l}.cross_attn.hook_z``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import takewhile
 
 import torch
@@ -30,7 +35,7 @@ import torch
 from ..bundle import ModelBundle
 from ..generate import greedy_continuation
 from ..names import act_name
-from ..trace import PatchingRecorder, RunOptions
+from ..trace import DERIVED_KINDS, PatchingRecorder, RunOptions
 from .stream import word_id
 
 # Per bundled recipe: (clean, corrupted), of equal token length. tiny-stories: the subject is
@@ -91,6 +96,8 @@ class PatchingSetup:
     options: RunOptions = RunOptions()
     target_ids: tuple[int, ...] = ()  # a translator's decoder input, the same in both runs (empty otherwise)
     target_tokens: tuple[str, ...] = ()
+    corrupted_tensors: dict[str, torch.Tensor] = field(default_factory=dict)
+    start: int = 0  # the first position a patched run must compute (the prompts' first difference, or 0)
 
     def normalise(self, diffs: torch.Tensor) -> torch.Tensor:
         """0 = the corrupted run's logit difference, 1 = the clean run's."""
@@ -137,7 +144,7 @@ def prepare(bundle: ModelBundle, clean: str, corrupted: str, answer: str | None 
                          f"(here {len(clean_ids)} and {len(corrupted_ids)})")
     stream = decoder_input(bundle, clean_ids, corrupted_ids, target) if bundle.is_translator else []
     clean_logits, clean_tensors = _run(bundle, clean_ids, stream, options, capture=True)
-    corrupted_logits = _run(bundle, corrupted_ids, stream, options, capture=False)[0]
+    corrupted_logits, corrupted_tensors = _run(bundle, corrupted_ids, stream, options, capture=True)
     answer = answer or _top_word(bundle, clean_logits[-1])
     distractor = distractor or _top_word(bundle, corrupted_logits[-1], skip=answer)
     a, d = word_id(bundle, answer), word_id(bundle, distractor)
@@ -146,30 +153,63 @@ def prepare(bundle: ModelBundle, clean: str, corrupted: str, answer: str | None 
     if abs(clean_diff - corrupted_diff) < 1e-6:
         raise ValueError(f"both prompts give the same logit difference {answer!r} - {distractor!r}: nothing to restore")
     return PatchingSetup(bundle, clean_ids, corrupted_ids, clean_enc.tokens, answer, distractor, clean_tensors, clean_diff,
-                         corrupted_diff, options, tuple(stream), tuple(bundle.tokenizer.decode(stream)))
+                         corrupted_diff, options, tuple(stream), tuple(bundle.tokenizer.decode(stream)), corrupted_tensors,
+                         _first_difference(bundle, clean_ids, corrupted_ids, options))
 
 
-def run_patches(setup: PatchingSetup, patches: list[tuple[str, tuple]]) -> torch.Tensor:
+def _first_difference(bundle: ModelBundle, clean_ids: list[int], corrupted_ids: list[int], options: RunOptions) -> int:
+    """Where patched runs may start: the first differing token of a causal decoder's prompts (the
+    last position at most), else 0 (an encoder reads every position; a mean ablation averages
+    over them all; without the causal mask earlier positions read later ones)."""
+    if bundle.is_translator or options.ablate or not options.causal:
+        return 0
+    same = next((i for i, (a, b) in enumerate(zip(clean_ids, corrupted_ids)) if a != b), len(clean_ids))
+    return min(same, len(clean_ids) - 1)
+
+
+def _position_axis(name: str) -> int:
+    """The axis of a patched tensor that runs over the (query) positions."""
+    return 1 if name.rpartition(".hook_")[2] in DERIVED_KINDS else 0
+
+
+def _unchanged(setup: PatchingSetup, name: str, index: tuple) -> bool:
+    """Whether the patch copies nothing, or only values the corrupted run has itself."""
+    return not index or torch.equal(setup.clean_tensors[name][index], setup.corrupted_tensors[name][index])
+
+
+def run_patches(setup: PatchingSetup, patches: list[tuple[str, tuple]], shortcuts: bool = True) -> torch.Tensor:
     """One patched run per (trace name, index into that tensor), batched -> logit differences [run].
 
     The index selects what is copied from the clean run, e.g. ``(3, slice(None))`` = position 3
-    of a [pos, d_model] stream. An empty index copies nothing (the corrupted run itself)."""
-    n = len(patches)
+    of a [pos, d_model] stream. An empty index copies nothing (the corrupted run itself).
+    ``shortcuts``: see the module's docstring."""
+    diffs = torch.full((len(patches),), setup.corrupted_diff)
+    todo = [row for row, (name, index) in enumerate(patches) if not (shortcuts and _unchanged(setup, name, index))]
+    if not todo:
+        return diffs
+    start = setup.start if shortcuts else 0
+    n = len(todo)
     masks: dict[str, torch.Tensor] = {}
-    for row, (name, index) in enumerate(patches):
+    for row, (name, index) in enumerate(patches[i] for i in todo):
         if name not in masks:
             masks[name] = torch.zeros(n, *setup.clean_tensors[name].shape, dtype=torch.bool)
         if index:
             masks[name][(row, *index)] = True
-    rec = PatchingRecorder({name: (mask, setup.clean_tensors[name]) for name, mask in masks.items()}, setup.options)
-    ids = torch.tensor([setup.corrupted_ids] * n, dtype=torch.long)
+    patched = {}
+    for name, mask in masks.items():  # the rows of the positions the run computes
+        axis = _position_axis(name)
+        patched[name] = (mask.narrow(axis + 1, start, mask.shape[axis + 1] - start),
+                         setup.clean_tensors[name].narrow(axis, start, mask.shape[axis + 1] - start))
+    rec = PatchingRecorder(patched, setup.options, setup.corrupted_tensors, start)
+    ids = torch.tensor([setup.corrupted_ids[start:]] * n, dtype=torch.long)
     with torch.inference_mode():
         if setup.bundle.is_translator:
             logits = setup.bundle.model(ids, torch.tensor([setup.target_ids] * n, dtype=torch.long), rec)[:, -1]
         else:
             logits = setup.bundle.model(ids, rec)[:, -1]  # [run, vocab]
     a, d = word_id(setup.bundle, setup.answer), word_id(setup.bundle, setup.distractor)
-    return logits[:, a] - logits[:, d]
+    diffs[todo] = logits[:, a] - logits[:, d]
+    return diffs
 
 
 def resid_streams(setup: PatchingSetup) -> list[tuple[str, str]]:
@@ -181,19 +221,19 @@ def resid_streams(setup: PatchingSetup) -> list[tuple[str, str]]:
     return rows + [("final_post", act_name("resid_post", n_layers - 1, stack))]
 
 
-def patch_resid(setup: PatchingSetup) -> tuple[list[str], torch.Tensor]:
+def patch_resid(setup: PatchingSetup, shortcuts: bool = True) -> tuple[list[str], torch.Tensor]:
     """(row labels, normalised metric [row, position]) for the residual stream at every (layer, position)."""
     rows = resid_streams(setup)
     n_pos = len(setup.clean_ids)
     patches = [(name, (p, slice(None))) for _, name in rows for p in range(n_pos)]
-    return [label for label, _ in rows], setup.normalise(run_patches(setup, patches)).view(len(rows), n_pos)
+    return [label for label, _ in rows], setup.normalise(run_patches(setup, patches, shortcuts)).view(len(rows), n_pos)
 
 
-def _head_grids(setup: PatchingSetup, kind: str, index, kinds: list[Heads]) -> dict[str, torch.Tensor]:
+def _head_grids(setup: PatchingSetup, kind: str, index, kinds: list[Heads], shortcuts: bool = True) -> dict[str, torch.Tensor]:
     """One batch for every head of ``kinds`` -> {Heads.key: normalised metric [layer, head]}."""
     n_heads = setup.bundle.config.n_heads
     patches = [(act_name(kind, l, k.stack, k.sub), index(h)) for k in kinds for l in range(k.n_layers) for h in range(n_heads)]
-    metric = setup.normalise(run_patches(setup, patches)).split([k.n_layers * n_heads for k in kinds])
+    metric = setup.normalise(run_patches(setup, patches, shortcuts)).split([k.n_layers * n_heads for k in kinds])
     return {k.key: m.view(k.n_layers, n_heads) for k, m in zip(kinds, metric)}
 
 
@@ -205,23 +245,23 @@ def _pattern_index(h: int) -> tuple:
     return h, slice(None), slice(None)
 
 
-def patch_head_outputs(setup: PatchingSetup, heads: Heads | None = None) -> torch.Tensor:
+def patch_head_outputs(setup: PatchingSetup, heads: Heads | None = None, shortcuts: bool = True) -> torch.Tensor:
     """Normalised metric [layer, head]: each head's output (hook_z, every position) patched;
     ``heads``: which kind (default the model's first: a decoder-only model's only one)."""
     heads = heads or head_kinds(setup.bundle)[0]
-    return _head_grids(setup, "z", _z_index, [heads])[heads.key]
+    return _head_grids(setup, "z", _z_index, [heads], shortcuts)[heads.key]
 
 
-def patch_head_patterns(setup: PatchingSetup, heads: Heads | None = None) -> torch.Tensor:
+def patch_head_patterns(setup: PatchingSetup, heads: Heads | None = None, shortcuts: bool = True) -> torch.Tensor:
     """Normalised metric [layer, head]: each head's attention pattern (every query) patched."""
     heads = heads or head_kinds(setup.bundle)[0]
-    return _head_grids(setup, "pattern", _pattern_index, [heads])[heads.key]
+    return _head_grids(setup, "pattern", _pattern_index, [heads], shortcuts)[heads.key]
 
 
-def patch_every_head_output(setup: PatchingSetup) -> dict[str, torch.Tensor]:
+def patch_every_head_output(setup: PatchingSetup, shortcuts: bool = True) -> dict[str, torch.Tensor]:
     """patch_head_outputs for every kind of head of the model, in one batch: {Heads.key: [layer, head]}."""
-    return _head_grids(setup, "z", _z_index, head_kinds(setup.bundle))
+    return _head_grids(setup, "z", _z_index, head_kinds(setup.bundle), shortcuts)
 
 
-def patch_every_head_pattern(setup: PatchingSetup) -> dict[str, torch.Tensor]:
-    return _head_grids(setup, "pattern", _pattern_index, head_kinds(setup.bundle))
+def patch_every_head_pattern(setup: PatchingSetup, shortcuts: bool = True) -> dict[str, torch.Tensor]:
+    return _head_grids(setup, "pattern", _pattern_index, head_kinds(setup.bundle), shortcuts)

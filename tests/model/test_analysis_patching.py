@@ -21,10 +21,11 @@ def setup():
     return prepare(random_bundle(n_layers=3), CLEAN, CORRUPTED)
 
 
-def test_patching_every_position_of_the_final_stream_restores_one_and_nothing_gives_zero(setup):
+@pytest.mark.parametrize("shortcuts", [True, False])
+def test_patching_every_position_of_the_final_stream_restores_one_and_nothing_gives_zero(setup, shortcuts):
     final = "blocks.2.hook_resid_post"
     everything = (slice(None), slice(None))
-    got = setup.normalise(run_patches(setup, [(final, everything), (final, ())]))
+    got = setup.normalise(run_patches(setup, [(final, everything), (final, ())], shortcuts))
     torch.testing.assert_close(got, torch.tensor([1.0, 0.0]), atol=1e-4, rtol=0)
 
 
@@ -36,11 +37,32 @@ def test_residual_grid_at_the_input_is_one_where_the_prompts_differ(setup):
     assert grid[-1, -1] == pytest.approx(1.0, abs=1e-4)  # the last position of the final stream is the answer
 
 
-def test_patching_a_run_with_itself_changes_nothing(setup):
+@pytest.mark.parametrize("shortcuts", [True, False])
+def test_patching_a_run_with_itself_changes_nothing(setup, shortcuts):
     _, own = setup.bundle.model.run(setup.corrupted_ids)
     itself = dataclasses.replace(setup, clean_tensors=own)
-    torch.testing.assert_close(patch_head_outputs(itself), torch.zeros(3, 4), atol=1e-4, rtol=0)
-    torch.testing.assert_close(patch_head_patterns(itself), torch.zeros(3, 4), atol=1e-4, rtol=0)
+    torch.testing.assert_close(patch_head_outputs(itself, shortcuts=shortcuts), torch.zeros(3, 4), atol=1e-4, rtol=0)
+    torch.testing.assert_close(patch_head_patterns(itself, shortcuts=shortcuts), torch.zeros(3, 4), atol=1e-4, rtol=0)
+
+
+def test_the_shortcuts_give_the_full_computations_numbers():
+    # "the cat sat on the mat" / "the cat sat on the rug": the runs may start at the last word
+    bundle = random_bundle(n_layers=3, n_heads=4)
+    for setup in (prepare(bundle, CLEAN, CORRUPTED), prepare(bundle, CLEAN, "the cat sat on the hat")):
+        for grid in (lambda s: patch_resid(setup, shortcuts=s)[1], lambda s: patch_head_outputs(setup, shortcuts=s),
+                     lambda s: patch_head_patterns(setup, shortcuts=s)):
+            torch.testing.assert_close(grid(True), grid(False), atol=1e-5, rtol=0)
+    assert setup.start == 5  # only the last word differs: one position per patched run
+
+
+def test_the_shortcuts_on_the_story_pair_and_on_a_translator(translator):
+    bundle = load_checkpoint("sample_checkpoints/tiny-stories")
+    story = prepare(bundle, *default_pair(bundle))
+    assert story.start == 9  # "john" / "mary" after "When Mary and John went to the store,"
+    for setup in (story, translator):
+        torch.testing.assert_close(patch_resid(setup)[1], patch_resid(setup, shortcuts=False)[1], atol=1e-5, rtol=0)
+        for key, grid in patch_every_head_output(setup).items():
+            torch.testing.assert_close(grid, patch_every_head_output(setup, shortcuts=False)[key], atol=1e-5, rtol=0)
 
 
 def test_the_shared_model_is_never_changed(setup):
@@ -98,9 +120,10 @@ def test_a_translator_runs_both_prompts_on_one_decoder_input(translator):
     assert resid_streams(translator)[-1][1] == "encoder.blocks.1.hook_resid_post"
 
 
-def test_patching_every_position_of_the_encoders_final_stream_restores_one_and_nothing_gives_zero(translator):
+@pytest.mark.parametrize("shortcuts", [True, False])
+def test_patching_every_position_of_the_encoders_final_stream_restores_one_and_nothing_gives_zero(translator, shortcuts):
     final = "encoder.blocks.1.hook_resid_post"
-    got = translator.normalise(run_patches(translator, [(final, (slice(None), slice(None))), (final, ())]))
+    got = translator.normalise(run_patches(translator, [(final, (slice(None), slice(None))), (final, ())], shortcuts))
     torch.testing.assert_close(got, torch.tensor([1.0, 0.0]), atol=1e-4, rtol=0)
 
 
@@ -112,10 +135,11 @@ def test_a_translators_residual_grid_at_the_input_is_one_where_the_source_senten
     torch.testing.assert_close(grid[0], want, atol=1e-4, rtol=0)
 
 
-def test_patching_a_translators_heads_from_a_run_with_itself_changes_nothing(translator):
+@pytest.mark.parametrize("shortcuts", [True, False])
+def test_patching_a_translators_heads_from_a_run_with_itself_changes_nothing(translator, shortcuts):
     _, own = translator.bundle.model.run(translator.corrupted_ids, list(translator.target_ids))
     itself = dataclasses.replace(translator, clean_tensors=own)
-    outputs, patterns = patch_every_head_output(itself), patch_every_head_pattern(itself)
+    outputs, patterns = patch_every_head_output(itself, shortcuts), patch_every_head_pattern(itself, shortcuts)
     assert list(outputs) == ["encoder.attn", "decoder.attn", "decoder.cross_attn"] == [k.key for k in head_kinds(translator.bundle)]
     assert [tuple(g.shape) for g in outputs.values()] == [(2, 4), (3, 4), (3, 4)]
     for grid in (*outputs.values(), *patterns.values()):
