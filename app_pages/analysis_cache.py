@@ -33,12 +33,8 @@ def attention_rollout(key: TraceKey, stack: str | None) -> "object":
 
 
 @functools.lru_cache(maxsize=cache.TRACES_KEPT)
-def patching_grids(model: ModelKey, clean: str, corrupted: str) -> dict:
-    """The residual grid and the head-output grid of one prompt pair, with the metric's ends."""
+def patching_grids(model: ModelKey, clean: str, corrupted: str) -> patching.Grids:
+    """The residual grid and the head-output grids of one prompt pair, with the metric's ends."""
     with st.spinner("Patching every layer and position..."):
-        setup = patching.prepare(cache.load_bundle(model), clean, corrupted)
-        rows, resid = patching.patch_resid(setup)
-        # the setup's clean-run tensors are a whole trace: kept only while the grids are made
-        return {"rows": rows, "resid": resid, "heads": patching.patch_head_outputs(setup), "tokens": setup.tokens,
-                "answer": setup.answer, "distractor": setup.distractor, "clean_diff": setup.clean_diff,
-                "corrupted_diff": setup.corrupted_diff}
+        # the setup's runs are two whole traces: kept only while the grids are made
+        return patching.patch_grids(patching.prepare(cache.load_bundle(model), clean, corrupted))

@@ -265,3 +265,31 @@ def patch_every_head_output(setup: PatchingSetup, shortcuts: bool = True) -> dic
 
 def patch_every_head_pattern(setup: PatchingSetup, shortcuts: bool = True) -> dict[str, torch.Tensor]:
     return _head_grids(setup, "pattern", _pattern_index, head_kinds(setup.bundle), shortcuts)
+
+
+@dataclass(frozen=True)
+class Grids:
+    """What the patching page shows: the residual grid, a grid per kind of head, the metric's ends."""
+
+    rows: list[str]  # resid_streams' labels
+    resid: torch.Tensor  # [row, position]
+    heads: dict[str, torch.Tensor]  # Heads.key -> [layer, head]
+    tokens: list[str]  # the residual grid's positions (a translator's source words)
+    answer: str
+    distractor: str
+    clean_diff: float
+    corrupted_diff: float
+    target_tokens: tuple[str, ...] = ()  # a translator's decoder input in both runs
+
+
+def patch_grids(setup: PatchingSetup, shortcuts: bool = True) -> Grids:
+    """patch_resid and patch_every_head_output in one batch."""
+    streams, kinds, n_heads = resid_streams(setup), head_kinds(setup.bundle), setup.bundle.config.n_heads
+    n_pos = len(setup.clean_ids)
+    patches = [(name, (p, slice(None))) for _, name in streams for p in range(n_pos)]
+    patches += [(act_name("z", l, k.stack, k.sub), _z_index(h)) for k in kinds for l in range(k.n_layers) for h in range(n_heads)]
+    metric = setup.normalise(run_patches(setup, patches, shortcuts))
+    resid, *heads = metric.split([len(streams) * n_pos, *(k.n_layers * n_heads for k in kinds)])
+    return Grids([label for label, _ in streams], resid.view(len(streams), n_pos),
+                 {k.key: m.view(k.n_layers, n_heads) for k, m in zip(kinds, heads)}, setup.tokens, setup.answer,
+                 setup.distractor, setup.clean_diff, setup.corrupted_diff, setup.target_tokens)
