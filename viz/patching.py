@@ -59,12 +59,9 @@ def _translator(grids: Grids) -> bool:
 
 
 def stream_rows(grids: Grids, n_layers: int) -> list[str]:
-    """The residual grid's row titles: the stream entering each layer, then the final stream; a
-    translator's rows are its encoder's (``n_layers``: the encoder's layers)."""
-    if not _translator(grids):
-        return [stream_title(r, n_layers) for r in grids.rows]
-    titles = {"0_pre": "embedding", "final_post": f"after encoder layer {n_layers} (what the decoder reads)"}
-    return [titles.get(r) or f"after encoder layer {r.split('_')[0]}" for r in grids.rows]
+    """The residual grid's row titles: the stream entering each layer, then the final stream (a
+    translator's encoder's: ``n_layers`` its layers, the grid's title names the stream)."""
+    return [stream_title(r, n_layers) for r in grids.rows]
 
 
 def resid_data(grids: Grids, n_layers: int) -> dict:

@@ -145,7 +145,7 @@ def test_patching_page_on_a_translator_says_which_stream_and_positions(model):
                                                      "Cross-attention (the decoder reading the encoder)"]
     resid = component_data(at, 0)
     assert resid["cols"] == [f"{i}: {t}" for i, t in enumerate(bundle.encode(DEFAULT_PAIRS[model][0]).tokens)]
-    assert resid["rows"][0] == "embedding" and resid["rows"][-1].endswith("(what the decoder reads)")
+    assert resid["rows"][0] == "embedding" and resid["rows"][-1] == f"after layer {bundle.config.n_encoder_layers} (output)"
     text = rendered(" ".join(m.value for m in at.markdown))
     assert f"the decoder's input, {' '.join(want.target_tokens)} (the same in both runs" in text
     if model == "tiny-translator":
