@@ -168,6 +168,8 @@ def test_compare_page(model):
     cmp = compare_patterns(a, b, module, 0)
     np.testing.assert_allclose(values(component_data(at, 2)), cmp.difference.numpy() * 100, atol=1e-3)
     np.testing.assert_allclose(values(component_data(at, 0)), cmp.a.numpy() * 100, atol=1e-3)
+    n_a, n_b = a.pattern(module).shape[1], b.pattern(module).shape[1]  # they differ: the difference panel says so
+    assert component_data(at, 2)["notes"][0] == f"The prompts have {n_a} and {n_b} tokens: the first {min(n_a, n_b)} positions are compared."
 
 
 @pytest.mark.parametrize("model", BUNDLED)

@@ -50,3 +50,22 @@ def test_clicking_an_attribution_head_opens_its_pattern(page, app_url):
     assert page.get_by_test_id("stException").count() == 0
     screenshot(page, "attribution-click-to-attention")
     assert not page.errors, page.errors
+
+
+def test_typing_keeps_the_compare_pages_heatmaps_mounted(page, app_url):
+    # The prompts' lengths go from different to equal and back: the note saying so is the difference
+    # panel's, so no element comes and goes above the heatmaps and the browser keeps all three.
+    prompt = "When Mary and John went to the store , John gave a drink to "
+    page.goto(f"{app_url}/compare?model=tiny-stories&prompt={prompt.replace(' ', '+')}&prompt_b={prompt.replace(' ', '+')}x")
+    wait_for_app_idle(page, 60_000)
+    expect(page.locator(".al-heatmap")).to_have_count(3)
+    page.evaluate("() => document.querySelectorAll('.al-heatmap').forEach((e, i) => { e.dataset.mark = String(i + 1); })")
+    box = page.get_by_role("textbox", name="Prompt", exact=True)
+    for key in ("a", "Backspace", "b"):
+        box.press("End")
+        box.press(key)
+        wait_for_app_idle(page, 60_000)
+        marks = page.evaluate("() => [...document.querySelectorAll('.al-heatmap')].map(e => e.dataset.mark || '')")
+        assert marks == ["1", "2", "3"], key
+    assert page.get_by_test_id("stException").count() == 0
+    assert not page.errors, page.errors
