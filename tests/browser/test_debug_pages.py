@@ -69,3 +69,20 @@ def test_typing_keeps_the_compare_pages_heatmaps_mounted(page, app_url):
         assert marks == ["1", "2", "3"], key
     assert page.get_by_test_id("stException").count() == 0
     assert not page.errors, page.errors
+
+
+def test_a_grid_cells_tooltip_gives_its_exact_number(page, app_url):
+    # matrix_data sends each cell's number once (rounded to 6 decimals) and the tooltip's exact line reads it
+    page.goto(f"{app_url}/lens?model=tiny-stories")
+    wait_for_app_idle(page, 60_000)
+    cells = page.locator(".al-heatmap canvas.al-cells").first
+    box = cells.bounding_box()
+    cells.hover(position={"x": box["width"] - 5, "y": box["height"] - 5})  # the last word's output: P(mary)
+    tip = page.locator(".al-tip")
+    expect(tip).to_be_visible()
+    text = tip.inner_text()
+    assert "P(mary) % (exact)" in text and "top word" in text, text
+    exact = float(text.split("P(mary) % (exact)")[1].split()[0])
+    shown = float(text.split("P(mary) %")[1].split()[0])
+    assert abs(exact - shown) < 5e-4 and len(f"{exact:.6f}".split(".")[1]) == 6
+    assert not page.errors, page.errors
