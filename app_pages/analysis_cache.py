@@ -9,6 +9,7 @@ after they are made; cache_data would pickle and copy them on every read. A coun
 from __future__ import annotations
 
 import functools
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
@@ -16,15 +17,33 @@ from app_pages import cache
 from app_pages.cache import ModelKey, TraceKey
 from model.analysis import attribution, lens, patching, rollout
 
+if TYPE_CHECKING:
+    import torch
+
+
+@functools.lru_cache(maxsize=cache.TRACES_KEPT)
+def _lens(key: TraceKey) -> lens.LensResult:
+    """The streams' logits and top words: what does not change with the word followed."""
+    return lens.logit_lens(cache.load_bundle(key.model), cache.trace(key), None, k=1)
+
 
 @functools.lru_cache(maxsize=cache.TRACES_KEPT)
 def logit_lens(key: TraceKey, word: str | None) -> lens.LensResult:
-    return lens.logit_lens(cache.load_bundle(key.model), cache.trace(key), word, k=1)
+    return _lens(key) if word is None else lens.with_word(cache.load_bundle(key.model), _lens(key), word)
+
+
+@functools.lru_cache(maxsize=cache.TRACES_KEPT)
+def _residual_parts(key: TraceKey, position: int) -> tuple[list[str], "torch.Tensor"]:
+    """The final stream's parts: what does not change with the words typed."""
+    return attribution.residual_parts(cache.load_bundle(key.model), cache.trace(key), position)
 
 
 @functools.lru_cache(maxsize=cache.TRACES_KEPT)
 def logit_attribution(key: TraceKey, word: str, other: str | None, position: int) -> attribution.Attribution:
-    return attribution.logit_attribution(cache.load_bundle(key.model), cache.trace(key), word, other, position)
+    trace = cache.trace(key)
+    position %= len(trace.tokens)
+    return attribution.logit_attribution(cache.load_bundle(key.model), trace, word, other, position,
+                                         _residual_parts(key, position))
 
 
 @functools.lru_cache(maxsize=cache.TRACES_KEPT)
