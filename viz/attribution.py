@@ -63,20 +63,21 @@ BAR_PX = 16
 def parts_chart(frame: pd.DataFrame, value_title: str) -> SpecChart:
     """Horizontal bars in rank order, blue for parts that push toward the word, red away.
 
-    A cached spec (viz.spec) with the score in the parameter "heading" and in the data: the words
-    change as the prompt does, and a spec per pair of words was built anew (and drawn anew by the
-    browser) on most keystrokes."""
-    return SpecChart(_parts_spec(len(frame)), {"parts": frame.assign(score=value_title)},
-                     {"heading": f"{PARTS_TITLE}: {value_title}"})
+    A cached spec (viz.spec) that reads the words from its data (the title and the tooltip's
+    "score"): the words change as the prompt does, and a spec that named them was built anew on
+    the server, and drawn anew by the browser, on most keystrokes; an unchanged spec only swaps
+    its data."""
+    return SpecChart(_parts_spec(len(frame)), {"parts": frame.assign(score=value_title,
+                                                                     heading=f"{PARTS_TITLE}: {value_title}")})
 
 
 @spec_template
 def _parts_spec(n_parts: int) -> alt.Chart:
+    heading = alt.ExprRef(f"length(data('parts')) ? data('parts')[0].heading : '{PARTS_TITLE}'")
     return alt.Chart(alt.NamedData(name="parts")).mark_bar().encode(
         x=alt.X("value:Q", title="what each part adds to the score"),
         y=alt.Y("title:N", sort=None, title=None, axis=alt.Axis(labelLimit=220)),
         color=alt.condition("datum.value >= 0", alt.value(POSITIVE), alt.value(NEGATIVE)),
         tooltip=[alt.Tooltip("title:N", title="part"), alt.Tooltip("part:N", title="TransformerLens name"),
                  alt.Tooltip("score:N", title="score"), alt.Tooltip("value:Q", title="adds", format=".5f")],
-    ).add_params(alt.param(name="heading", value=PARTS_TITLE)).properties(
-        height=BAR_PX * n_parts, width=420, title=alt.Title(alt.ExprRef("heading"), anchor="start"))
+    ).properties(height=BAR_PX * n_parts, width=420, title=alt.Title(heading, anchor="start"))

@@ -86,3 +86,20 @@ def test_a_grid_cells_tooltip_gives_its_exact_number(page, app_url):
     shown = float(text.split("P(mary) %")[1].split()[0])
     assert abs(exact - shown) < 5e-4 and len(f"{exact:.6f}".split(".")[1]) == 6
     assert not page.errors, page.errors
+
+
+def test_typing_keeps_the_attribution_chart_and_retitles_it_from_its_data(page, app_url):
+    # one spec for every pair of words (the title is read from the data): the browser swaps the data
+    page.goto(f"{app_url}/attribution?model=tiny-stories")
+    wait_for_app_idle(page, 60_000)
+    chart = "[data-testid=stVegaLiteChart] svg, [data-testid=stVegaLiteChart] canvas"
+    page.evaluate(f"() => document.querySelectorAll('{chart}').forEach(e => {{ e.dataset.mark = 'kept'; }})")
+    box = page.get_by_role("textbox", name="Prompt", exact=True)
+    box.press("End")
+    box.press_sequentially(" mary", delay=20)
+    wait_for_app_idle(page, 60_000)
+    assert page.evaluate(f"() => [...document.querySelectorAll('{chart}')].map(e => e.dataset.mark)") == ["kept"]
+    target = page.get_by_test_id("stMain").inner_text().split("At the last word, ")[1].split("the model's ")[1].split(" is ")[0]
+    titles = page.evaluate("() => [...document.querySelectorAll('[data-testid=stVegaLiteChart] text')].map(t => t.textContent)")
+    assert f"Every part, largest effect first: {target}" in titles, (target, titles)
+    assert not page.errors, page.errors
