@@ -174,7 +174,18 @@ def _position_axis(name: str) -> int:
 
 def _unchanged(setup: PatchingSetup, name: str, index: tuple) -> bool:
     """Whether the patch copies nothing, or only values the corrupted run has itself."""
-    return not index or torch.equal(setup.clean_tensors[name][index], setup.corrupted_tensors[name][index])
+    if not index:
+        return True
+    return name in setup.corrupted_tensors and torch.equal(setup.clean_tensors[name][index], setup.corrupted_tensors[name][index])
+
+
+def _copies_before(setup: PatchingSetup, name: str, mask: torch.Tensor, start: int) -> bool:
+    """Whether ``mask`` copies a value before position ``start`` that the two runs do not share."""
+    axis = _position_axis(name)
+    clean, corrupted = setup.clean_tensors[name].narrow(axis, 0, start), setup.corrupted_tensors[name].narrow(axis, 0, start)
+    if torch.equal(clean, corrupted):  # the usual case: the shared tokens gave both runs the same values
+        return False
+    return bool((mask.narrow(axis + 1, 0, start) & (clean != corrupted)).any())
 
 
 def run_patches(setup: PatchingSetup, patches: list[tuple[str, tuple]], shortcuts: bool = True) -> torch.Tensor:
@@ -195,6 +206,8 @@ def run_patches(setup: PatchingSetup, patches: list[tuple[str, tuple]], shortcut
             masks[name] = torch.zeros(n, *setup.clean_tensors[name].shape, dtype=torch.bool)
         if index:
             masks[name][(row, *index)] = True
+    if start and any(_copies_before(setup, name, mask, start) for name, mask in masks.items()):
+        start = 0  # a patch the shared positions do not cover: the whole run
     patched = {}
     for name, mask in masks.items():  # the rows of the positions the run computes
         axis = _position_axis(name)

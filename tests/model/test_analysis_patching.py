@@ -55,6 +55,17 @@ def test_the_shortcuts_give_the_full_computations_numbers():
     assert setup.start == 5  # only the last word differs: one position per patched run
 
 
+def test_a_patch_before_the_first_difference_runs_the_whole_prompt(setup):
+    # values the corrupted run does not have at position 0 (here: the last position's): no suffix run can copy them
+    name = "blocks.1.hook_resid_pre"
+    odd = dict(setup.clean_tensors, **{name: setup.clean_tensors[name].roll(1, 0)})
+    moved = dataclasses.replace(setup, clean_tensors=odd)
+    patch = [(name, (0, slice(None)))]
+    assert setup.start > 0
+    torch.testing.assert_close(run_patches(moved, patch), run_patches(moved, patch, shortcuts=False), atol=1e-5, rtol=0)
+    assert abs(float(moved.normalise(run_patches(moved, patch))[0])) > 1e-3  # it did change the answer
+
+
 def test_the_shortcuts_on_the_story_pair_and_on_a_translator(translator):
     bundle = load_checkpoint("sample_checkpoints/tiny-stories")
     story = prepare(bundle, *default_pair(bundle))
