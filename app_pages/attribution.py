@@ -27,11 +27,12 @@ def known(bundle, word: str) -> bool:
 
 
 def second_word(ctx: shared.PageContext, top: list[int]) -> str | None:
-    """The default word to subtract: on the clean prompt of the model's patching pair, the corrupted
-    prompt's answer (tiny-stories: "mary" minus "john"); else the model's second choice."""
+    """The default word to subtract: on the clean prompt of a decoder's patching pair, the corrupted
+    prompt's answer (tiny-stories: "mary" minus "john"); else the model's second choice (a
+    translator's pair parts where the translations do, not at the last word read here)."""
     vocab = ctx.bundle.tokenizer.vocab
     pair = patching.default_pair(ctx.bundle)
-    if pair and ctx.prompt == pair[0] and ctx.continuation is None:
+    if pair and not ctx.bundle.is_translator and ctx.prompt == pair[0] and ctx.continuation is None:
         swapped = cache.trace(cache.TraceKey(ctx.key.model, pair[1])).logits[-1].argsort(descending=True).tolist()
         return next(vocab[i] for i in swapped if i != top[0])
     return vocab[top[1]] if len(top) > 1 else None

@@ -44,15 +44,11 @@ def compare_view(ctx: shared.PageContext) -> None:
         head = pick_head(ctx.trace, module)
     cmp = compare_patterns(ctx.trace, other, module, head)
     n_a, n_b = ctx.trace.pattern(module).shape[1], other.pattern(module).shape[1]
-    if n_a != n_b:
-        st.caption(f"The prompts have {n_a} and {n_b} tokens: the first {min(n_a, n_b)} positions are compared.")
     title = f"{module_title(module)}, head {head + 1}"
     hidden = vc.hidden_cells(ctx.trace, cmp)
     panels = [(vc.pattern_data(cmp, 0, f"First prompt: {title}", hidden), "cmp-a", []),
               (vc.pattern_data(cmp, 1, f"Second prompt: {title}", hidden), "cmp-b", []),
-              (vc.difference_data(cmp, "Second minus first (points)"), "cmp-diff",
-               ["Rows and columns are positions, labelled with both prompts' words where they differ. "
-                "Hover a cell for both percentages."])]
+              (vc.difference_data(cmp, "Second minus first (points)"), "cmp-diff", vc.difference_notes(n_a, n_b))]
     # the two prompts side by side (half the page each), the difference under them
     with st.container(horizontal=True, wrap=True, gap="medium"):
         for data, key, notes in panels[:2]:

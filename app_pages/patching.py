@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages import analysis_cache, components, shared
+from app_pages import analysis_cache, shared
 from model.analysis import patching
 from viz import patching as vp
 
@@ -13,7 +13,8 @@ shared.page_header(
     "Activation patching runs two prompts that differ in one detail: a clean one and a corrupted one. It then runs the "
     "corrupted prompt again, copying one piece of the clean run into it, and asks how much of the clean answer comes "
     "back. 0 (white) means that piece changed nothing; 1 (blue) means that piece alone brings the clean answer back. "
-    "The prompts here are your own: both boxes update the grids while you type (the sidebar prompt is not used)."
+    "The prompts here are your own: both boxes update the grids while you type (the sidebar prompt is not used). For a "
+    "translator the prompts are the sentences to translate, and the decoder reads the same words in both runs."
 )
 
 
@@ -39,10 +40,6 @@ def prompt_boxes(bundle, path: str) -> tuple[str, str]:
 @st.fragment
 def patching_view() -> None:
     bundle, model = shared.current_model()
-    if bundle.is_translator:
-        st.info("Patching compares two runs of one stream; for a translator (an encoder and a decoder reading each other) "
-                "it is not offered yet. Pick a decoder-only model in the sidebar.", icon=":material/block:")
-        return
     clean, corrupted = prompt_boxes(bundle, model.path)
     n_clean, n_corrupted = len(bundle.encode(clean).ids), len(bundle.encode(corrupted).ids)
     if n_clean != n_corrupted or not n_clean:
@@ -50,24 +47,21 @@ def patching_view() -> None:
                    f"{n_clean} and {n_corrupted}.", icon=":material/straighten:")
         return
     try:
-        result = analysis_cache.patching_grids(model, clean, corrupted)
+        grids = analysis_cache.patching_grids(model, clean, corrupted)
     except ValueError as err:
         st.warning(shared.md_escape(str(err)), icon=":material/warning:")
         return
-    answer, distractor = shared.md_escape(repr(result["answer"])), shared.md_escape(repr(result["distractor"]))
-    st.markdown(f"Score: logit({answer}) − logit({distractor}) at the last word. Clean run **{result['clean_diff']:.3f}** "
-                f"(counts as 1), corrupted run **{result['corrupted_diff']:.3f}** (counts as 0).")
-    n_layers = bundle.config.n_layers
-    notes = ["Each cell: the corrupted run with the clean run's stream copied in at that point and position only. "
-             "Rows follow the stream from the embedding down to the output; columns are the tokens in order. "
-             "Hover for the exact number."]
-    components.heatmap(vp.resid_data(result, n_layers, "The residual stream, patched one (layer, position) at a time"),
-                       "patch-resid", notes=notes)
-    shared.csv_button(lambda: vp.resid_table(result, n_layers), "patching-residual", "patch-resid")
-    components.heatmap(vp.heads_data(result, "Each head's output, patched at every position"), "patch-heads",
-                       notes=["Each cell: the corrupted run with one head's output copied from the clean run. A head "
-                              "that scores high carries the detail that changed."])
-    shared.csv_button(lambda: vp.heads_table(result), "patching-heads", "patch-heads")
+    answer, distractor = shared.md_escape(repr(grids.answer)), shared.md_escape(repr(grids.distractor))
+    where = "at the last word"
+    if bundle.is_translator:
+        where = (f"at the last word of the decoder's input, {shared.md_escape(' '.join(grids.target_tokens))} (the same in "
+                 f"both runs: the start and the words both translations share)")
+    st.markdown(f"Score: logit({answer}) − logit({distractor}) {where}. Clean run **{grids.clean_diff:.3f}** "
+                f"(counts as 1), corrupted run **{grids.corrupted_diff:.3f}** (counts as 0).")
+    n_layers = bundle.config.n_encoder_layers if bundle.is_translator else bundle.config.n_layers
+    shared.place_heatmap(vp.resid_panel(grids, n_layers))
+    for panel in vp.head_panels(grids):
+        shared.place_heatmap(panel)
 
 
 if "model_key" in st.session_state:

@@ -72,7 +72,7 @@ def main() -> None:
     from bench.patching import patching_rows
 
     report["patching"] = patching_rows(quick=args.quick)
-    print(table("Activation patching: both prompts' runs + the layer x position residual grid, median ms", report["patching"]))
+    print(table("Activation patching per keystroke: both runs + every grid, median CPU ms", report["patching"]))
 
     from bench.hf_model import gpt2_small_folder, hf_rows
 

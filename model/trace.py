@@ -119,9 +119,19 @@ class PatchingRecorder(Recorder):
     of the batch is one patched run; the shared model is never changed. Records nothing.
     """
 
-    def __init__(self, patches: Mapping[str, tuple[torch.Tensor, torch.Tensor]], options: RunOptions = RunOptions()) -> None:
+    def __init__(self, patches: Mapping[str, tuple[torch.Tensor, torch.Tensor]], options: RunOptions = RunOptions(),
+                 past: Mapping[str, torch.Tensor] | None = None, n_past: int = 0) -> None:
         super().__init__(options, capture=False, keep_batch=True)
         self.patches = dict(patches)
+        # a run of the positions after the first n_past, whose keys and values come from ``past``
+        # (one run's tensors, as model/prefix.py reads a cached trace's), the same for every row
+        self.past_tensors = past or {}
+        self.past = n_past
+
+    def with_past(self, name: str, x: torch.Tensor) -> torch.Tensor:
+        """x [batch, new, head, d_head] after the first ``past`` rows of ``name``, for every row."""
+        before = self.past_tensors[name][: self.past]
+        return torch.cat((before[None].expand(x.shape[0], *before.shape), x), dim=1)
 
     def __call__(self, name: str, x: torch.Tensor) -> torch.Tensor:
         patch = self.patches.get(name)

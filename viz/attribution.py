@@ -15,6 +15,7 @@ import pandas as pd
 from model.analysis.attribution import Attribution
 
 from .grids import matrix_data
+from .spec import SpecChart, spec_template
 
 POSITIVE, NEGATIVE = "#2166ac", "#b2182b"  # viz.palette's REDBLUE ends: blue pushes toward the word, red away
 
@@ -56,16 +57,31 @@ def parts_frame(result: Attribution) -> pd.DataFrame:
                          "title": [part_title(label) for label, _ in ranked], "value": [v for _, v in ranked]})
 
 
-def parts_chart(frame: pd.DataFrame, value_title: str) -> alt.Chart:
-    """Horizontal bars in rank order, blue for parts that push toward the word, red away."""
-    bar_px = 24  # a row for each part's 12 px label, none left out
-    return alt.Chart(frame).mark_bar().encode(
-        x=alt.X("value:Q", title=value_title),
+PARTS_TITLE = "Every part, largest effect first"
+BAR_PX = 24  # a row for each part's 12 px label, none left out
+
+
+def parts_chart(frame: pd.DataFrame, value_title: str) -> SpecChart:
+    """Horizontal bars in rank order, blue for parts that push toward the word, red away.
+
+    A cached spec (viz.spec) that reads the words from its data (the title and the tooltip's
+    "score"): the words change as the prompt does, and a spec that named them was built anew on
+    the server, and drawn anew by the browser, on most keystrokes; an unchanged spec only swaps
+    its data."""
+    return SpecChart(_parts_spec(len(frame)), {"parts": frame.assign(score=value_title,
+                                                                     heading=f"{PARTS_TITLE}: {value_title}")})
+
+
+@spec_template
+def _parts_spec(n_parts: int) -> alt.Chart:
+    heading = alt.ExprRef(f"length(data('parts')) ? data('parts')[0].heading : '{PARTS_TITLE}'")
+    return alt.Chart(alt.NamedData(name="parts")).mark_bar().encode(
+        x=alt.X("value:Q", title="what each part adds to the score"),
         y=alt.Y("title:N", sort=None, title=None, axis=alt.Axis(labelLimit=220, labelFontSize=12, labelOverlap=False)),
         color=alt.condition("datum.value >= 0", alt.value(POSITIVE), alt.value(NEGATIVE)),
         tooltip=[alt.Tooltip("title:N", title="part"), alt.Tooltip("part:N", title="TransformerLens name"),
-                 alt.Tooltip("value:Q", title=value_title, format=".5f")],
-    ).properties(height=bar_px * len(frame), width=300, title="Every part, largest effect first",
+                 alt.Tooltip("score:N", title="score"), alt.Tooltip("value:Q", title="adds", format=".5f")],
+    ).properties(height=BAR_PX * n_parts, width=300, title=alt.Title(heading, anchor="start"),
                  # the bars get these px, labels and axis go around them (Streamlit's default, "fit",
                  # squeezes it all into them: 4 bars become one line)
                  autosize=alt.AutoSizeParams(type="pad"))

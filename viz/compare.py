@@ -50,6 +50,18 @@ def difference_data(cmp: PatternComparison, title: str) -> dict:
                                   {"title": "second prompt %", "values": (cmp.b * 100).ravel().tolist(), "digits": 3}])
 
 
+DIFFERENCE_NOTE = ("Rows and columns are positions, labelled with both prompts' words where they differ. "
+                   "Hover a cell for both percentages.")
+
+
+def difference_notes(n_a: int, n_b: int) -> list[str]:
+    """The difference panel's notes; with prompts of different lengths, first which positions are
+    compared. A note of the component, not an element of its own: an element that comes and goes
+    above the heatmaps as the lengths change made the browser build all three again."""
+    lengths = [f"The prompts have {n_a} and {n_b} tokens: the first {min(n_a, n_b)} positions are compared."] if n_a != n_b else []
+    return lengths + [DIFFERENCE_NOTE]
+
+
 def comparison_table(cmp: PatternComparison):
     """Every common (query, key) cell: both percentages and the change (the CSV)."""
     rows, cols = pair_labels(*cmp.query_tokens), pair_labels(*cmp.key_tokens)

@@ -21,8 +21,12 @@ from .common import to_numpy
 from .numbers import prints_numbers, rounded
 
 
-def _cells(m: np.ndarray) -> list:
-    return [x if math.isfinite(x) else None for x in m.ravel().tolist()]
+EXACT_DIGITS = 6  # the tooltip's exact number; the cells are sent rounded to it, once (not again as "exact")
+
+
+def _cells(m: np.ndarray, digits: int | None = None) -> list:
+    flat = (m if digits is None else np.round(m, digits)).ravel().tolist()
+    return [x if math.isfinite(x) else None for x in flat]
 
 
 def matrix_data(matrix, rows: Sequence[str], cols: Sequence[str], title: str, row_title: str, col_title: str,
@@ -42,16 +46,16 @@ def matrix_data(matrix, rows: Sequence[str], cols: Sequence[str], title: str, ro
     finite = m[np.isfinite(m)]
     top = float(np.abs(finite).max()) if finite.size else 1.0
     bound = max(bound if bound is not None else top, 1e-9)
-    values = _cells(m)
+    values = _cells(m, EXACT_DIGITS)
     printed = prints_numbers(n_rows, n_cols) or texts is not None
     data = {
         "title": title, "key_title": col_title, "query_title": row_title, "value_title": value_title,
         "rows": list(rows), "cols": list(cols), "row_pos": list(range(n_rows)), "col_pos": list(range(n_cols)),
-        "values": values, "exact": values, "exact_title": f"{value_title} (exact)", "exact_digits": 6,
+        "values": values, "exact_is_values": True, "exact_title": f"{value_title} (exact)", "exact_digits": EXACT_DIGITS,
         "value_max": bound, "scale": "linear", "cell": cell or heatmap_cell(n_rows, n_cols),
         "row_font": label_font(n_rows), "col_font": label_font(n_cols), "printed": printed, "chosen": -1,
         "highlight": HIGHLIGHT, "tip_names": [row_title, col_title],
-        "texts": list(texts) if texts is not None else [("" if v is None else rounded(v, digits)) for v in values] if printed else None,
+        "texts": list(texts) if texts is not None else [("" if v is None else rounded(v, digits)) for v in _cells(m)] if printed else None,
         "legend_lo": legend_lo if legend_lo is not None else f"{-bound:.2f}" if diverging else "0",
         "legend_hi": legend_hi if legend_hi is not None else f"{bound:.2f}",
         "legend_means": (palette.DIVERGING_MEANS if diverging else palette.SEQUENTIAL_MEANS) if legend_means is True
@@ -61,8 +65,9 @@ def matrix_data(matrix, rows: Sequence[str], cols: Sequence[str], title: str, ro
         data.update(scheme="redblue", value_min=-bound)
     if masked is not None:
         data["masked"] = np.asarray(masked, dtype=bool).ravel().tolist()
-    if tip_extra:
-        data["tip_extra"] = tip_extra
+    if tip_extra:  # their numbers as the cells': rounded to EXACT_DIGITS, as the tooltip shows at most that many
+        data["tip_extra"] = [{**e, "values": [round(v, EXACT_DIGITS) if isinstance(v, float) and math.isfinite(v) else v
+                                              for v in e["values"]]} for e in tip_extra]
     return data
 
 

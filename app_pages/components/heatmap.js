@@ -40,6 +40,7 @@ import { exportButtons, heatmapSvg } from "./export.js";
  * @property {number} window  a local layer's window, 0 if none
  * @property {import("./colour.js").Palette} colours
  * @property {(number|null)[]} [exact]  full precision, for the tooltip
+ * @property {boolean} [exact_is_values]  the tooltip's exact numbers are `values` (sent once)
  * @property {boolean[]} [masked]  cells the causal mask hides
  * @property {string[]} notes  captions under the heatmap
  * @property {string[]} [tip_names]
@@ -112,7 +113,8 @@ function build(parent) {
     const [rowName, colName] = d.tip_names || ["query", "key"];
     const v = d.values[k];
     const lines = [[rowName, d.rows[i]], [colName, d.cols[j]], [d.value_title, v === null ? "-∞" : v.toFixed(3)]];
-    if (d.exact && d.exact[k] !== null) lines.push([d.exact_title || "weight (exact)", d.exact[k].toFixed(d.exact_digits ?? 8)]);
+    const exact = d.exact_is_values ? d.values : d.exact;
+    if (exact && exact[k] !== null) lines.push([d.exact_title || "weight (exact)", exact[k].toFixed(d.exact_digits ?? 8)]);
     for (const extra of d.tip_extra || []) { // more numbers of the same cell (the change panel: both percentages)
       const x = extra.values[k]; // a number, or a word (the logit lens's top word)
       if (x !== null) lines.push([extra.title, typeof x === "string" ? x : x.toFixed(extra.digits)]);

@@ -48,6 +48,7 @@ class Heatmap:
     highlight: str  # the outline's colour
     window: int = 0  # a local layer's window (0: none), for what a hidden cell's tooltip says
     exact: list | None = None  # full-precision numbers for the tooltip
+    exact_is_values: bool | None = None  # the tooltip's exact numbers are ``values`` (sent once)
     masked: list[bool] | None = None  # cells the causal mask hides
     notes: list[str] = field(default_factory=list)  # captions under the heatmap
     # the overview of a long prompt

@@ -115,10 +115,12 @@ def _through_frozen_norm(norm, stream: torch.Tensor, parts: torch.Tensor, direct
     return parts / scale, direction, const
 
 
-def logit_attribution(bundle: ModelBundle, trace: Trace, word: str, other: str | None = None, position: int = -1) -> Attribution:
-    """Each part's direct effect on logit(word) (minus logit(other)) at ``position``."""
+def logit_attribution(bundle: ModelBundle, trace: Trace, word: str, other: str | None = None, position: int = -1,
+                      parts: tuple[list[str], torch.Tensor] | None = None) -> Attribution:
+    """Each part's direct effect on logit(word) (minus logit(other)) at ``position``; ``parts``:
+    residual_parts' result for this position, when the caller keeps it (it depends on no word)."""
     position = position % len(trace.tokens)
-    labels, parts = residual_parts(bundle, trace, position)
+    labels, parts = parts if parts is not None else residual_parts(bundle, trace, position)
     target = word_id(bundle, word)
     direction, const = _unembed_row(bundle, target)
     if other is not None:

@@ -8,7 +8,7 @@ import json
 from ..checkpoint import load_checkpoint
 from .attribution import logit_attribution
 from .lens import logit_lens
-from .patching import default_pair, patch_head_outputs, patch_head_patterns, patch_resid, prepare
+from .patching import default_pair, head_kinds, patch_every_head_output, patch_every_head_pattern, patch_resid, prepare
 from .rollout import attention_rollout
 
 
@@ -72,23 +72,37 @@ def cmd_patch(args) -> int:
     clean, corrupted = args.clean or (pair and pair[0]), args.corrupted or (pair and pair[1])
     if not clean or not corrupted:
         raise ValueError(f"no default prompt pair for {bundle.name!r}: give --clean and --corrupted")
-    setup = prepare(bundle, clean, corrupted, args.answer, args.distractor)
+    if args.target is not None and not bundle.is_translator:
+        raise ValueError("--target is a translator's decoder input; this model has one stream")
+    setup = prepare(bundle, clean, corrupted, args.answer, args.distractor, target=args.target)
     rows, resid = patch_resid(setup)
-    heads, patterns = patch_head_outputs(setup), patch_head_patterns(setup)
+    heads, patterns = patch_every_head_output(setup), patch_every_head_pattern(setup)
+    if bundle.is_translator:  # one grid per kind of head, by its module ("decoder.cross_attn")
+        head_out, head_pattern = ({k: v.tolist() for k, v in grids.items()} for grids in (heads, patterns))
+    else:
+        head_out, head_pattern = heads["attn"].tolist(), patterns["attn"].tolist()
     data = _round({"clean": clean, "corrupted": corrupted, "tokens": setup.tokens, "answer": setup.answer,
                    "distractor": setup.distractor, "clean_logit_diff": setup.clean_diff,
                    "corrupted_logit_diff": setup.corrupted_diff, "resid_rows": rows, "resid": resid.tolist(),
-                   "head_out": heads.tolist(), "head_pattern": patterns.tolist()})
+                   "head_out": head_out, "head_pattern": head_pattern})
+    if bundle.is_translator:
+        data["decoder_input"] = list(setup.target_tokens)
     if args.json:
         _print_json(data)
         return 0
     print(f"metric: logit({setup.answer}) - logit({setup.distractor}), clean {setup.clean_diff:.3f}, "
           f"corrupted {setup.corrupted_diff:.3f}; 0 = corrupted, 1 = clean")
-    _grid("residual stream (row: layer, column: position)", rows, setup.tokens, resid.tolist())
+    if bundle.is_translator:
+        print(f"decoder input (both runs): {' '.join(setup.target_tokens)}")
+    stream = "the encoder's residual stream" if bundle.is_translator else "residual stream"
+    _grid(f"{stream} (row: layer, column: source position)" if bundle.is_translator else f"{stream} (row: layer, column: position)",
+          rows, setup.tokens, resid.tolist())
     head_cols = [f"H{h}" for h in range(bundle.config.n_heads)]
-    layer_rows = [f"L{l}" for l in range(bundle.config.n_layers)]
-    _grid("head outputs (hook_z, every position)", layer_rows, head_cols, heads.tolist())
-    _grid("head patterns (every position)", layer_rows, head_cols, patterns.tolist())
+    for kind in head_kinds(bundle):
+        layer_rows = [f"L{l}" for l in range(kind.n_layers)]
+        where = f"{kind.key}: " if bundle.is_translator else ""
+        _grid(f"{where}head outputs (hook_z, every position)", layer_rows, head_cols, heads[kind.key].tolist())
+        _grid(f"{where}head patterns (every position)", layer_rows, head_cols, patterns[kind.key].tolist())
     return 0
 
 
@@ -132,7 +146,11 @@ def add_commands(sub) -> None:
     p.add_argument("--corrupted")
     p.add_argument("--answer", help="default: the clean run's top word")
     p.add_argument("--distractor", help="default: the corrupted run's top word")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--target", help="a translator's decoder input after its start token, the same in both runs "
+                                    "(default: the words both greedy translations share)")
+    p.add_argument("--json", action="store_true",
+                   help="a translator's head_out and head_pattern hold one grid per kind of head (encoder.attn, "
+                        "decoder.attn, decoder.cross_attn)")
     p.set_defaults(fn=cmd_patch)
 
     p = sub.add_parser("rollout", help="attention rollout (Abnar & Zuidema 2020)")

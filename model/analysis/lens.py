@@ -12,7 +12,7 @@ At ``final_post`` this is exactly the model's logits.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import torch
 
@@ -44,6 +44,7 @@ class LensResult:
     top_probs: torch.Tensor  # [stream, pos, k]
     word: str | None = None
     word_probs: torch.Tensor | None = None  # [stream, pos]: probability of ``word``
+    log_norm: torch.Tensor | None = None  # [stream, pos]: logsumexp of the logits, so another word costs a lookup
 
     def to_json_dict(self, vocab: list[str]) -> dict:
         data = {
@@ -63,9 +64,14 @@ def logit_lens(bundle: ModelBundle, trace: Trace, word: str | None = None, k: in
     streams = lens_streams(bundle, trace)
     stacked = torch.stack([trace[name] for _, name in streams])  # [stream, pos, d_model]
     logits = stream_to_logits(bundle, stacked)  # [stream, pos, vocab]
-    probs = logits.softmax(-1)
-    top_probs, top_ids = probs.topk(min(k, probs.shape[-1]), dim=-1)
-    result = LensResult([label for label, _ in streams], list(trace.tokens), logits, top_ids, top_probs)
-    if word is not None:
-        result.word, result.word_probs = word, probs[..., word_id(bundle, word)]
-    return result
+    log_norm = logits.logsumexp(-1)
+    top_logits, top_ids = logits.topk(min(k, logits.shape[-1]), dim=-1)
+    result = LensResult([label for label, _ in streams], list(trace.tokens), logits, top_ids,
+                        (top_logits - log_norm[..., None]).exp(), log_norm=log_norm)
+    return result if word is None else with_word(bundle, result, word)
+
+
+def with_word(bundle: ModelBundle, result: LensResult, word: str) -> LensResult:
+    """``result`` with ``word``'s probability at every stream and position, from the logits it
+    holds (the app keeps one lens per trace and follows any typed word with this)."""
+    return replace(result, word=word, word_probs=(result.logits[..., word_id(bundle, word)] - result.log_norm).exp())

@@ -15,7 +15,7 @@ from app_pages.shared import default_prompt
 from model.analysis.attribution import logit_attribution
 from model.analysis.compare import compare_patterns
 from model.analysis.lens import logit_lens
-from model.analysis.patching import DEFAULT_PAIRS, patch_head_outputs, patch_resid, prepare
+from model.analysis.patching import DEFAULT_PAIRS, patch_grids, patch_head_outputs, patch_resid, prepare
 from model.analysis.rollout import attention_rollout
 from model.checkpoint import load_any
 from tests.app.app_runner import component_data, open_app, rendered
@@ -101,16 +101,22 @@ def test_attribution_defaults_to_mary_minus_john_on_the_story_example():
 
 def check_patching(at, bundle, clean, corrupted):
     assert not at.exception
-    setup = prepare(bundle, clean, corrupted)
-    _, resid = patch_resid(setup)
-    grids = [component_data(at, 0), component_data(at, 1)]
-    np.testing.assert_allclose(values(grids[0]), resid.numpy(), atol=1e-4)
-    np.testing.assert_allclose(values(grids[1]), patch_head_outputs(setup).numpy(), atol=1e-4)
+    want = patch_grids(prepare(bundle, clean, corrupted))
+    grids = [values(component_data(at, i)) for i in range(len(at.get("bidi_component")))]
+    assert len(grids) == 1 + len(want.heads)  # the residual stream, then one grid per kind of head
+    np.testing.assert_allclose(grids[0], want.resid.numpy(), atol=1e-4)
+    for got, heads in zip(grids[1:], want.heads.values()):
+        np.testing.assert_allclose(got, heads.numpy(), atol=1e-4)
+    if not bundle.is_translator:  # the page's grids are the library's own functions' numbers
+        setup = prepare(bundle, clean, corrupted)
+        np.testing.assert_allclose(grids[0], patch_resid(setup)[1].numpy(), atol=1e-4)
+        np.testing.assert_allclose(grids[1], patch_head_outputs(setup).numpy(), atol=1e-4)
     text = rendered(" ".join(m.value for m in at.markdown))
-    assert f"Clean run **{setup.clean_diff:.3f}**" in text and f"corrupted run **{setup.corrupted_diff:.3f}**" in text
+    assert f"Clean run **{want.clean_diff:.3f}**" in text and f"corrupted run **{want.corrupted_diff:.3f}**" in text
+    return want
 
 
-@pytest.mark.parametrize("model", ["statquest-decoder", "tiny-stories"])
+@pytest.mark.parametrize("model", BUNDLED)
 def test_patching_page_starts_from_the_models_default_pair(model):
     at = open_app("patching", model=model)
     assert (at.text_input(key="clean").value, at.text_input(key="corrupted").value) == DEFAULT_PAIRS[model]
@@ -129,9 +135,26 @@ def test_patching_page_follows_both_prompt_boxes_and_refuses_unequal_lengths():
 
 
 @pytest.mark.parametrize("model", ["statquest-translator", "tiny-translator"])
-def test_patching_page_says_translators_are_not_patched(model):
+def test_patching_page_on_a_translator_says_which_stream_and_positions(model):
+    bundle = load(model)
     at = open_app("patching", model=model)
-    assert not at.exception and "translator" in at.info[0].value and not at.get("bidi_component")
+    want = check_patching(at, bundle, *DEFAULT_PAIRS[model])
+    titles = [component_data(at, i)["title"] for i in range(4)]
+    assert titles[0].startswith("The encoder's residual stream") and "source word" in titles[0]
+    assert [t.split(":")[0] for t in titles[1:]] == ["Encoder self-attention", "Decoder self-attention",
+                                                     "Cross-attention (the decoder reading the encoder)"]
+    resid = component_data(at, 0)
+    assert resid["cols"] == [f"{i}: {t}" for i, t in enumerate(bundle.encode(DEFAULT_PAIRS[model][0]).tokens)]
+    assert resid["rows"][0] == "embedding" and resid["rows"][-1] == f"after layer {bundle.config.n_encoder_layers} (output)"
+    text = rendered(" ".join(m.value for m in at.markdown))
+    assert f"the decoder's input, {' '.join(want.target_tokens)} (the same in both runs" in text
+    if model == "tiny-translator":
+        assert (want.answer, want.distractor) == ("rojo", "azul") and "logit('rojo') − logit('azul')" in text
+    # another pair of the translator's sentences, typed
+    clean, corrupted = ("the big dog", "the small dog") if model == "tiny-translator" else ("to go", "let's go")
+    at.text_input(key="clean").input(clean).run()
+    at.text_input(key="corrupted").input(corrupted).run()
+    check_patching(at, bundle, clean, corrupted)
 
 
 @pytest.mark.parametrize("model", BUNDLED)
@@ -145,6 +168,8 @@ def test_compare_page(model):
     cmp = compare_patterns(a, b, module, 0)
     np.testing.assert_allclose(values(component_data(at, 2)), cmp.difference.numpy() * 100, atol=1e-3)
     np.testing.assert_allclose(values(component_data(at, 0)), cmp.a.numpy() * 100, atol=1e-3)
+    n_a, n_b = a.pattern(module).shape[1], b.pattern(module).shape[1]  # they differ: the difference panel says so
+    assert component_data(at, 2)["notes"][0] == f"The prompts have {n_a} and {n_b} tokens: the first {min(n_a, n_b)} positions are compared."
 
 
 @pytest.mark.parametrize("model", BUNDLED)

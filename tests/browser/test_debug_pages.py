@@ -50,3 +50,56 @@ def test_clicking_an_attribution_head_opens_its_pattern(page, app_url):
     assert page.get_by_test_id("stException").count() == 0
     screenshot(page, "attribution-click-to-attention")
     assert not page.errors, page.errors
+
+
+def test_typing_keeps_the_compare_pages_heatmaps_mounted(page, app_url):
+    # The prompts' lengths go from different to equal and back: the note saying so is the difference
+    # panel's, so no element comes and goes above the heatmaps and the browser keeps all three.
+    prompt = "When Mary and John went to the store , John gave a drink to "
+    page.goto(f"{app_url}/compare?model=tiny-stories&prompt={prompt.replace(' ', '+')}&prompt_b={prompt.replace(' ', '+')}x")
+    wait_for_app_idle(page, 60_000)
+    expect(page.locator(".al-heatmap")).to_have_count(3)
+    page.evaluate("() => document.querySelectorAll('.al-heatmap').forEach((e, i) => { e.dataset.mark = String(i + 1); })")
+    box = page.get_by_role("textbox", name="Prompt", exact=True)
+    for key in ("a", "Backspace", "b"):
+        box.press("End")
+        box.press(key)
+        wait_for_app_idle(page, 60_000)
+        marks = page.evaluate("() => [...document.querySelectorAll('.al-heatmap')].map(e => e.dataset.mark || '')")
+        assert marks == ["1", "2", "3"], key
+    assert page.get_by_test_id("stException").count() == 0
+    assert not page.errors, page.errors
+
+
+def test_a_grid_cells_tooltip_gives_its_exact_number(page, app_url):
+    # matrix_data sends each cell's number once (rounded to 6 decimals) and the tooltip's exact line reads it
+    page.goto(f"{app_url}/lens?model=tiny-stories")
+    wait_for_app_idle(page, 60_000)
+    cells = page.locator(".al-heatmap canvas.al-cells").first
+    box = cells.bounding_box()
+    cells.hover(position={"x": box["width"] - 5, "y": box["height"] - 5})  # the last word's output: P(mary)
+    tip = page.locator(".al-tip")
+    expect(tip).to_be_visible()
+    text = tip.inner_text()
+    assert "P(mary) % (exact)" in text and "top word" in text, text
+    exact = float(text.split("P(mary) % (exact)")[1].split()[0])
+    shown = float(text.split("P(mary) %")[1].split()[0])
+    assert abs(exact - shown) < 5e-4 and len(f"{exact:.6f}".split(".")[1]) == 6
+    assert not page.errors, page.errors
+
+
+def test_typing_keeps_the_attribution_chart_and_retitles_it_from_its_data(page, app_url):
+    # one spec for every pair of words (the title is read from the data): the browser swaps the data
+    page.goto(f"{app_url}/attribution?model=tiny-stories")
+    wait_for_app_idle(page, 60_000)
+    chart = "[data-testid=stVegaLiteChart] svg, [data-testid=stVegaLiteChart] canvas"
+    page.evaluate(f"() => document.querySelectorAll('{chart}').forEach(e => {{ e.dataset.mark = 'kept'; }})")
+    box = page.get_by_role("textbox", name="Prompt", exact=True)
+    box.press("End")
+    box.press_sequentially(" mary", delay=20)
+    wait_for_app_idle(page, 60_000)
+    assert page.evaluate(f"() => [...document.querySelectorAll('{chart}')].map(e => e.dataset.mark)") == ["kept"]
+    target = page.get_by_test_id("stMain").inner_text().split("At the last word, ")[1].split("the model's ")[1].split(" is ")[0]
+    titles = page.evaluate("() => [...document.querySelectorAll('[data-testid=stVegaLiteChart] text')].map(t => t.textContent)")
+    assert f"Every part, largest effect first: {target}" in titles, (target, titles)
+    assert not page.errors, page.errors

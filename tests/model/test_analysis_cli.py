@@ -7,7 +7,7 @@ import torch
 
 from model.analysis.attribution import logit_attribution
 from model.analysis.export import export_trace
-from model.checkpoint import load_checkpoint
+from model.checkpoint import load_checkpoint, save_checkpoint
 from tests.model_factory import random_bundle
 from tests.model.test_model_cli import cli
 
@@ -56,6 +56,17 @@ def test_lens_patch_rollout_json():
     assert torch.tensor(rollout["rollout"]).sum(-1).sub(1).abs().max() < 1e-4
 
 
-def test_patch_without_a_pair_is_a_clear_error():
-    out = cli("patch", "--checkpoint", "sample_checkpoints/tiny-translator")
+def test_patch_json_for_a_translator():
+    out = cli("patch", "--checkpoint", "sample_checkpoints/tiny-translator", "--json")
+    assert out.returncode == 0, out.stderr
+    patch = json.loads(out.stdout)
+    assert (patch["answer"], patch["distractor"]) == ("rojo", "azul") and patch["decoder_input"][-2:] == ["el", "coche"]
+    assert patch["resid_rows"] == ["0_pre", "1_pre", "final_post"] and len(patch["resid"][0]) == len(patch["tokens"])
+    assert sorted(patch["head_out"]) == ["decoder.attn", "decoder.cross_attn", "encoder.attn"]
+    assert all(len(grid) == 2 and len(grid[0]) == 4 for grid in patch["head_out"].values())
+
+
+def test_patch_without_a_pair_is_a_clear_error(tmp_path):
+    folder = save_checkpoint(random_bundle(architecture="encoder-decoder"), tmp_path / "random")
+    out = cli("patch", "--checkpoint", str(folder))
     assert out.returncode == 2 and "--clean" in out.stderr

@@ -68,3 +68,7 @@ def test_patching_the_final_stream_restores_the_clean_run(bundles, family):
     torch.testing.assert_close(grid[-1, -1], torch.tensor(1.0), atol=1e-3, rtol=0)  # the last position's final stream
     torch.testing.assert_close(grid[0, 0], torch.tensor(0.0), atol=1e-3, rtol=0)  # the first word is the same in both
     assert patch_head_outputs(setup).shape == (bundle.config.n_layers, bundle.config.n_heads)
+    # the runs start at the first differing token, reading earlier keys (turned, with RoPE) from the corrupted run
+    assert setup.start > 0
+    torch.testing.assert_close(grid, patch_resid(setup, shortcuts=False)[1], atol=1e-3, rtol=0)
+    torch.testing.assert_close(patch_head_outputs(setup), patch_head_outputs(setup, shortcuts=False), atol=1e-3, rtol=0)

@@ -51,3 +51,17 @@ def test_unknown_word_is_a_clear_error():
     bundle = random_bundle()
     with pytest.raises(ValueError, match="no word 'zebra'"):
         logit_lens(bundle, bundle.run("the cat"), word="zebra")
+
+
+def test_another_word_from_the_same_lens_equals_a_lens_made_for_it():
+    from model.analysis.lens import with_word
+    from model.checkpoint import load_checkpoint
+
+    bundle = load_checkpoint("sample_checkpoints/tiny-stories")
+    trace = bundle.run("When Mary and John went to the store, John gave a drink to")
+    plain = logit_lens(bundle, trace, None, k=1)
+    for word in ("mary", "john"):
+        torch.testing.assert_close(with_word(bundle, plain, word).word_probs, logit_lens(bundle, trace, word).word_probs,
+                                   atol=1e-6, rtol=0)
+        torch.testing.assert_close(with_word(bundle, plain, word).word_probs,
+                                   plain.logits.softmax(-1)[..., bundle.tokenizer.id_of(word)], atol=1e-6, rtol=0)

@@ -17,7 +17,6 @@ from viz import lens as vl
 from viz import palette
 from viz import patching as patching_views
 from viz.heads import head_score_chart, head_table
-from viz.spec import from_altair
 
 CHECKPOINTS = Path(__file__).parents[2] / "sample_checkpoints"
 
@@ -33,7 +32,7 @@ def test_the_attribution_bars_get_their_height_around_which_the_labels_go(toy):
     16 px rows Vega left out every other label."""
     trace = toy.run("what is statquest")
     frame = va.parts_frame(logit_attribution(toy, trace, "awesome", "<EOS>"))
-    spec = from_altair(va.parts_chart(frame, "score")).streamlit_spec()
+    spec = va.parts_chart(frame, "score").streamlit_spec()
     assert spec["autosize"]["type"] == "pad" and spec["height"] == 24 * len(frame) == 96
     assert spec["encoding"]["y"]["axis"]["labelOverlap"] is False  # every part named
 
@@ -71,5 +70,5 @@ def test_every_debugging_grid_says_what_its_colours_mean(toy):
     cmp = compare_patterns(trace, toy.run("what statquest is"), trace.attention_modules()[0], 0)
     assert "second prompt" in vc.difference_data(cmp, "t")["legend_means"]
     assert vc.pattern_data(cmp, 0, "t")["legend_means"] == palette.SEQUENTIAL_MEANS
-    patched = patching_views.heads_data({"heads": torch.tensor([[0.5]])}, "t")
+    patched = patching_views.heads_data(torch.tensor([[0.5]]), "t")
     assert patched["legend_means"] is None and "clean answer" in patched["legend_hi"]  # its ends say it

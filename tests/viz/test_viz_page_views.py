@@ -160,3 +160,23 @@ def test_values_made_from_a_model_or_a_trace_are_kept_under_their_keys():
     unmasked = key.under(RunOptions(causal=False))
     assert unmasked.options == RunOptions(causal=False) and unmasked.prompt == key.prompt and tokens(unmasked) == ["what", "is", "<EOS>"]
     assert len(made) == 4
+
+
+def test_the_attribution_bars_are_one_cached_spec_that_reads_the_words_from_its_data():
+    from model.analysis.attribution import logit_attribution
+    from viz import attribution as va
+
+    bundle = load_checkpoint(CHECKPOINTS / "tiny-stories")
+    prompt = "When Mary and John went to the store, John gave a drink to"
+    result = logit_attribution(bundle, bundle.run(prompt), "mary", "john")
+    frame = va.parts_frame(result)
+    chart = va.parts_chart(frame, va.target_text(result))
+    other = va.parts_chart(va.parts_frame(logit_attribution(bundle, bundle.run(prompt + " a"), "john", None)), "logit(john)")
+    assert chart.spec_json == other.spec_json and not chart.values  # other words, the same spec: the browser swaps the data
+    spec = chart.to_dict()
+    assert "data('parts')[0].heading" in spec["title"]["text"]["expr"]
+    bars = spec["datasets"]["parts"]
+    assert {b["heading"] for b in bars} == {"Every part, largest effect first: logit(mary) − logit(john)"}
+    assert [b["part"] for b in bars] == [label for label, _ in result.ranked()] and len(bars) == len(result.labels)
+    assert {b["score"] for b in bars} == {"logit(mary) − logit(john)"}
+    assert sum(b["value"] for b in bars) == pytest.approx(float(result.values.sum()), abs=1e-4)
