@@ -208,6 +208,32 @@ class Trace(Mapping[str, torch.Tensor]):
             maps = attention_maps(q[None], k[None], None if bias is None else bias[None], get("mask")[None])
         return maps[kind][0]
 
+    def attention_shape(self, module: str) -> tuple[int, int, int]:
+        """(heads, queries, keys) of the module's per-head maps, read from q and k: no map is computed."""
+        if f"{module}.hook_pattern" in self.tensors:
+            return tuple(self.tensors[f"{module}.hook_pattern"].shape)
+        q, k = self.tensors[f"{module}.hook_q"], self.tensors[f"{module}.hook_k"]
+        return int(q.shape[1]), int(q.shape[0]), int(k.shape[0])
+
+    def head_maps(self, module: str, head: int | None = None, rows: slice = slice(None)) -> dict[str, torch.Tensor]:
+        """dots, scaled, attn_scores and pattern of one head (every head: None) for the query rows
+        ``rows``, each [head, rows, key]: a lean trace computes only those rows of that head (equal
+        to the whole maps' rows within float rounding), a fraction of one lookup of a whole map."""
+        heads = slice(None) if head is None else slice(head, head + 1)
+        found = self._derivable(f"{module}.hook_pattern")
+        if found is None or not found[0]:  # the pass kept its maps
+            return {kind: self[f"{module}.hook_{kind}"][heads, rows] for kind in DERIVED_KINDS}
+        from .layers import attention_maps
+
+        get = lambda k: self.tensors.get(f"{module}.hook_{k}")  # noqa: E731
+        q, k = get("rot_q"), get("rot_k")
+        q, k = (q, k) if q is not None else (get("q"), get("k"))
+        bias = get("distance_bias")
+        with torch.inference_mode():
+            return {kind: m[0] for kind, m in attention_maps(
+                q[rows, heads][None], k[:, heads][None], None if bias is None else bias[heads, rows][None],
+                get("mask")[rows][None]).items()}
+
     def _stored_or_computed(self, name: str) -> torch.Tensor:
         tensor = self._compute(name)
         if tensor is None:
