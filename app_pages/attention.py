@@ -202,7 +202,7 @@ def word_toggle(trace):
     if not tokenizer.subword or ctx.bundle.is_translator:
         return None
     on = st.toggle("Words", key="words", bind="query-params",
-                   help='Group the tokens of each word (" un", "believ", "able") into one row and one column.')
+                   help='Group the tokens of each word ("␣un", "believ", "able") into one row and one column.')
     return tokenizer.words(trace.tokens) if on else None
 
 

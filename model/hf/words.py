@@ -44,12 +44,11 @@ def word_spans(tokens: Sequence[str], specials: Collection[str] = ()) -> list[tu
 
 
 def word_text(tokens: Sequence[str]) -> str:
-    """A word's tokens as one string: byte pieces that together spell a character become that
-    character ("na<0xC3>" + "<0xAF>ve" -> "naïve"), and its leading "␣" marks are dropped."""
+    """A word's tokens as one string, shown as its tokens are ("␣cat" for " c" + "at"), but byte
+    pieces that together spell a character become that character ("␣na<0xC3>" + "<0xAF>ve" -> "␣naïve")."""
     data = b"".join(bytes([int(part[3:5], 16)]) if BYTE_PIECE.fullmatch(part) else part.encode()
                     for token in tokens for part in BYTE_PIECE.split(token) if part)
-    text = show_bytes(data)
-    return text.lstrip(SHOWN[" "]) or text
+    return show_bytes(data)
 
 
 @dataclass(frozen=True)
