@@ -258,16 +258,24 @@ class Trace(Mapping[str, torch.Tensor]):
     def logits_at(self, position: int) -> torch.Tensor:
         """One row of the logits [vocab] (a negative position counts from the end): a lean trace
         recomputes only that row (equal to the whole recomputation's within float rounding)."""
+        position %= len(self.tokens)
         if "logits" in self.tensors or self.model is None:
             return self["logits"][position]
+        return self._kept(("logits", position), lambda: self._logits_of_rows(position, position + 1)[0])
+
+    def logits_rows(self, start: int, stop: int) -> torch.Tensor:
+        """Rows start..stop-1 of the logits [rows, vocab]: a lean trace recomputes only those
+        (a 1,024-token prompt's whole logits are 196 MB for GPT-2's vocabulary)."""
+        if "logits" in self.tensors or self.model is None:
+            return self["logits"][start:stop]
+        return self._kept(("logits", start, stop), lambda: self._logits_of_rows(start, stop))
+
+    def _logits_of_rows(self, start: int, stop: int) -> torch.Tensor:
         from .recompute import final_stream, logits_of
 
-        def make() -> torch.Tensor:
-            final = final_stream(self.model, self._stored_or_computed)
-            with torch.inference_mode():
-                return logits_of(self.model, final[position:position + 1 or None])[0]
-
-        return self._kept(("logits", position % len(self.tokens)), make)
+        final = final_stream(self.model, self._stored_or_computed)
+        with torch.inference_mode():
+            return logits_of(self.model, final[start:stop])
 
     def __contains__(self, key: object) -> bool:
         if isinstance(key, tuple):

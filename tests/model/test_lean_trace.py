@@ -50,6 +50,7 @@ def test_lookups_equal_the_full_pass(overrides):
     assert torch.equal(lean.logits, full["logits"])
     for position in (0, 2, -1):
         assert torch.allclose(lean.logits_at(position), full["logits"][position], rtol=0, atol=1e-6)
+    assert torch.allclose(lean.logits_rows(1, 3), full["logits"][1:3], rtol=0, atol=1e-6)
     assert lean.attention_modules() == Trace(full, []).attention_modules()
 
 
