@@ -20,7 +20,7 @@ from .attention import module_title, n_heads
 from .canvas import HIGHLIGHT
 from .common import to_numpy, token_labels
 from .pooling import block_names, block_size, hidden_blocks, max_pool, pool_heads
-from .raster import HIDDEN_LEVEL, levels_base64, palette, to_levels
+from .raster import HIDDEN_LEVEL, levels_deflated, palette, to_levels
 from .windows import MAX_CELLS
 
 
@@ -136,14 +136,14 @@ def grid_panel_px(n_heads: int) -> int:
 def grid_data(pictures: list[dict], panel_px: int | None = None) -> dict:
     """The grid of every head (see grid_pictures) as plain data for its component
     (app_pages/components/): one row per attention module, one column per head.
-    Each panel's ``pixels`` are its levels as base64, ``shape`` [rows, cols]; ``palette`` gives
-    every level's colour."""
+    Each panel's ``pixels`` are its levels deflated, as base64 (viz.raster.levels_deflated),
+    ``shape`` [rows, cols]; ``palette`` gives every level's colour."""
     order = sorted({p["module_index"] for p in pictures})
     titles = {p["module_index"]: p["module_title"] for p in pictures}
     n_cols = max((p["head"] for p in pictures), default=-1) + 1
     panel_px = panel_px or grid_panel_px(n_cols)
     panels = [{"row": order.index(p["module_index"]), "col": p["head"], "module": p["module"], "head": p["head"],
-               "title": f"{p['module_title']}, head {p['head'] + 1}", "pixels": levels_base64(p["levels"]),
+               "title": f"{p['module_title']}, head {p['head'] + 1}", "pixels": levels_deflated(p["levels"]),
                "shape": list(p["levels"].shape), "selected": p["selected"]}
               for p in pictures]
     return {"rows": [titles[i] for i in order], "cols": [f"head {h + 1}" for h in range(n_cols)], "panels": panels,
