@@ -93,6 +93,7 @@ class Recorder:
         self.lean = lean is not None
         self.skip = recomputed_leaves(lean) | {f"hook_{kind}" for kind in DERIVED_KINDS} if self.lean else frozenset()
         self.tensors: dict[str, torch.Tensor | None] = {}
+        self.masks: dict[tuple, torch.Tensor] = {}  # the run's attention masks, one per way of masking (model/layers.py)
 
     def __call__(self, name: str, x: torch.Tensor) -> torch.Tensor:
         if self.capture:
@@ -198,6 +199,11 @@ class Trace(Mapping[str, torch.Tensor]):
             from .recompute import recompute  # layers (which recompute uses) import this module
 
             return recompute(self.model, self._stored_or_computed, name)
+        return self._maps(module, slice(None), slice(None))[kind]
+
+    def _maps(self, module: str, heads: slice, rows: slice) -> dict[str, torch.Tensor]:
+        """The per-head maps [head, row, key] of those heads and query rows, from the module's q
+        and k (turned, with RoPE), distance bias and mask, by the forward pass's own function."""
         from .layers import attention_maps
 
         get = lambda k: self.tensors.get(f"{module}.hook_{k}")  # noqa: E731
@@ -205,8 +211,9 @@ class Trace(Mapping[str, torch.Tensor]):
         q, k = (q, k) if q is not None else (get("q"), get("k"))
         bias = get("distance_bias")
         with torch.inference_mode():
-            maps = attention_maps(q[None], k[None], None if bias is None else bias[None], get("mask")[None])
-        return maps[kind][0]
+            maps = attention_maps(q[rows, heads][None], k[:, heads][None], None if bias is None else bias[heads, rows][None],
+                                  get("mask")[rows][None])
+        return {kind: m[0] for kind, m in maps.items()}
 
     def attention_shape(self, module: str) -> tuple[int, int, int]:
         """(heads, queries, keys) of the module's per-head maps, read from q and k: no map is computed."""
@@ -223,16 +230,7 @@ class Trace(Mapping[str, torch.Tensor]):
         found = self._derivable(f"{module}.hook_pattern")
         if found is None or not found[0]:  # the pass kept its maps
             return {kind: self[f"{module}.hook_{kind}"][heads, rows] for kind in DERIVED_KINDS}
-        from .layers import attention_maps
-
-        get = lambda k: self.tensors.get(f"{module}.hook_{k}")  # noqa: E731
-        q, k = get("rot_q"), get("rot_k")
-        q, k = (q, k) if q is not None else (get("q"), get("k"))
-        bias = get("distance_bias")
-        with torch.inference_mode():
-            return {kind: m[0] for kind, m in attention_maps(
-                q[rows, heads][None], k[:, heads][None], None if bias is None else bias[heads, rows][None],
-                get("mask")[rows][None]).items()}
+        return self._maps(module, heads, rows)
 
     def _stored_or_computed(self, name: str) -> torch.Tensor:
         tensor = self._compute(name)

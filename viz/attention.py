@@ -12,11 +12,10 @@ import numpy as np
 import pandas as pd
 
 from model import names
+from model.hf.words import Words, group_attention, group_hidden
 from model.trace import Trace
 
 from .canvas import heatmap_data
-from model.hf.words import Words, group_attention, group_hidden
-
 from .common import to_numpy, token_labels
 from .pooling import block_size, hidden_blocks, pooled_frame
 from .windows import WINDOW, Window, full_window, long_frame

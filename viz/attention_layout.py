@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from model.hf.words import Words
 from model.trace import Trace
 
 from . import windows
-from model.hf.words import Words
-
 from .attention import axis_labels, has_distance_bias, matrix_size
 from .canvas import heatmap_cell
 
