@@ -38,6 +38,9 @@ TRACES_KEPT = 8
 # Every trace of the server together holds at most this many per-trace budgets (model/budget.py).
 TRACE_CACHE_BUDGETS = 3
 RELEASE_AFTER_BYTES = 64 * 2**20  # dropping less than this leaves the memory to the next trace
+# Handed back once the drops pause this long: handed back after each drop, while someone typed at
+# the end of a long prompt, the next trace faulted every page in again (its copy took twice as long).
+RELEASE_PAUSE_S = 2.0
 
 
 class ModelKey(NamedTuple):
@@ -82,9 +85,20 @@ def listed_models() -> dict[str, Path]:
     return checkpoints.listed_models(_found_models(tuple(checkpoints.checkpoint_roots())))
 
 
+_release_timer: list[threading.Timer] = []
+_release_lock = threading.Lock()
+
+
 def _release(dropped: int) -> None:
-    if dropped >= RELEASE_AFTER_BYTES:
-        runtime.release_memory()
+    if dropped < RELEASE_AFTER_BYTES:
+        return
+    with _release_lock:
+        for timer in _release_timer:
+            timer.cancel()
+        timer = threading.Timer(RELEASE_PAUSE_S, runtime.release_memory)
+        timer.daemon = True
+        timer.start()
+        _release_timer[:] = [timer]
 
 
 TRACES = TraceCache(TRACE_CACHE_BUDGETS * trace_budget_bytes(), on_release=_release)
@@ -107,7 +121,8 @@ _KEPT_BY_FUNCTION: dict[tuple[str, str], Callable] = {}
 def _once(make: Callable, build: Callable[[], Callable]) -> Callable:
     """One cache per function for the process: a page's script runs again on every rerun, and a
     cache made anew each time kept nothing from one keystroke to the next."""
-    where = (make.__code__.co_filename, make.__qualname__)
+    code = getattr(make, "__code__", None)
+    where = (code.co_filename if code else make.__module__, make.__qualname__)
     if where not in _KEPT_BY_FUNCTION:
         _KEPT_BY_FUNCTION[where] = build()
     return _KEPT_BY_FUNCTION[where]
