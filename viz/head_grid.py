@@ -108,9 +108,9 @@ def grid_pictures_reusing(trace: Trace, earlier: Sequence[GridPictures], selecte
         rows, cols = math.ceil(n_q / block), math.ceil(n_k / block)
         levels = np.full((n_h, rows, cols), HIDDEN_LEVEL, dtype=np.uint8)  # keys after a reused row: hidden
         start = 0
-        if best is not None and best.levels.get(module, (0,))[0] == block:
+        old = best.levels.get(module, (0, None))[1] if best is not None and shared else None
+        if old is not None and best.levels[module][0] == block and old.shape[0] == n_h:
             start = min(shared // block, rows)
-            old = best.levels[module][1]
             width = min(cols, old.shape[2])
             levels[:, :start, :width] = old[:, :start, :width]
         if start < rows:
