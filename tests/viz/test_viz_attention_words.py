@@ -92,3 +92,10 @@ def test_grid_from_a_shorter_or_longer_prompt_equals_the_grid_made_anew(max_side
     assert all(np.abs(a - b).max() <= 1 for a, b in zip(levels(back.pictures), levels(before.pictures)))  # a backspace
     ablated = bundle.run(base + " a", options=__import__("model.trace", fromlist=["RunOptions"]).RunOptions.make({"blocks.0.attn": [1]}))
     assert head_grid._reusable_rows(ablated, before) == 0  # another run's pictures are not shared
+
+
+def test_pictures_of_another_model_are_not_reused():
+    other = head_grid.grid_pictures_reusing(random_bundle(n_heads=8).run("the cat sat"), ())
+    trace = random_bundle().run("the cat sat")
+    reused = head_grid.grid_pictures_reusing(trace, [other])
+    assert [p["levels"].tolist() for p in reused.pictures] == [p["levels"].tolist() for p in head_grid.grid_pictures(trace)]
