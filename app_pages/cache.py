@@ -38,9 +38,7 @@ TRACES_KEPT = 8
 # Every trace of the server together holds at most this many per-trace budgets (model/budget.py).
 TRACE_CACHE_BUDGETS = 3
 RELEASE_AFTER_BYTES = 64 * 2**20  # dropping less than this leaves the memory to the next trace
-# Handed back once the drops pause this long: handed back after each drop, while someone typed at
-# the end of a long prompt, the next trace faulted every page in again (its copy took twice as long).
-RELEASE_PAUSE_S = 2.0
+RELEASE_PAUSE_S = 2.0  # handed back once drops pause: after each one, typing at a long prompt's end faulted every page in again
 
 
 class ModelKey(NamedTuple):

@@ -130,8 +130,8 @@ class Attention(Named):
     def mask(self, n_q: int, n_k: int, key_padding: torch.Tensor | None, rec: Recorder | None, masked_keys: bool,
              cross: bool = False) -> torch.Tensor:
         """Additive mask [batch or 1, query_pos, key_pos]: 0 where a query may look, -inf where not.
-        One tensor for every layer of a traced run that masks alike (a 1,024-token trace held 12
-        equal masks of 4 MB, and made each of them on every keystroke); never changed in place."""
+        One tensor for every layer of a traced run that masks alike, never changed in place: a
+        long prompt's trace held one equal [pos, pos] mask per layer, and made each anew."""
         causal = self.causal and (rec is None or rec.options.causal)
         hidden = tuple(p for p in rec.options.masked_keys if p < n_k) if rec is not None and masked_keys else ()
         key = (cross, n_q, n_k, causal, self.window if causal else 0, hidden)  # a cross-attention's own, as budget.py counts
