@@ -33,7 +33,7 @@ def second_word(ctx: shared.PageContext, top: list[int]) -> str | None:
     vocab = ctx.bundle.tokenizer.vocab
     pair = patching.default_pair(ctx.bundle)
     if pair and not ctx.bundle.is_translator and ctx.prompt == pair[0] and ctx.continuation is None:
-        swapped = cache.trace(cache.TraceKey(ctx.key.model, pair[1])).logits[-1].argsort(descending=True).tolist()
+        swapped = cache.trace(cache.TraceKey(ctx.key.model, pair[1])).logits_at(-1).argsort(descending=True).tolist()
         return next(vocab[i] for i in swapped if i != top[0])
     return vocab[top[1]] if len(top) > 1 else None
 
@@ -46,7 +46,7 @@ def hint(word: str, what: str) -> str:
 
 def chosen_words(ctx: shared.PageContext) -> tuple[str, str | None]:
     """The two words, typed or (empty boxes) the model's top next word minus second_word()."""
-    top = ctx.trace.logits[-1].argsort(descending=True).tolist()
+    top = ctx.trace.logits_at(-1).argsort(descending=True).tolist()
     vocab = ctx.bundle.tokenizer.vocab
     second = second_word(ctx, top)
     left, right = st.columns(2)

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import Callable, Hashable, NamedTuple, TypeVar
 
@@ -36,6 +38,7 @@ TRACES_KEPT = 8
 # Every trace of the server together holds at most this many per-trace budgets (model/budget.py).
 TRACE_CACHE_BUDGETS = 3
 RELEASE_AFTER_BYTES = 64 * 2**20  # dropping less than this leaves the memory to the next trace
+RELEASE_PAUSE_S = 2.0  # handed back once drops pause: after each one, typing at a long prompt's end faulted every page in again
 
 
 class ModelKey(NamedTuple):
@@ -80,9 +83,20 @@ def listed_models() -> dict[str, Path]:
     return checkpoints.listed_models(_found_models(tuple(checkpoints.checkpoint_roots())))
 
 
+_release_timer: list[threading.Timer] = []
+_release_lock = threading.Lock()
+
+
 def _release(dropped: int) -> None:
-    if dropped >= RELEASE_AFTER_BYTES:
-        runtime.release_memory()
+    if dropped < RELEASE_AFTER_BYTES:
+        return
+    with _release_lock:
+        for timer in _release_timer:
+            timer.cancel()
+        timer = threading.Timer(RELEASE_PAUSE_S, runtime.release_memory)
+        timer.daemon = True
+        timer.start()
+        _release_timer[:] = [timer]
 
 
 TRACES = TraceCache(TRACE_CACHE_BUDGETS * trace_budget_bytes(), on_release=_release)
@@ -99,24 +113,66 @@ def _spinner(text: str | None):
     return st.spinner(text) if text else contextlib.nullcontext()
 
 
+_KEPT_BY_FUNCTION: dict[tuple[str, str], Callable] = {}
+
+
+def _once(make: Callable, build: Callable[[], Callable]) -> Callable:
+    """One cache per function for the process: a page's script runs again on every rerun, and a
+    cache made anew each time kept nothing from one keystroke to the next."""
+    code = getattr(make, "__code__", None)
+    where = (code.co_filename if code else make.__module__, make.__qualname__)
+    if where not in _KEPT_BY_FUNCTION:
+        _KEPT_BY_FUNCTION[where] = build()
+    return _KEPT_BY_FUNCTION[where]
+
+
 def per_model(spinner: str | None = None, kept: int = MODELS_KEPT) -> Callable[[Callable[[ModelBundle], T]], Callable[[ModelKey], T]]:
     """``make(bundle)`` kept per model key: values that depend on the weights, not the prompt."""
     def wrap(make: Callable[[ModelBundle], T]) -> Callable[[ModelKey], T]:
-        @functools.lru_cache(maxsize=kept)
-        def get(model: ModelKey) -> T:
-            with _spinner(spinner):
-                return make(load_bundle(model))
-        return functools.update_wrapper(get, make)
+        def build() -> Callable[[ModelKey], T]:
+            @functools.lru_cache(maxsize=kept)
+            def get(model: ModelKey) -> T:
+                with _spinner(spinner):
+                    return make(load_bundle(model))
+            return functools.update_wrapper(get, make)
+        return _once(make, build)
     return wrap
 
 
 def per_trace(kept: int = TRACES_KEPT) -> Callable[[Callable[[Trace], T]], Callable[[TraceKey], T]]:
     """``make(trace)`` kept per trace key: a view that costs more than placing it."""
     def wrap(make: Callable[[Trace], T]) -> Callable[[TraceKey], T]:
-        @functools.lru_cache(maxsize=kept)
-        def get(key: TraceKey) -> T:
-            return make(trace(key))
-        return functools.update_wrapper(get, make)
+        def build() -> Callable[[TraceKey], T]:
+            @functools.lru_cache(maxsize=kept)
+            def get(key: TraceKey) -> T:
+                return make(trace(key))
+            return functools.update_wrapper(get, make)
+        return _once(make, build)
+    return wrap
+
+
+def per_trace_reusing(kept: int = TRACES_KEPT) -> Callable[[Callable[[Trace, list[T]], T]], Callable[[TraceKey], T]]:
+    """``make(trace, earlier)`` kept per trace key, where ``earlier`` holds the values kept so far
+    (newest first): a view of a prompt one keystroke longer may take most of itself from them."""
+    def wrap(make: Callable[[Trace, list[T]], T]) -> Callable[[TraceKey], T]:
+        def build() -> Callable[[TraceKey], T]:
+            values: OrderedDict[TraceKey, T] = OrderedDict()
+            lock = threading.Lock()
+
+            def get(key: TraceKey) -> T:
+                with lock:
+                    if key in values:
+                        values.move_to_end(key)
+                        return values[key]
+                    earlier = list(reversed(values.values()))
+                value = make(trace(key), earlier)
+                with lock:
+                    values[key] = value
+                    while len(values) > kept:
+                        values.popitem(last=False)
+                return value
+            return functools.update_wrapper(get, make)
+        return _once(make, build)
     return wrap
 
 

@@ -24,7 +24,7 @@ def chosen_word(bundle, trace) -> tuple[str, bool]:
                           placeholder="the model's own next word",
                           help="Colour the cells by this word's probability. Empty: the word the model predicts next.")
     if not typed.strip():
-        return bundle.tokenizer.vocab[int(trace.logits[-1].argmax())], True
+        return bundle.tokenizer.vocab[int(trace.logits_at(-1).argmax())], True
     word = typed.strip()
     known = any(bundle.tokenizer.has(w) for w in (word, word.lower()))
     return word, known

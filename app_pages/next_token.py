@@ -147,7 +147,9 @@ def generation_controls(ctx: shared.PageContext, gen: Generation, sampling: Samp
 
 def show_history(ctx: shared.PageContext) -> None:
     trace, tokenizer = ctx.trace, ctx.bundle.tokenizer
-    history = generated_frame(trace.logits, [tokenizer.id_of(t) for t in trace.tokens], trace.tokens, trace.n_prompt)
+    first = max(trace.n_prompt - 1, 0)  # only the rows that chose a generated word
+    history = generated_frame(trace.logits_rows(first, len(trace.tokens)), [tokenizer.id_of(t) for t in trace.tokens],
+                              trace.tokens, trace.n_prompt, first_row=first)
     if len(history):
         st.markdown("**Each generated word**, with the probability the plain softmax gave it (rank 1 = the top word):")
         st.dataframe(history, hide_index=True, height=min(400, 38 + 35 * len(history)), column_config={
@@ -161,13 +163,14 @@ def next_token_view(ctx: shared.PageContext) -> None:
     vocab = bundle.tokenizer.vocab
     sampling = sampling_controls(len(vocab))
     gen = generation_state(ctx)
-    probs = distribution(trace.logits[-1], sampling)
+    last = trace.logits_at(-1)  # the next word's scores: a lean trace recomputes only this row
+    probs = distribution(last, sampling)
     chosen = choose(probs, sampling, torch.Generator().manual_seed(step_seed(sampling.seed, len(gen.continuation))))
 
     left, right = st.columns([5, 6], gap="medium")
     with left:
         top = TOP if len(vocab) > TOP + 5 else 0
-        frame = next_token_frame(trace.logits[-1], vocab, sampling, top=top, chosen=chosen)
+        frame = next_token_frame(last, vocab, sampling, top=top, chosen=chosen)
         title = f"The next word after position {len(trace.tokens) - 1}: {trace.tokens[-1]}"
         shared.chart_with_csv(next_token_chart(frame, title), frame, "next-token", "next", stretch=True)
         if top:
@@ -181,7 +184,9 @@ def next_token_view(ctx: shared.PageContext) -> None:
         show_history(ctx)
 
     if len(trace.tokens) > 1:
-        frame = prediction_frame(trace.logits, trace.tokens, vocab, words=8, max_positions=MAX_ROWS)
+        first = max(0, len(trace.tokens) - MAX_ROWS)
+        frame = prediction_frame(trace.logits_rows(first, len(trace.tokens)), trace.tokens, vocab, words=8,
+                                 max_positions=MAX_ROWS, first_row=first)
         with st.expander("What the model predicts after every word, not only the last", expanded=len(trace.tokens) <= 8):
             shared.explain("The model computes next-word probabilities at every position at once (each row uses only "
                            "that word and the words before it). During training every row's target is the word that "

@@ -64,8 +64,15 @@ def overview(ctx: shared.PageContext) -> None:
         st.caption(vo.ARCHITECTURE_NOTE)
     with right:
         st.subheader("Your prompt as tokens")
-        tokens = vo.tokens_frame(trace.encoding, bundle.prompt_tokenizer)
-        pc.text_blocks([pc.table(tokens, caption="Your prompt as tokens", columns=vo.TOKEN_COLUMNS)], key="ov-tokens")
+        tokenizer = bundle.prompt_tokenizer
+        # a subword tokenizer's tokens grouped into words, as the Attention page's toggle of the same name does
+        if tokenizer.subword and not bundle.is_translator and st.toggle(
+                "Words", key="words", bind="query-params", help="One row per word, with the tokens it is made of."):
+            words = vo.words_frame(trace.encoding, tokenizer.words(trace.encoding.tokens))
+            pc.text_blocks([pc.table(words, caption="Your prompt as words", columns=vo.WORD_COLUMNS)], key="ov-tokens")
+        else:
+            tokens = vo.tokens_frame(trace.encoding, tokenizer)
+            pc.text_blocks([pc.table(tokens, caption="Your prompt as tokens", columns=vo.TOKEN_COLUMNS)], key="ov-tokens")
         st.subheader("The model's translation" if bundle.is_translator else "The model's answer")
         slot = st.empty()
         words, stop = answer(ctx, slot)

@@ -38,11 +38,12 @@ def trace_budget_bytes() -> int:
 def _attention_floats(cfg: ModelConfig, n_q: int, n_k: int, distance_bias: bool) -> int:
     """hook_q, hook_z [q, d]; hook_k, hook_v [k, d] (per query head under grouped-query
     attention); with RoPE hook_rot_q [q, d] and hook_rot_k [k, d]; the distance bias (if any)
-    [head, q, k]; the mask [q, k]. A lean trace keeps no dots, scaled, scores or pattern: they
-    are computed on demand (model/trace.py), in the one slot counted by ``trace_bytes``."""
+    [head, q, k]. A lean trace keeps no dots, scaled, scores or pattern: they are computed on
+    demand (model/trace.py), in the one slot counted by ``trace_bytes``. The masks [q, k] are
+    counted by the stack: layers that mask alike share one (model/layers.py)."""
     per_head_maps = 1 if distance_bias else 0
     vectors = (3 if cfg.positional == "rope" else 2) * (n_q + n_k) * cfg.d_model
-    return vectors + per_head_maps * cfg.n_heads * n_q * n_k + n_q * n_k
+    return vectors + per_head_maps * cfg.n_heads * n_q * n_k
 
 
 def _stack_floats(cfg: ModelConfig, n: int, n_layers: int, causal: bool, memory: int) -> int:
@@ -56,6 +57,8 @@ def _stack_floats(cfg: ModelConfig, n: int, n_layers: int, causal: bool, memory:
     block's resid_pre)."""
     d = cfg.d_model
     total = n * d + (0 if cfg.positional == "rope" else n * d)  # hook_embed; embed + pos, the first resid_pre
+    windows = {cfg.window_of(layer) if causal else 0 for layer in range(n_layers)}
+    total += len(windows) * n * n + (n * memory if memory else 0)  # one mask per way of masking, and the cross-attention's
     for layer in range(n_layers):
         bias = causal and cfg.distance_bias and cfg.window_of(layer) > 0
         total += _attention_floats(cfg, n, n, bias)

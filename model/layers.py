@@ -127,10 +127,18 @@ class Attention(Named):
         # One learned number per head and distance back (0 = the word itself), added to the scores.
         self.distance_bias = nn.Parameter(torch.zeros(cfg.n_heads, window)) if (window and cfg.distance_bias) else None
 
-    def mask(self, n_q: int, n_k: int, key_padding: torch.Tensor | None, rec: Recorder | None, masked_keys: bool) -> torch.Tensor:
-        """Additive mask [batch or 1, query_pos, key_pos]: 0 where a query may look, -inf where not."""
+    def mask(self, n_q: int, n_k: int, key_padding: torch.Tensor | None, rec: Recorder | None, masked_keys: bool,
+             cross: bool = False) -> torch.Tensor:
+        """Additive mask [batch or 1, query_pos, key_pos]: 0 where a query may look, -inf where not.
+        One tensor for every layer of a traced run that masks alike, never changed in place: a
+        long prompt's trace held one equal [pos, pos] mask per layer, and made each anew."""
+        causal = self.causal and (rec is None or rec.options.causal)
+        hidden = tuple(p for p in rec.options.masked_keys if p < n_k) if rec is not None and masked_keys else ()
+        key = (cross, n_q, n_k, causal, self.window if causal else 0, hidden)  # a cross-attention's own, as budget.py counts
+        if rec is not None and key_padding is None and key in rec.masks:
+            return rec.masks[key]
         blocked = torch.zeros(1, n_q, n_k, dtype=torch.bool)
-        if self.causal and (rec is None or rec.options.causal):
+        if causal:
             blocked = blocked | torch.ones(n_q, n_k, dtype=torch.bool).triu(1)
             if self.window:  # and words more than window - 1 back
                 blocked = blocked | torch.ones(n_q, n_k, dtype=torch.bool).tril(-self.window)
@@ -140,12 +148,13 @@ class Attention(Named):
                 # A padding position past the end would see only padding in its window: let it see
                 # itself (its output is never used), so that no row is all -inf (NaN gradients).
                 blocked = blocked & ~(torch.eye(n_q, dtype=torch.bool)[None] & key_padding[:, :, None])
-        if rec is not None and masked_keys:
-            hidden = [p for p in rec.options.masked_keys if p < n_k]
-            if hidden:
-                blocked = blocked.clone()
-                blocked[..., hidden] = True
-        return torch.zeros(blocked.shape).masked_fill(blocked, float("-inf"))
+        if hidden:
+            blocked = blocked.clone()
+            blocked[..., list(hidden)] = True
+        mask = torch.zeros(blocked.shape).masked_fill(blocked, float("-inf"))
+        if rec is not None and key_padding is None:
+            rec.masks[key] = mask
+        return mask
 
     def forward(
         self,
@@ -176,7 +185,7 @@ class Attention(Named):
         bias = None
         if self.distance_bias is not None:
             bias = hook(rec, self.hook_name("hook_distance_bias"), self.distance_bias_scores(past + n_q, n_k)[None])[:, :, past:]
-        mask = hook(rec, self.hook_name("hook_mask"), self.mask(past + n_q, n_k, key_padding, rec, masked_keys))[:, past:]  # [B|1, q, k]
+        mask = hook(rec, self.hook_name("hook_mask"), self.mask(past + n_q, n_k, key_padding, rec, masked_keys, x_kv is not x_q))[:, past:]  # [B|1, q, k]
         maps = attention_maps(q, k, bias, mask, lambda kind, x: hook(rec, self.hook_name(f"hook_{kind}"), x))
         z = torch.einsum("bhqk,bkhd->bqhd", maps["pattern"], v)  # [B, q, head, d_head]
         z = hook(rec, self.hook_name("hook_z"), self.ablate(z, rec))

@@ -66,6 +66,7 @@ class VocabularyLookup:
 
     vocab: tuple[str, ...]
     _index: dict[str, int]
+    subword = False  # one token per word (model/hf's tokenizers set it: words of several tokens)
 
     def __len__(self) -> int:
         return len(self.vocab)

@@ -93,6 +93,7 @@ class Recorder:
         self.lean = lean is not None
         self.skip = recomputed_leaves(lean) | {f"hook_{kind}" for kind in DERIVED_KINDS} if self.lean else frozenset()
         self.tensors: dict[str, torch.Tensor | None] = {}
+        self.masks: dict[tuple, torch.Tensor] = {}  # the run's attention masks, one per way of masking (model/layers.py)
 
     def __call__(self, name: str, x: torch.Tensor) -> torch.Tensor:
         if self.capture:
@@ -208,6 +209,11 @@ class Trace(Mapping[str, torch.Tensor]):
             from .recompute import recompute  # layers (which recompute uses) import this module
 
             return recompute(self.model, self._stored_or_computed, name)
+        return self._maps(module, slice(None), slice(None))[kind]
+
+    def _maps(self, module: str, heads: slice, rows: slice) -> dict[str, torch.Tensor]:
+        """The per-head maps [head, row, key] of those heads and query rows, from the module's q
+        and k (turned, with RoPE), distance bias and mask, by the forward pass's own function."""
         from .layers import attention_maps
 
         get = lambda k: self.tensors.get(f"{module}.hook_{k}")  # noqa: E731
@@ -215,8 +221,26 @@ class Trace(Mapping[str, torch.Tensor]):
         q, k = (q, k) if q is not None else (get("q"), get("k"))
         bias = get("distance_bias")
         with torch.inference_mode():
-            maps = attention_maps(q[None], k[None], None if bias is None else bias[None], get("mask")[None])
-        return maps[kind][0]
+            maps = attention_maps(q[rows, heads][None], k[:, heads][None], None if bias is None else bias[heads, rows][None],
+                                  get("mask")[rows][None])
+        return {kind: m[0] for kind, m in maps.items()}
+
+    def attention_shape(self, module: str) -> tuple[int, int, int]:
+        """(heads, queries, keys) of the module's per-head maps, read from q and k: no map is computed."""
+        if f"{module}.hook_pattern" in self.tensors:
+            return tuple(self.tensors[f"{module}.hook_pattern"].shape)
+        q, k = self.tensors[f"{module}.hook_q"], self.tensors[f"{module}.hook_k"]
+        return int(q.shape[1]), int(q.shape[0]), int(k.shape[0])
+
+    def head_maps(self, module: str, head: int | None = None, rows: slice = slice(None)) -> dict[str, torch.Tensor]:
+        """dots, scaled, attn_scores and pattern of one head (every head: None) for the query rows
+        ``rows``, each [head, rows, key]: a lean trace computes only those rows of that head (equal
+        to the whole maps' rows within float rounding), a fraction of one lookup of a whole map."""
+        heads = slice(None) if head is None else slice(head, head + 1)
+        found = self._derivable(f"{module}.hook_pattern")
+        if found is None or not found[0]:  # the pass kept its maps
+            return {kind: self[f"{module}.hook_{kind}"][heads, rows] for kind in DERIVED_KINDS}
+        return self._maps(module, heads, rows)
 
     def _stored_or_computed(self, name: str) -> torch.Tensor:
         tensor = self._compute(name)
@@ -242,16 +266,24 @@ class Trace(Mapping[str, torch.Tensor]):
     def logits_at(self, position: int) -> torch.Tensor:
         """One row of the logits [vocab] (a negative position counts from the end): a lean trace
         recomputes only that row (equal to the whole recomputation's within float rounding)."""
+        position %= len(self.tokens)
         if "logits" in self.tensors or self.model is None:
             return self["logits"][position]
+        return self._kept(("logits", position), lambda: self._logits_of_rows(position, position + 1)[0])
+
+    def logits_rows(self, start: int, stop: int) -> torch.Tensor:
+        """Rows start..stop-1 of the logits [rows, vocab]: a lean trace recomputes only those
+        (a 1,024-token prompt's whole logits are 196 MB for GPT-2's vocabulary)."""
+        if "logits" in self.tensors or self.model is None:
+            return self["logits"][start:stop]
+        return self._kept(("logits", start, stop), lambda: self._logits_of_rows(start, stop))
+
+    def _logits_of_rows(self, start: int, stop: int) -> torch.Tensor:
         from .recompute import final_stream, logits_of
 
-        def make() -> torch.Tensor:
-            final = final_stream(self.model, self._stored_or_computed)
-            with torch.inference_mode():
-                return logits_of(self.model, final[position:position + 1 or None])[0]
-
-        return self._kept(("logits", position % len(self.tokens)), make)
+        final = final_stream(self.model, self._stored_or_computed)
+        with torch.inference_mode():
+            return logits_of(self.model, final[start:stop])
 
     def __contains__(self, key: object) -> bool:
         if isinstance(key, tuple):

@@ -29,8 +29,10 @@ def arithmetic_table(trace: Trace, module: str, head: int, query_pos: int) -> pd
     value" is the product shown in the lesson, and its column sums to the head's output,
     hook_z[query, head].
     """
-    def row(kind: str):  # this head's row of the query, from a [head, query, key] tensor
-        return to_numpy(trace.at(module, kind)[head, query_pos])
+    maps = trace.head_maps(module, head, slice(query_pos, query_pos + 1 or None))  # only this row: a lean trace computes it
+
+    def row(kind: str):  # this head's row of the query
+        return to_numpy(maps[kind][0, 0]) if kind in maps else to_numpy(trace.at(module, kind)[head, query_pos])
 
     k = to_numpy(trace.at(module, "k")[:, head])  # [key, d_head]
     v = to_numpy(trace.at(module, "v")[:, head])

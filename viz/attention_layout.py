@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from model.hf.words import Words
 from model.trace import Trace
 
 from . import windows
-from .attention import has_distance_bias
+from .attention import axis_labels, has_distance_bias, matrix_size
 from .canvas import heatmap_cell
-from .common import token_labels
 
 # The step-by-step table's width: vectors of 3 or more numbers, of 2, or with a local layer's
 # distance-bias column (measured at 1400 px in the browser tests).
@@ -59,14 +59,15 @@ class AttentionLayout:
         return fitted_heatmap(data, self.cols, self.room, self.zoom)
 
 
-def attention_layout(trace: Trace, module: str, title: str, zoom: bool) -> AttentionLayout:
-    n_q, n_k = trace.pattern(module).shape[1:]
+def attention_layout(trace: Trace, module: str, title: str, zoom: bool, words: Words | None = None) -> AttentionLayout:
+    """The sizes for the head's heatmap of tokens, or of words with ``words``."""
+    n_q, n_k = matrix_size(trace, module, words)
     windowed = windows.needs_window(n_q, n_k)
     rows, cols = (min(n_q, windows.WINDOW), min(n_k, windows.WINDOW)) if windowed else (n_q, n_k)
     d_head = int(trace.at(module, "q").shape[-1])
     steps_px = ARITHMETIC_PX_SHORT if d_head <= 2 else ARITHMETIC_PX_BIASED if has_distance_bias(trace, module) else ARITHMETIC_PX
     room = CONTENT_PX - GAP_PX - steps_px
-    labels = token_labels(trace.query_tokens(module))[:rows]  # as wide as the heatmap's row labels
+    labels = axis_labels(trace, module, words)[0][:rows]  # as wide as the heatmap's row labels
     cell = fitted_heatmap({"cell": heatmap_cell(rows, cols), "rows": labels, "row_font": 11, "printed": False},
                           cols, room, zoom)["cell"]
     width = max(cell * cols + labels_px(labels, row_label_font(cell)), min(7 * len(title) + 10, room, 240))  # with the title

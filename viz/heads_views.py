@@ -79,7 +79,7 @@ class Ablation:
 
 
 def ablation(trace: Trace, after: Trace, vocab) -> Ablation:
-    frame = ablation_frame(trace.logits[-1], after.logits[-1], vocab)
+    frame = ablation_frame(trace.logits_at(-1), after.logits_at(-1), vocab)
     top_before, top_after = frame.iloc[0]["word"], frame.loc[frame["heads switched off"].idxmax(), "word"]
     chart = ablation_chart(frame, f"Next word after {trace.tokens[-1]!r}")
     return Ablation(Panel("ablation", chart, lambda: frame, "ablation"), top_before, float(frame.iloc[0]["with all heads"]),

@@ -116,16 +116,18 @@ def _next_token_spec(subtitle: tuple[str, ...], height: int) -> alt.LayerChart:
         alt.param(name="xmax", value=1.0), alt.param(name="heading", value="")).properties(height=height)
 
 
-def generated_frame(trace_logits: torch.Tensor, stream_ids: Sequence[int], stream_tokens: Sequence[str], n_prompt: int) -> pd.DataFrame:
+def generated_frame(trace_logits: torch.Tensor, stream_ids: Sequence[int], stream_tokens: Sequence[str], n_prompt: int,
+                    first_row: int = 0) -> pd.DataFrame:
     """How likely each generated word was when it was chosen, from the trace's own logits.
 
     Row i: the word at stream position n_prompt + i, with the plain-softmax probability the
     position before gave it and its rank among all words (1 = the greedy choice).
+    ``first_row``: the stream position of the logits' first row (the trace's logits_rows).
     """
     probs = torch.softmax(trace_logits.float(), dim=-1)
     rows = []
     for pos in range(n_prompt, len(stream_ids)):
-        row = probs[pos - 1]
+        row = probs[pos - 1 - first_row]
         p = float(row[stream_ids[pos]])
         rows.append({"step": pos - n_prompt + 1, "word": stream_tokens[pos], "probability": p,
                      "rank": int((row > row[stream_ids[pos]]).sum()) + 1})
@@ -133,7 +135,7 @@ def generated_frame(trace_logits: torch.Tensor, stream_ids: Sequence[int], strea
 
 
 def prediction_frame(logits: torch.Tensor, tokens: Sequence[str], vocab: Sequence[str], words: int = 8,
-                     max_positions: int = 16) -> pd.DataFrame:
+                     max_positions: int = 16, first_row: int = 0) -> pd.DataFrame:
     """What the model predicts after each word of the stream: softmax of every logits row.
 
     Rows: the last ``max_positions`` positions ("i: token": the prediction made there is for
@@ -142,10 +144,11 @@ def prediction_frame(logits: torch.Tensor, tokens: Sequence[str], vocab: Sequenc
     in that window, most likely first, then each word that actually came next and is not among them (so that every
     row's answer is on the chart, however unlikely the model found it). ``is_next`` marks the
     word that actually came next, the training target of each position in the lesson.
+    ``first_row``: the position of the logits' first row (the trace's logits_rows).
     """
     n = len(tokens)
     lo = max(0, n - max_positions)
-    probs = torch.softmax(logits[lo:n].float(), dim=-1).numpy()
+    probs = torch.softmax(logits[lo - first_row:n - first_row].float(), dim=-1).numpy()
     peak = probs.max(axis=0)
     if len(vocab) <= words:
         cols = list(range(len(vocab)))

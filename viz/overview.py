@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from model.hf.words import Words
+
 TITLE = "Overview: from your words to the next word"
 LESSON = (
     "A Transformer turns each word into numbers (word embedding), adds the word's position (positional "
@@ -26,6 +28,12 @@ TOKEN_COLUMNS = {
     "position": {"kind": "number", "digits": 0, "help": "Where the token sits in the prompt, from 0"},
     "id": {"kind": "number", "digits": 0, "help": "The token's row in the word-embedding table"},
     "you typed": {"help": "The word as you typed it (blank: a token the model adds)"},
+}
+WORD_COLUMNS = {
+    "positions": {"help": "Where the word's tokens sit in the prompt, from 0"},
+    "word": {"help": "The word as the model reads it (␣: a space before it)"},
+    "tokens": {"help": "The word's tokens, in order"},
+    "ids": {"help": "The tokens' rows in the word-embedding table"},
 }
 PARAMETER_COLUMNS = {"part": {"wrap": True}, "tensors": {"digits": 0}, "shapes": {"wrap": True},
                      "parameters": {"digits": 0, "group": True}}
@@ -50,6 +58,17 @@ def tokens_frame(encoding, tokenizer) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=["position", "token", "id", "you typed", "note", "order"])
     frame = frame.sort_values("order", kind="stable").drop(columns="order").reset_index(drop=True)
     return frame.astype({"position": "Int64", "id": "Int64"})
+
+
+def words_frame(encoding, words: Words) -> pd.DataFrame:
+    """The prompt as words (a subword tokenizer's tokens grouped, model/hf/words.py): one row per
+    word, with its tokens and their ids."""
+    rows = []
+    for (a, b), text in zip(words.spans, words.texts):
+        rows.append({"positions": f"{a}" if b - a == 1 else f"{a}–{b - 1}", "word": text,
+                     "tokens": " · ".join(encoding.tokens[a:b]), "ids": ", ".join(map(str, encoding.ids[a:b])),
+                     "note": "" if any(encoding.words[a:b]) else "added by the model"})
+    return pd.DataFrame(rows, columns=["positions", "word", "tokens", "ids", "note"])
 
 
 def finished_answer(words: list[str], max_len: int, max_answer: int = MAX_ANSWER) -> tuple[list[str], str]:

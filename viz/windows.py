@@ -66,9 +66,11 @@ def window_for_query(n_q: int, n_k: int, query: int, kind: str, current: Window 
 def full_window(n_q: int, n_k: int) -> Window:
     return Window(0, n_q, 0, n_k)
 
-def long_frame(matrix, q_tokens: Sequence[str], k_tokens: Sequence[str], window: Window, value: str) -> pd.DataFrame:
-    """The window of a [query, key] matrix as one row per cell, in token order."""
-    m = to_numpy(matrix)[window.q0:window.q1, window.k0:window.k1]
+def long_frame(matrix, q_tokens: Sequence[str], k_tokens: Sequence[str], window: Window, value: str,
+               first_row: int = 0) -> pd.DataFrame:
+    """The window of a [query, key] matrix as one row per cell, in token order. ``first_row``:
+    the query position of the matrix's first row (a matrix of only some rows)."""
+    m = to_numpy(matrix)[window.q0 - first_row:window.q1 - first_row, window.k0:window.k1]
     n_rows, n_cols = m.shape
     q_pos = np.repeat(np.arange(window.q0, window.q1), n_cols)
     k_pos = np.tile(np.arange(window.k0, window.k1), n_rows)

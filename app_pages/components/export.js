@@ -84,26 +84,21 @@ export function heatmapSvg(d) {
   return svgDoc(width, Math.ceil(yl + 24), parts.join(""));
 }
 
-/** base64 -> bytes (one level per cell of a grid picture). */
-function bytesOf(base64) {
-  const raw = atob(base64);
-  return Uint8Array.from(raw, (ch) => ch.charCodeAt(0));
-}
-
 /** The grid of heads (head_grid.js's HeadGrid data) as an SVG: module titles, head titles, and
- * each picture as rects in its levels' colours (`palette`), the chosen head outlined. */
-export function gridSvg(d) {
+ * each picture as rects in its levels' colours (`palette`), the chosen head outlined; `levels`:
+ * each panel's levels, one byte per cell (head_grid.js inflates them). */
+export function gridSvg(d, levels) {
   const px = d.panel_px, gap = 8, left = 12 + Math.max(...d.rows.map((t) => 0.6 * 11 * t.length)), top = 20;
   const parts = [];
   d.cols.forEach((t, j) => parts.push(`<text x="${left + j * (px + gap) + px / 2}" y="14" text-anchor="middle" ${SVG_FONT} font-size="11">${xml(t)}</text>`));
   d.rows.forEach((t, i) => parts.push(`<text x="${left - 6}" y="${top + i * (px + gap) + px / 2}" text-anchor="end" dominant-baseline="middle" ${SVG_FONT} font-size="11">${xml(t)}</text>`));
-  for (const p of d.panels) {
-    const [rows, cols] = p.shape, levels = bytesOf(p.pixels);
+  for (const [k, p] of d.panels.entries()) {
+    const [rows, cols] = p.shape, cells = levels[k];
     const s = px / Math.max(rows, cols, 1);
     const [x0, y0] = [left + p.col * (px + gap) + (px - cols * s) / 2, top + p.row * (px + gap) + (px - rows * s) / 2];
     for (let i = 0; i < rows; i++) {
       for (let j = 0; j < cols; j++) {
-        const l = levels[i * cols + j];
+        const l = cells[i * cols + j];
         const fill = `rgb(${d.palette[3 * l]},${d.palette[3 * l + 1]},${d.palette[3 * l + 2]})`;
         parts.push(`<rect x="${(x0 + j * s).toFixed(2)}" y="${(y0 + i * s).toFixed(2)}" width="${s.toFixed(2)}" height="${s.toFixed(2)}" fill="${fill}"/>`);
       }
@@ -153,7 +148,7 @@ export function exportButtons(parent, current) {
     button.title = kind === "PNG" ? "Save this chart as a PNG picture (for slides)" : "Save this chart as an SVG drawing (for papers)";
     button.addEventListener("click", async (event) => {
       event.stopPropagation();
-      const [svg, title] = current();
+      const [svg, title] = await current(); // the grid inflates its pictures first
       if (kind === "SVG") save(new Blob([svg], { type: "image/svg+xml" }), fileName(title, "svg"));
       else save(await pngOf(svg), fileName(title, "png"));
     });

@@ -6,7 +6,9 @@
 // own that the browser commits in every frame of a keystroke, drawn or not; with 32 of them (4
 // layers x 8 heads) the grid slowed every frame of a keystroke.
 // Each picture arrives as one byte per cell (viz.attention.grid_pictures), an index into the
-// palette that viz.raster makes, and is scaled up unblurred into its place on the canvas. Over
+// palette that viz.raster makes, deflated (zlib: a sixth of the bytes at 1,024 tokens, and every
+// byte of the grid cost the page on each keystroke, painted or not), and is scaled up unblurred
+// into its place on the canvas. Over
 // each picture lies a button of its size: it takes the click, the keyboard focus, the tooltip and
 // the chosen head's outline. Titles are set as textContent.
 //
@@ -24,7 +26,7 @@ import { exportButtons, gridSvg } from "./export.js";
  * @property {string} module
  * @property {number} head
  * @property {string} title
- * @property {string} pixels  base64 of one byte per cell, row-major: a level, an index into `palette`
+ * @property {string} pixels  base64 of one byte per cell, row-major, deflated (zlib): a level, an index into `palette`
  * @property {number[]} shape  [rows, cols]
  * @property {boolean} selected
  *
@@ -77,18 +79,32 @@ function clearCell(ctx, row, col, px, ratio) {
   ctx.clearRect(x * ratio, y * ratio, px * ratio, px * ratio);
 }
 
+/** A picture's levels (one byte per cell): its `pixels` inflated. */
+export async function inflate(pixels) {
+  const bytes = Uint8Array.from(atob(pixels), (ch) => ch.charCodeAt(0));
+  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate"));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+/** The levels of `panels`, inflated once per picture while the grid shows it (a keystroke sends
+ * most pictures again as they were). */
+export function levelsOf(root, panels) {
+  const known = root._levels || new Map();
+  root._levels = new Map(panels.map((p) => [p.pixels, known.get(p.pixels) || inflate(p.pixels)]));
+  return Promise.all(panels.map((p) => root._levels.get(p.pixels)));
+}
+
 // One picture: its levels become pixels on a small scratch canvas, drawn scaled up unblurred.
-function paint(ctx, scratch, panel, words, px, ratio) {
+function paint(ctx, scratch, panel, levels, words, px, ratio) {
   const [rows, cols] = panel.shape;
   const { x, y, w, h } = placement(panel, px);
   clearCell(ctx, panel.row, panel.col, px, ratio);
   if (!rows || !cols) return;
   if (scratch.width < cols) scratch.width = cols;
   if (scratch.height < rows) scratch.height = rows;
-  const levels = atob(panel.pixels);
   const image = new ImageData(cols, rows);
   const out = new Uint32Array(image.data.buffer);
-  for (let i = 0; i < levels.length; i++) out[i] = words[levels.charCodeAt(i)];
+  for (let i = 0; i < levels.length; i++) out[i] = words[levels[i]];
   scratch.getContext("2d").putImageData(image, 0, 0);
   ctx.imageSmoothingEnabled = false;
   ctx.drawImage(scratch, 0, 0, cols, rows, Math.round(x * ratio), Math.round(y * ratio), Math.round(w * ratio), Math.round(h * ratio));
@@ -112,7 +128,7 @@ export default function (component) {
       if (root._ratio !== window.devicePixelRatio) { root._shape = null; draw(root, root._data); }
     };
     window.addEventListener("resize", onResize);
-    exportButtons(parentElement, () => [gridSvg(root._data), "attention of every head"]);
+    exportButtons(parentElement, async () => [gridSvg(root._data, await levelsOf(root, root._data.panels)), "attention of every head"]);
   }
   if (!root._observer) {
     // Pictures are painted only while the grid is on (or near) the screen, and what changed
@@ -190,6 +206,7 @@ function draw(root, data) {
   const ctx = root._canvas.getContext("2d");
   // Only what differs is written (most panels keep their head and outline on a keystroke).
   const shown = new Map(data.panels.map((p) => [`${p.row},${p.col}`, p]));
+  const todo = []; // [where, panel, picture] to paint once their levels are inflated
   root._panels.forEach((panel, where) => {
     const p = shown.get(where);
     const cls = p ? `al-panel${p.selected ? " al-selected" : ""}` : "al-panel al-empty";
@@ -208,10 +225,7 @@ function draw(root, data) {
       Object.assign(panel.style, { width: `${w}px`, height: `${h}px` });
     }
     const picture = `${p.shape}:${p.pixels}`;
-    if (root._visible && root._drawn.get(where) !== picture) {
-      paint(ctx, root._scratch, p, root._words, px, ratio);
-      root._drawn.set(where, picture);
-    }
+    if (root._visible && root._drawn.get(where) !== picture) todo.push([where, p, picture]);
   });
   root._panels.forEach((panel, where) => { // an empty cell: clear what an earlier draw left there
     if (!shown.has(where) && root._drawn.has(where)) {
@@ -219,5 +233,14 @@ function draw(root, data) {
       clearCell(ctx, r, c, px, ratio);
       root._drawn.delete(where);
     }
+  });
+  if (!todo.length) return;
+  const turn = (root._turn = (root._turn || 0) + 1);
+  levelsOf(root, todo.map(([, p]) => p)).then((levels) => {
+    if (root._turn !== turn) return; // a later draw paints these panels instead
+    todo.forEach(([where, p, picture], i) => {
+      paint(ctx, root._scratch, p, levels[i], root._words, px, ratio);
+      root._drawn.set(where, picture);
+    });
   });
 }

@@ -18,7 +18,7 @@ class GridPanel:
     module: str
     head: int
     title: str
-    pixels: str  # base64 of one byte per cell, row-major: a level, an index into ``palette``
+    pixels: str  # base64 of one byte per cell, row-major, deflated (zlib): a level, an index into ``palette``
     shape: list[int]  # [rows, cols]
     selected: bool
 

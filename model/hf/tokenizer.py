@@ -21,11 +21,14 @@ from __future__ import annotations
 import functools
 import json
 import unicodedata
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 from tokenizers import Tokenizer as Backend
 
 from ..tokenizer import Encoding, TokenizerError, VocabularyLookup
+
+if TYPE_CHECKING:
+    from .words import Words
 
 SHOWN = {" ": "␣", "\n": "↵", "\t": "⇥"}
 METASPACE = "▁"
@@ -80,6 +83,7 @@ class SubwordTokenizer(VocabularyLookup):
     """The project's tokenizer interface (see model/tokenizer.py) over a ``tokenizers`` backend."""
 
     append_eos = False  # the template, not the app, decides what is added around a prompt
+    subword = True  # a word may be several tokens (model/hf/words.py groups them)
 
     def __init__(self, backend: Backend, vocab_size: int, byte_level: bool, eos_id: int | None = None, unk_token: str | None = None) -> None:
         n = backend.get_vocab_size(with_added_tokens=True)
@@ -106,6 +110,7 @@ class SubwordTokenizer(VocabularyLookup):
             seen.add(text)
             shown.append(text)
         self.vocab: tuple[str, ...] = tuple(shown)
+        self.specials = frozenset(shown[i] for i in specials if i < vocab_size)  # as shown: words of their own
         self._index = {t: i for i, t in enumerate(self.vocab)}
         self.eos_id = eos_id if eos_id is not None and 0 <= eos_id < vocab_size else None
         self.unk_id = backend.token_to_id(unk_token) if isinstance(unk_token, str) else None
@@ -133,6 +138,12 @@ class SubwordTokenizer(VocabularyLookup):
         words = [text[a:b] for a, b in offsets]  # "" for a special the template added
         unknown = [(i, w) for i, (t, w) in enumerate(zip(ids, words)) if t == self.unk_id]
         return Encoding(ids, self.decode(ids), words, unknown, False, truncated)
+
+    def words(self, tokens: Sequence[str]) -> Words:
+        """The shown tokens grouped into the words people read (model/hf/words.py)."""
+        from .words import Words  # it reads this module's marks
+
+        return Words.of(tokens, self.specials)
 
     def decode(self, ids: Iterable[int]) -> list[str]:
         """Each id as shown (one string per token)."""

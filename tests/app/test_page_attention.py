@@ -4,6 +4,7 @@ following the prompt, restored from the URL, and windowed for long prompts."""
 import base64
 import json
 import math
+import zlib
 
 import pandas as pd
 import pytest
@@ -65,7 +66,7 @@ def test_heatmap_and_arithmetic_for_the_lesson_models(model, modules, words):
     if model == "statquest-translator":  # three attention cells: every one in the grid of small multiples
         grid = component_data(at, -1)
         assert sorted(p["module"] for p in grid["panels"]) == sorted(modules)
-        assert all(len(base64.b64decode(p["pixels"])) == math.prod(p["shape"]) for p in grid["panels"])
+        assert all(len(zlib.decompress(base64.b64decode(p["pixels"]))) == math.prod(p["shape"]) for p in grid["panels"])
         assert [p["selected"] for p in grid["panels"]].count(True) == 1
 
 

@@ -14,7 +14,7 @@ import pytest
 pytest.importorskip("transformers")
 
 from model.checkpoint import load_any  # noqa: E402
-from tests.app.app_runner import open_app  # noqa: E402
+from tests.app.app_runner import component_data, open_app  # noqa: E402
 from tests.model.hf_factory import hf_folder  # noqa: E402
 from tests.app.test_model_sources import as_cache_snapshot  # noqa: E402
 from tests.app.test_pages import shown  # noqa: E402
@@ -78,3 +78,37 @@ def test_picker_lists_the_cache(cache, monkeypatch):
     options = at.selectbox(key="model").options
     assert "Hugging Face cache: tiny/gpt2" in options and "Hugging Face cache: tiny/llama" in options
     assert at.selectbox(key="model").value == "Hugging Face cache: tiny/gpt2"
+
+
+@pytest.mark.parametrize("family", ["gpt2", "llama"])
+def test_words_toggle_groups_subword_tokens(cache, monkeypatch, family):
+    """The Attention page's "Words" toggle (bound to the URL) draws one row and column per word;
+    the Overview's has its token table list words."""
+    at = open_hf(cache, monkeypatch, family, "attention")
+    at.toggle(key="words").set_value(True).run()
+    assert not at.exception, at.exception
+    assert at.query_params["words"] in ("true", ["true"])  # in the link
+    tokens = load_any(at.session_state["model_key"].path).encode(PROMPT).tokens
+    bundle = load_any(at.session_state["model_key"].path)
+    words = bundle.tokenizer.words(tokens)
+    assert len(words) < len(tokens)  # this tiny tokenizer splits some words
+    heatmap = component_data(at)
+    assert heatmap["rows"] == heatmap["cols"] == words.labels()
+    n = len(words)
+    for row in range(n):  # each word's row still adds up to 100%
+        assert sum(v for v in heatmap["values"][row * n:(row + 1) * n] if v is not None) == pytest.approx(100, abs=1e-3)
+    assert heatmap["chosen"] == n - 1 and heatmap["row_pos"][-1] == len(tokens) - 1  # the last word, by its last token
+    assert any(note.startswith("Words: ") for note in heatmap["notes"])
+    at.toggle(key="words").set_value(False).run()
+    assert component_data(at)["rows"] == [f"{i}: {t}" for i, t in enumerate(tokens)]
+    overview = open_hf(cache, monkeypatch, family, None)
+    overview.toggle(key="words").set_value(True).run()
+    tables = [b for e in overview.get("bidi_component") for b in json.loads(e.proto.json).get("blocks", []) if b["kind"] == "table"]
+    table = next(t for t in tables if t["caption"] == "Your prompt as words")
+    assert [row[1] for row in table["rows"]] == list(words.texts)
+
+
+def test_a_word_level_model_has_no_words_toggle():
+    at = open_app("attention", model="statquest-decoder", words="true")
+    assert not at.exception and not [t for t in at.toggle if t.key == "words"]
+    assert component_data(at)["rows"] == ["0: what", "1: is", "2: statquest", "3: <EOS>"]

@@ -34,10 +34,9 @@ test("heatmapSvg draws a rect per cell in the ramp's colours, hidden cells grey"
 test("gridSvg paints each panel's levels with the grid's palette", () => {
   const palette = new Array(256 * 3).fill(0);
   palette.splice(3, 3, 10, 20, 30); // level 1
-  const pixels = Buffer.from([0, 1, 1, 0]).toString("base64");
   const d = { rows: ["layer 1"], cols: ["head 1"], panel_px: 40, highlight: "#ff4b4b", palette,
-    panels: [{ row: 0, col: 0, module: "m", head: 0, title: "", pixels, shape: [2, 2], selected: true }] };
-  const svg = gridSvg(d);
+    panels: [{ row: 0, col: 0, module: "m", head: 0, title: "", pixels: "", shape: [2, 2], selected: true }] };
+  const svg = gridSvg(d, [Uint8Array.from([0, 1, 1, 0])]);
   const fills = [...svg.matchAll(/width="20.00" height="20.00" fill="([^"]+)"/g)].map((m) => m[1]);
   assert.deepEqual(fills, ["rgb(0,0,0)", "rgb(10,20,30)", "rgb(10,20,30)", "rgb(0,0,0)"]);
   assert.ok(svg.includes('stroke="#ff4b4b"'));

@@ -2,7 +2,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { canvasSize, origin, paletteWords, placement } from "../../app_pages/components/head_grid.js";
+import { deflateSync } from "node:zlib";
+
+import { canvasSize, inflate, levelsOf, origin, paletteWords, placement } from "../../app_pages/components/head_grid.js";
 
 test("origin puts cells 8 px apart", () => {
   assert.deepEqual(origin(0, 0, 90), { x: 0, y: 0 });
@@ -26,4 +28,25 @@ test("paletteWords packs each level's r, g, b and full alpha in the canvas's byt
   const bytes = new Uint8ClampedArray(paletteWords(palette).buffer);
   assert.deepEqual([...bytes.slice(0, 8)], [0, 1, 2, 255, 3, 4, 5, 255]);
   assert.deepEqual([...bytes.slice(4 * 255, 4 * 256)], [253, 254, 255, 255]); // 765 % 256, ...
+});
+
+test("inflate: a picture's pixels as the server deflates them (zlib, base64) back to one level a cell", async () => {
+  const levels = Uint8Array.from({ length: 300 }, (_, i) => (i % 7 === 0 ? 255 : i % 3));
+  const pixels = deflateSync(levels, { level: 1 }).toString("base64");
+  assert.deepEqual(await inflate(pixels), levels);
+});
+
+test("levelsOf inflates each picture once while the grid shows it", async () => {
+  const root = {};
+  const a = { pixels: deflateSync(Uint8Array.from([1, 2])).toString("base64") };
+  const b = { pixels: deflateSync(Uint8Array.from([3])).toString("base64") };
+  const [first] = await levelsOf(root, [a]);
+  const kept = root._levels.get(a.pixels);
+  const [again, other] = await levelsOf(root, [a, b]);
+  assert.equal(root._levels.get(a.pixels), kept); // the same promise: not inflated twice
+  assert.deepEqual([...first], [1, 2]);
+  assert.equal(again, first);
+  assert.deepEqual([...other], [3]);
+  await levelsOf(root, [b]);
+  assert.ok(!root._levels.has(a.pixels)); // a picture the grid no longer shows is let go
 });

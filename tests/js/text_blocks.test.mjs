@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import { setStyle, setText } from "../../app_pages/components/dom.js";
-import { barParts, numberText } from "../../app_pages/components/text_blocks.js";
+import { barParts, cellText, longestTexts, numberText, visibleRows } from "../../app_pages/components/text_blocks.js";
 
 test("numberText: 3 decimals by default, thousands separators when grouped", () => {
   assert.equal(numberText({}, 0.12345), "0.123");
@@ -32,4 +32,21 @@ test("setText and setStyle write only a value that differs", () => {
   assert.deepEqual(writes, ["b"]);
   setStyle(node, "width", "2px");
   assert.equal(node.style.width, "2px");
+});
+
+test("visibleRows: the rows in view and a buffer around them, inside the table", () => {
+  assert.deepEqual(visibleRows(0, 600, 30, 1024, 10), { first: 0, last: 30 });
+  assert.deepEqual(visibleRows(3000, 600, 30, 1024, 10), { first: 90, last: 130 });
+  assert.deepEqual(visibleRows(30 * 1020, 600, 30, 1024, 10), { first: 1010, last: 1024 });
+  assert.deepEqual(visibleRows(-40, 600, 30, 5, 10), { first: 0, last: 5 }); // above the first row: the header
+});
+
+test("longestTexts: each column's longest cells as drawn", () => {
+  const data = {
+    columns: [{ name: "key word", kind: "text" }, { name: "q·k", kind: "number", digits: 2 }, { name: "softmax %", kind: "bar", suffix: "%" }],
+    rows: [["0: the", 1.5, 12.34], ["1023: ␣cat", -10.25, 100], ["2: a", null, 0]],
+  };
+  assert.deepEqual(longestTexts(data), [["1023: ␣cat"], ["-10.25"], ["100.0%"]]);
+  assert.deepEqual(longestTexts({ columns: [{ name: "w", kind: "text" }], rows: [["ab"], ["cd"], ["ab"], ["e"]] }), [["ab", "cd"]]);
+  assert.equal(cellText(data.columns[1], null), "");
 });

@@ -50,6 +50,7 @@ def test_lookups_equal_the_full_pass(overrides):
     assert torch.equal(lean.logits, full["logits"])
     for position in (0, 2, -1):
         assert torch.allclose(lean.logits_at(position), full["logits"][position], rtol=0, atol=1e-6)
+    assert torch.allclose(lean.logits_rows(1, 3), full["logits"][1:3], rtol=0, atol=1e-6)
     assert lean.attention_modules() == Trace(full, []).attention_modules()
 
 
@@ -75,3 +76,18 @@ def test_a_result_bigger_than_the_slot_is_not_kept():
     assert trace["logits"] is not trace["logits"]
     row = trace.logits_at(-1)  # 14 floats: fits
     assert trace.logits_at(2) is row
+
+
+@pytest.mark.parametrize("overrides", CONFIGS[:4], ids=[json.dumps(c) for c in CONFIGS[:4]])
+def test_some_rows_of_one_head_equal_those_of_the_whole_maps(overrides):
+    bundle = random_bundle(**overrides)
+    lean = bundle.run(" ".join(WORDS[i % len(WORDS)] for i in range(9)), continuation=[3, 4])
+    full = Trace({n: lean[n] for n in lean}, lean.tokens, lean.src_tokens)  # every map computed whole, and held
+    for module in lean.attention_modules():
+        n_heads, n_q, n_k = lean.attention_shape(module)
+        assert (n_heads, n_q, n_k) == tuple(full.pattern(module).shape)
+        for head, rows in ((None, slice(None)), (1, slice(2, 5)), (n_heads - 1, slice(n_q - 1, None))):
+            part, whole = lean.head_maps(module, head, rows), full.head_maps(module, head, rows)
+            assert set(part) == set(DERIVED_KINDS)
+            for kind in DERIVED_KINDS:
+                assert torch.allclose(part[kind], whole[kind], rtol=0, atol=1e-6), (module, head, rows, kind)

@@ -215,10 +215,11 @@ def test_long_prompts_are_windowed_overviewed_and_pooled():
 
 
 def panel_levels(panel: dict) -> np.ndarray:
-    """A panel's picture as the component reads it: base64 bytes, row-major, in ``shape``."""
+    """A panel's picture as the component reads it: base64 of deflated bytes, row-major, in ``shape``."""
     import base64
+    import zlib
 
-    return np.frombuffer(base64.b64decode(panel["pixels"]), dtype=np.uint8).reshape(panel["shape"])
+    return np.frombuffer(zlib.decompress(base64.b64decode(panel["pixels"])), dtype=np.uint8).reshape(panel["shape"])
 
 
 def test_grid_pictures_hold_every_head_one_pixel_per_cell(trace):
