@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages import cache, components, lesson_numbers, rollout_view, shared
+from app_pages import cache, components, lesson_numbers, rollout_view, shared, window_link
 from app_pages.view_state import pick_head, pick_module, pick_query
 from model import names
 from viz import arithmetic, canvas, head_grid, numbers, windows
@@ -44,6 +44,8 @@ def follow_query(module: str, query: int, n_q: int, n_k: int, unit: str = "token
     if isinstance(st.session_state.get("qstart"), int) and isinstance(st.session_state.get("kstart"), int):
         current = windows.window_at(n_q, n_k, st.session_state["qstart"], st.session_state["kstart"])
     window = windows.window_for_query(n_q, n_k, query, names.module_kind(module), current)
+    if (window.q0, window.k0) != (st.session_state.get("qstart"), st.session_state.get("kstart")):
+        window_link.forget(st.query_params)
     st.session_state["qstart"], st.session_state["kstart"] = window.q0, window.k0
 
 
@@ -54,6 +56,7 @@ def window_sliders(trace, module: str, row: int, words) -> windows.Window | None
     if not windows.needs_window(n_q, n_k):
         return None
     unit = "tokens" if words is None else "words"  # rows count these
+    window_link.read_once(st.session_state, st.query_params)
     if "qstart" in st.session_state:  # a window from the URL or another page: keep it until the query changes
         st.session_state.setdefault("_att_followed", (module, row, unit))
     follow_query(module, row, n_q, n_k, unit)
@@ -66,8 +69,8 @@ def window_sliders(trace, module: str, row: int, words) -> windows.Window | None
         if st.session_state.get(key) not in options:
             st.session_state[key] = options[-1]
         with column:
-            starts.append(st.select_slider(text, options, format_func=lambda i, labels=labels: labels[i], key=key,
-                                           bind="query-params", help=f"Long prompts are drawn {windows.WINDOW} words at a time."))
+            starts.append(window_link.window_slider(text, options, labels, key,
+                                                    help=f"Long prompts are drawn {windows.WINDOW} words at a time."))
     return windows.window_at(n_q, n_k, *starts)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages import shared
+from app_pages import shared, window_link
 from app_pages.view_state import pick_head, pick_module, pick_query
 from model import names
 from model.trace import RunOptions
@@ -31,16 +31,19 @@ def diagonal_window_slider(trace, module: str, query: int) -> windows.Window | N
     if not windows.needs_window(n_q, n_k):
         return None
     options = list(range(0, n_q - min(windows.WINDOW, n_q) + 1))
+    window_link.read_once(st.session_state, st.query_params)
     start = st.session_state.get("qstart")
     if start in options:  # a window from the URL or another page: keep it until the query changes
         st.session_state.setdefault("_mask_followed", (module, query))
     if st.session_state.get("_mask_followed") != (module, query) or start not in options:
         st.session_state["_mask_followed"] = (module, query)
         current = windows.window_at(n_q, n_k, start, start) if start in options else None
-        st.session_state["qstart"] = windows.window_for_query(n_q, n_k, query, "square", current).q0
-    labels = token_labels(trace.query_tokens(module))
-    start = st.select_slider("Window from", options, format_func=lambda i: labels[i], key="qstart", bind="query-params",
-                             help=f"Long prompts are drawn {windows.WINDOW} words at a time.")
+        followed = windows.window_for_query(n_q, n_k, query, "square", current).q0
+        if followed != start:
+            window_link.forget(st.query_params)
+        st.session_state["qstart"] = followed
+    start = window_link.window_slider("Window from", options, token_labels(trace.query_tokens(module)), "qstart",
+                                      help=f"Long prompts are drawn {windows.WINDOW} words at a time.")
     return windows.window_at(n_q, n_k, start, start)
 
 
