@@ -21,6 +21,8 @@ from .lens import stream_title
 from .views import Panel
 
 LEGEND_LO, LEGEND_HI = "−1: toward the corrupted answer", "1: the clean answer restored"
+# 0 is the corrupted run, 1 the clean one; a patch can overshoot either way, so not "0..1"
+VALUE_TITLE = "restored (0 = corrupted, 1 = clean)"
 
 RESID_TITLE = "The residual stream, patched one (layer, position) at a time"
 RESID_NOTE = ("Each cell: the corrupted run with the clean run's stream copied in at that point and position only. "
@@ -69,7 +71,7 @@ def resid_data(grids: Grids, n_layers: int) -> dict:
     translator = _translator(grids)
     return matrix_data(grids.resid, stream_rows(grids, n_layers), token_labels(grids.tokens),
                        ENCODER_RESID_TITLE if translator else RESID_TITLE, "point in the encoder's stream" if translator
-                       else "point in the stream", "source word" if translator else "position (token)", "restored (0..1)",
+                       else "point in the stream", "source word" if translator else "position (token)", VALUE_TITLE,
                        diverging=True, bound=_bound(grids.resid), digits=1, legend_lo=LEGEND_LO, legend_hi=LEGEND_HI,
                        legend_means=None)
 
@@ -93,7 +95,7 @@ def _layer_head_labels(grid) -> tuple[list[str], list[str]]:
 
 def heads_data(grid, title: str) -> dict:
     rows, cols = _layer_head_labels(grid)
-    return matrix_data(grid, rows, cols, title, "layer", "head", "restored (0..1)", diverging=True, bound=_bound(grid),
+    return matrix_data(grid, rows, cols, title, "layer", "head", VALUE_TITLE, diverging=True, bound=_bound(grid),
                        digits=2, legend_lo=LEGEND_LO, legend_hi=LEGEND_HI, legend_means=None)
 
 

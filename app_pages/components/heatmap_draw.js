@@ -104,6 +104,24 @@ function setLabel(label, text, cls) {
   if (label.textContent !== text) { label.textContent = text; label.title = text; }
 }
 
+/** Every how many rows (or upright columns) a label is written: 1 when `font` px text fits a
+ * `cell` px row; on smaller cells every label would overlap its neighbours. */
+export function labelStep(cell, font) {
+  return cell >= font ? 1 : Math.ceil(font / cell);
+}
+
+/** Which of `n` labels are written, every `step`-th counted back from the last (the word being
+ * typed keeps its label), and the `chosen` row's, whose neighbours closer than `step` then give
+ * way. The others stay in the page, hidden: a row's tooltip and the CSV still name every token. */
+export function shownLabels(n, step, chosen = -1) {
+  const shown = Array.from({ length: n }, (_, i) => (n - 1 - i) % step === 0);
+  if (step > 1 && chosen >= 0 && chosen < n && !shown[chosen]) {
+    for (let i = Math.max(0, chosen - step + 1); i < Math.min(n, chosen + step); i++) shown[i] = false;
+    shown[chosen] = true;
+  }
+  return shown;
+}
+
 export function drawLabels(root, d) {
   const c = d.cell;
   const rows = root.querySelector(".al-rows");
@@ -113,9 +131,10 @@ export function drawLabels(root, d) {
   }
   setStyle(rows, "fontSize", `${d.row_font}px`);
   const rowLabels = labelsIn(rows, d.rows.length, "al-row");
+  const rowShown = shownLabels(d.rows.length, labelStep(c, d.row_font), d.chosen);
   d.rows.forEach((text, i) => {
     const label = rowLabels[i];
-    setLabel(label, text, i === d.chosen ? "al-row al-chosen" : "al-row");
+    setLabel(label, text, (i === d.chosen ? "al-row al-chosen" : "al-row") + (rowShown[i] ? "" : " al-skip"));
     setStyle(label, "height", `${c}px`);
     setStyle(label, "lineHeight", `${c}px`);
   });
@@ -130,9 +149,10 @@ export function drawLabels(root, d) {
   const upright = c < 1.5 * d.col_font;
   setStyle(cols, "height", `${Math.ceil(longest * (upright ? 1 : Math.SQRT1_2) + d.col_font + 6)}px`);
   const colLabels = labelsIn(cols, d.cols.length, "al-col");
+  const colShown = shownLabels(d.cols.length, upright ? labelStep(c, d.col_font) : 1);
   d.cols.forEach((text, j) => {
     const label = colLabels[j];
-    setLabel(label, text, "al-col");
+    setLabel(label, text, colShown[j] ? "al-col" : "al-col al-skip");
     setStyle(label, "right", `${(d.cols.length - j - 0.5) * c}px`);
     setStyle(label, "transform", upright ? "rotate(-90deg)" : "");
   });

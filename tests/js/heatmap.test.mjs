@@ -48,3 +48,22 @@ test("cellAt finds the row and column under a point, null outside", () => {
   assert.equal(cellAt(100, 10, 100, 50, 5, 10), null);
   assert.equal(cellAt(-1, 10, 100, 50, 5, 10), null);
 });
+
+test("labels are thinned only when the cells are smaller than the text", async () => {
+  const { labelStep, shownLabels } = await import("../../app_pages/components/heatmap_draw.js");
+  assert.equal(labelStep(9, 8), 1);
+  assert.equal(labelStep(7, 7), 1);
+  assert.equal(labelStep(4, 7), 2);
+  assert.equal(labelStep(3, 8), 3);
+  // every label fits: all written
+  assert.deepEqual(shownLabels(4, 1), [true, true, true, true]);
+  // every second, counted back from the last word (the one being typed)
+  assert.deepEqual(shownLabels(5, 2), [true, false, true, false, true]);
+  assert.deepEqual(shownLabels(6, 2), [false, true, false, true, false, true]);
+  // the chosen row is written; its neighbours closer than the step give way
+  assert.deepEqual(shownLabels(6, 2, 2), [false, false, true, false, false, true]);
+  assert.deepEqual(shownLabels(7, 3, 1), [false, true, false, false, false, false, true]);
+  // a chosen row already written changes nothing; no choice (-1) neither
+  assert.deepEqual(shownLabels(5, 2, 4), shownLabels(5, 2));
+  assert.deepEqual(shownLabels(5, 2, -1), shownLabels(5, 2));
+});
