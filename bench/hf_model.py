@@ -111,7 +111,9 @@ def keystroke_prompt(bundle, n_tokens: int) -> str:
 
 def hf_browser_rows(folder: Path, cold_start_seconds, n: int = 15) -> list[dict]:
     """Keystroke at the end of a 64- and a 1,024-token prompt to the redrawn attention page
-    (bench/keystroke.py, against the floor app), and cold start with ``--model FOLDER``."""
+    (bench/keystroke.py, against the floor app), and cold start with ``--model FOLDER``. Also
+    the keystroke that makes a prompt 65 tokens long: the first that shows a window of the
+    matrix (viz/windows.py), with its sliders and overview, the costliest keystroke in between."""
     from bench.keystroke import keystroke_rows
     from model.budget import BUDGET_ENV
     from model.checkpoint import load_any
@@ -119,7 +121,7 @@ def hf_browser_rows(folder: Path, cold_start_seconds, n: int = 15) -> list[dict]
     os.environ.setdefault(BUDGET_ENV, BENCH_BUDGET_MB)  # the app's server gets it too (env below)
     bundle = load_any(folder)
     params = {"model": "Checkpoint folder...", "ckpt": str(folder)}
-    cases = [(params, keystroke_prompt(bundle, n_tokens), n_tokens - 1) for n_tokens in (64, 1024)]
+    cases = [(params, keystroke_prompt(bundle, n_tokens), n_tokens - 1) for n_tokens in (64, 65, 1024)]
     env = {"ATTENTION_LAB_CHECKPOINT_ROOTS": str(folder.parent), BUDGET_ENV: BENCH_BUDGET_MB}
     rows, memory = keystroke_rows(cases, n=n, root_env=env)
     if os.environ.get(BUDGET_ENV) == BENCH_BUDGET_MB:
