@@ -142,7 +142,7 @@ def test_every_kind_of_chart_saves_a_png_and_an_svg(page, app_url, where, chart)
     name, png = saved(page, bar.locator(".al-export-button", has_text="PNG").first)
     assert name.endswith(".png") and png.startswith(b"\x89PNG")
     picture = Image.open(io.BytesIO(png))
-    assert picture.width > 100 and picture.height > 100 and len(set(picture.convert("RGB").getdata())) > 8  # not blank
+    assert picture.width > 100 and picture.height > 100 and picture.convert("RGB").getcolors(8) is None  # not blank: more than 8 colours
     name, svg = saved(page, bar.locator(".al-export-button", has_text="SVG").first)
     root = ET.fromstring(svg)  # well-formed
     assert name.endswith(".svg") and root.tag.endswith("svg") and len(list(root.iter())) > 20
