@@ -222,3 +222,26 @@ def test_every_picker_shows_its_choice_whole(page, app_url, where):
     cut = page.evaluate("""() => Array.from(document.querySelectorAll('[data-testid=stSelectbox] input'))
       .filter(i => i.scrollWidth > i.clientWidth).map(i => i.value)""")
     assert cut == []
+
+
+def heatmap_labels(page) -> list[dict]:
+    """The heatmap's written labels (not those hidden for want of room), as the text itself takes
+    room: a label's box is only its row's height, its text may be taller."""
+    return page.evaluate("""() => [...document.querySelectorAll('.al-heatmap .al-row, .al-heatmap .al-col')]
+      .filter(e => e.textContent && getComputedStyle(e).visibility !== 'hidden')
+      .map(e => { const range = document.createRange(); range.selectNodeContents(e); const r = range.getBoundingClientRect();
+                  return {text: e.textContent, row: e.classList.contains('al-row'), x0: r.left, y0: r.top, x1: r.right, y1: r.bottom}; })""")
+
+
+def test_a_64_token_heatmap_writes_only_labels_that_fit(page, app_url):
+    """64 tokens are drawn whole in 4-px cells beside the table: every second label is written,
+    counted back from the newest word, and none is drawn over another."""
+    prompt = " ".join((LONG + " " + LONG).split()[:64])
+    page.goto(f"{app_url}/attention?model=tiny-stories&prompt={prompt.replace(' ', '+')}")
+    wait_for_app_idle(page, 90_000)
+    assert page.locator(".al-heatmap").count() == 1  # whole: no window, so no overview
+    drawn = heatmap_labels(page)
+    rows, cols = [b for b in drawn if b["row"]], [b for b in drawn if not b["row"]]
+    assert 25 <= len(rows) <= 40 and 25 <= len(cols) <= 40, (len(rows), len(cols))
+    assert rows[-1]["text"].startswith("63: ") and cols[-1]["text"].startswith("63: ")  # the newest word keeps its label
+    assert crossing(rows) == [] and crossing(cols) == []
