@@ -51,10 +51,12 @@ def default_dims(d_model: int) -> list[int]:
 
 
 def curves_frame(d_model: int, n_positions: int, dims: list[int], step: float = 0.05, start: int = 0,
-                 max_points: int = 1500) -> pd.DataFrame:
+                 max_points: int = SQUIGGLE_WIDTH // 2) -> pd.DataFrame:
     """The formula on a fine grid from ``start`` to max(n_positions, start + 8): the continuous squiggles.
 
-    ``step`` grows when the range is long, so one curve never has more than ``max_points`` points.
+    ``step`` grows when the range is long, so one curve never has more than ``max_points`` points
+    (one every 2 px of the chart: the browser redraws every point of every curve on a keystroke
+    that adds a word).
     """
     stop = max(n_positions, start + 8)
     step = max(step, (stop - start) / max_points)
@@ -88,7 +90,8 @@ def squiggles_chart(curves: pd.DataFrame, points: pd.DataFrame, height_each: int
     Words and values are written next to the dots while they fit (few words, far enough
     apart; squiggle_labels keeps them off each other); the tooltip always has them. The spec
     depends on the dimensions shown and on those choices only (cached, see viz.spec); the
-    positions' range comes as the parameters x_lo, x_hi.
+    positions' range is the curves' own, so a word typed at the end swaps data and keeps the
+    browser's chart (a parameter's new value made Streamlit build the chart anew).
     """
     rows = tuple(curves.drop_duplicates("dim").sort_values("dim")[["dim", "dimension"]].itertuples(index=False, name=None))
     n_points = points["position"].nunique()
@@ -103,7 +106,8 @@ def squiggles_chart(curves: pd.DataFrame, points: pd.DataFrame, height_each: int
     height_each = height_each or max(100 if values or words else 50, min(130, 330 // max(1, len(rows))))
     placed, _ = squiggle_labels(curves, points, height_each, bounded, values, words)
     spec = _squiggles_spec(tuple((int(d), str(t)) for d, t in rows), height_each, bounded, values, words)
-    return SpecChart(spec, {"curves": curves, "points": placed}, {"x_lo": x_lo, "x_hi": x_hi})
+    # the curves span the points' positions (curves_frame, learned_curves_frame): their range is the x axis's
+    return SpecChart(spec, {"curves": curves[["dim", "position", "value"]], "points": placed})
 
 
 @spec_template
@@ -114,7 +118,7 @@ def _squiggles_spec(rows: tuple[tuple[int, str], ...], height_each: int, bounded
     charts = []
     for i, (dim, title) in enumerate(rows):
         last = i == len(rows) - 1
-        x = alt.X("position:Q", scale=alt.Scale(domain=[alt.ExprRef("x_lo"), alt.ExprRef("x_hi")], nice=False, padding=X_PAD),
+        x = alt.X("position:Q", scale=alt.Scale(nice=False, zero=False, padding=X_PAD),
                   title="position in the prompt" if last else None,
                   axis=alt.Axis(tickMinStep=1, format="d", labels=last or len(rows) <= 2))
         y = alt.Y("value:Q", title=None, scale=y_scale, axis=alt.Axis(tickCount=3))
@@ -133,7 +137,7 @@ def _squiggles_spec(rows: tuple[tuple[int, str], ...], height_each: int, bounded
                 color=POSITION_COLOR, dx=alt.ExprRef("datum.word_dx"), dy=alt.ExprRef("datum.word_dy"), **text).encode(
                 x=x, y=y, text="word:N"))
         charts.append(alt.layer(*layers, title=alt.Title(title, anchor="start", fontSize=12)).properties(height=height_each))
-    return alt.vconcat(*charts, spacing=6).add_params(alt.param(name="x_lo", value=0.0), alt.param(name="x_hi", value=8.0))
+    return alt.vconcat(*charts, spacing=6)
 
 
 def encoding_matrix_frame(pe, tokens: list[str], start: int = 0, stop: int | None = None) -> pd.DataFrame:

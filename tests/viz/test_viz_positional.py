@@ -59,7 +59,11 @@ def test_squiggles_chart_is_one_small_chart_per_dimension(toy_trace):
     marks = [layer["mark"]["type"] for layer in first["layer"]]
     assert marks == ["line", "circle", "text", "text"]  # the curve, the words' dots, their values, their words
     assert {t["field"] for t in first["layer"][1]["encoding"]["tooltip"]} == {"word", "dimension", "value"}
-    assert {p["name"]: p["value"] for p in spec["params"]} == {"x_lo": 0.0, "x_hi": 8.0}  # the positions drawn, 0 to 8
+    # the positions drawn, 0 to 8, are the curves' own range: no parameter, so a new word only swaps data
+    assert "params" not in spec and "domain" not in first["layer"][0]["encoding"]["x"]["scale"]
+    assert [min(r["position"] for r in spec["datasets"]["curves"]), max(r["position"] for r in spec["datasets"]["curves"])] == [0, 8]
+    assert squiggles_chart(curves_frame(2, 5, [0, 1]), points_frame(pe, toy_trace.tokens, [0, 1], 2)).spec_json == \
+        squiggles_chart(curves_frame(2, 9, [0, 1]), points_frame(pe, toy_trace.tokens, [0, 1], 2)).spec_json
     # many words far apart: no labels, the tooltip keeps them
     many = points_frame(sinusoidal_encoding(40, 8), [f"w{i}" for i in range(40)], [0], 8)
     crowded = squiggles_chart(curves_frame(8, 40, [0]), many).to_dict()
