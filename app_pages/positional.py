@@ -14,7 +14,7 @@ from viz.windows import position_window
 from viz.positional import (
     MAX_SQUIGGLES, curves_frame, default_dims, distance_bias_frame, distance_bias_heatmap, encoding_heatmap,
     encoding_matrix_frame, formula_matrix_frame, formula_table, learned_curves_frame, points_frame, similarity_frame,
-    similarity_heatmap, squiggles_chart, wavelength_chart, wavelength_frame,
+    similarity_panel, squiggles_chart, wavelength_chart, wavelength_frame,
 )
 from viz.rope import angle_frame, angle_heatmap, distance_chart, distance_frame
 from viz.spec import SpecChart
@@ -87,11 +87,7 @@ def positional_view(ctx: shared.PageContext) -> None:
         frame = encoding_matrix_frame(pe, tokens, lo, hi)
         title = "The model's learned position table" if learned else "The encoding added to each word"
         shared.chart_with_csv(encoding_heatmap(frame, title), frame, f"positional-matrix-{side}", "pe-matrix", stretch=is_wide(frame))
-        sim = similarity_frame(pe, tokens, lo, hi)
-        shared.chart_with_csv(similarity_heatmap(sim), sim, f"positional-similarity-{side}", "pe-sim")  # square cells
-        st.caption(("A learned table need not make neighbours alike: this is what the model learned. " if learned else
-                    "Neighbouring positions get similar encodings (a large dot product); far apart ones less so. ")
-                   + "Hover for the cosine too.")
+        shared.place_heatmap(similarity_panel(similarity_frame(pe, tokens, lo, hi), side, learned))
 
 
 @st.fragment

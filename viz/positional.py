@@ -14,9 +14,11 @@ import numpy as np
 import pandas as pd
 
 from .common import heatmap_chart, matrix_frame, to_numpy, token_labels
+from .grids import matrix_data
 from .embeddings import matrix_heatmap
 from .spec import SpecChart, spec_template
 from .squiggle_labels import LABEL_FONT, LEARNED_PAD, SQUIGGLE_WIDTH, X_PAD, Y_DOMAIN, squiggle_labels
+from .views import Panel
 
 POSITION_COLOR = "#ff4b4b"
 NEUTRAL_TEXT = "#8a8fa0"  # Vega's default black text vanishes in the dark theme; this grey reads on both
@@ -166,18 +168,28 @@ def similarity_frame(pe, tokens: list[str], start: int = 0, stop: int | None = N
     return frame
 
 
-def similarity_heatmap(frame: pd.DataFrame) -> SpecChart:
+SIMILARITY_NOTE = ("Neighbouring positions get similar encodings (a large dot product); far apart ones less so. "
+                   "Hover a cell for the cosine too.")
+LEARNED_SIMILARITY_NOTE = "A learned table need not make neighbours alike: this is what the model learned. Hover a cell for the cosine too."
+
+
+def similarity_panel(frame: pd.DataFrame, side: str, learned: bool = False) -> Panel:
     """Positions x positions in square cells, on the app's signed scale around 0: blue = alike,
     red = opposite squiggles (as with 2 dimensions); with 2 positions and no negative dot product
-    the legend still runs from red to blue, so its colours mean what they mean on every page."""
-    n = frame["row"].nunique()
+    the legend still runs from red to blue, so its colours mean what they mean on every page.
+
+    The canvas heatmap, as on the Attention page: as a Vega chart, a word typed at the end made
+    the browser build its cells anew (about 150 ms of its work on each such keystroke)."""
+    rows = frame.drop_duplicates("row").sort_values("row")
+    n = len(rows)
+    dots = frame.sort_values(["row", "col"])["value"].to_numpy().reshape(n, n)
+    cosine = frame.sort_values(["row", "col"])["cosine"].to_numpy()
     cell = max(5, min(40, 260 // max(n, 1)))  # fits its ~370 px column beside the row labels, up to 52 positions
-    # the legend below: on the right it pushed the chart past its column's edge, where it was cut
-    # off; the labels of small cells cannot all be written, so there Vega drops the overlapping ones
-    return heatmap_chart(frame, title="Position similarity (dot product)", x_title="position", y_title="position",
-                         value_title="dot product", diverging=True, cell=cell, text=cell >= 34,
-                         extra_tooltip=[alt.Tooltip("cosine:Q", format=".4f")], legend_bottom=True, thin_x=cell < 16,
-                         thin_y=cell < 16, square=True)  # square, whatever the labels take
+    data = matrix_data(dots, rows["row_label"].tolist(), rows["row_label"].tolist(), "Position similarity (dot product)",
+                       "position", "position", "dot product", diverging=True, cell=cell, digits=2,
+                       tip_extra=[{"title": "cosine", "values": cosine.tolist(), "digits": 4}])
+    return Panel("pe-sim", data, lambda: frame, f"positional-similarity-{side}",
+                 (LEARNED_SIMILARITY_NOTE if learned else SIMILARITY_NOTE,))
 
 
 def wavelength_frame(d_model: int) -> pd.DataFrame:

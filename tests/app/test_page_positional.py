@@ -5,7 +5,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.app.app_runner import chart_text as charts
-from tests.app.app_runner import custom_model, open_app
+from tests.app.app_runner import components, custom_model, open_app
 
 from tests.model_factory import random_bundle
 
@@ -24,7 +24,11 @@ def test_page_shows_squiggles_matrices_and_the_formula(model, other):
     assert any("10000" in m.value for m in at.latex)
     shown = charts(at)
     assert "dim 1: sin(pos / 10000^(0/2))" in shown and "dim 2: cos(pos / 10000^(0/2))" in shown
-    assert "Position similarity" in shown and "The encoding added to each word" in shown
+    assert "The encoding added to each word" in shown
+    similarity = next(d for d in components(at) if d.get("title") == "Position similarity (dot product)")
+    n = len(similarity["rows"])
+    assert similarity["rows"] == similarity["cols"] and len(similarity["values"]) == n * n
+    assert similarity["tip_extra"][0]["title"] == "cosine" and similarity["scheme"] == "redblue"
     assert len(at.main.get("download_button")) == 3  # squiggles, matrix, similarity (the explorer is off until asked for)
     at.toggle(key="pe_explore").set_value(True).run()
     assert len(at.main.get("download_button")) == 6  # + explorer squiggles, matrix and wavelengths

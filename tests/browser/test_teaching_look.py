@@ -80,15 +80,15 @@ def test_one_palette_colours_the_vega_and_the_canvas_charts(page, app_url):
 
     bundle = load_checkpoint(ROOT / "sample_checkpoints" / "statquest-decoder")
     trace = bundle.run("what is statquest")
-    # Vega: the positions' similarity (dot products of the encodings) on the signed scale around 0;
-    # each cell's exact value is in its tooltip, "dot product: 1.000000"
+    # Vega: the encoding added to each word (sines and cosines) on the signed scale around 0;
+    # each cell's exact value is in its tooltip, "value: 0.841471"
     page.goto(f"{app_url}/positional?model=statquest-decoder&prompt=what+is+statquest")
     wait_for_app_idle(page, 90_000)
-    chart = page.locator("[data-testid='stVegaLiteChart']", has_text="Position similarity")
+    chart = page.locator("[data-testid='stVegaLiteChart']", has_text="The encoding added to each word")
     cells = chart.evaluate("""c => [...c.querySelectorAll('path[role=graphics-symbol]')]
-        .map(p => [/dot product: ([-\u2212]?[0-9.]+)/.exec(p.getAttribute('aria-label') || ''), p.getAttribute('fill')])
+        .map(p => [/value: ([-\u2212]?[0-9.]+)/.exec(p.getAttribute('aria-label') || ''), p.getAttribute('fill')])
         .filter(([m, fill]) => m && fill.startsWith('rgb')).map(([m, fill]) => [Number(m[1].replace('\u2212', '-')), fill])""")  # Vega writes a minus sign
-    assert len(cells) == 16, cells
+    assert len(cells) == 8, cells  # 4 words x 2 dimensions
     bound = max(abs(v) for v, _ in cells)
     for value, fill in cells:
         rgb = tuple(int(v) for v in fill[4:-1].split(","))

@@ -12,7 +12,7 @@ from tests.model_factory import random_bundle
 from viz.label_layout import overlaps
 from viz.positional import (
     curves_frame, default_dims, dim_title, encoding_heatmap, encoding_matrix_frame, formula_matrix_frame, formula_table,
-    learned_curves_frame, points_frame, similarity_frame, similarity_heatmap, squiggles_chart, wavelength, wavelength_chart,
+    learned_curves_frame, points_frame, similarity_frame, similarity_panel, squiggles_chart, wavelength, wavelength_chart,
     wavelength_frame,
 )
 from viz.squiggle_labels import SQUIGGLE_WIDTH, squiggle_labels
@@ -129,8 +129,14 @@ def test_encoding_matrix_and_similarity(toy_trace):
     dots = (pe @ pe.T).numpy()
     np.testing.assert_allclose(sim["value"].to_numpy(), dots.reshape(-1), rtol=1e-6)
     np.testing.assert_allclose(sim["cosine"].to_numpy(), dots.reshape(-1) / 1.0, atol=1e-6)  # |PE| = 1 for d = 2
-    spec = similarity_heatmap(sim).to_dict()
-    assert "cosine" in {t["field"] for t in spec["layer"][0]["encoding"]["tooltip"]}
+    panel = similarity_panel(sim, "decoder")
+    np.testing.assert_allclose(panel.data["values"], dots.reshape(-1), atol=1e-6)  # row-major, positions in order
+    assert panel.data["rows"] == panel.data["cols"] == ["0: what", "1: is", "2: statquest", "3: <EOS>"]
+    assert panel.data["tip_extra"][0]["title"] == "cosine"
+    np.testing.assert_allclose(panel.data["tip_extra"][0]["values"], sim["cosine"], atol=1e-6)
+    bound = float(np.abs(dots).max())
+    assert panel.data["scheme"] == "redblue" and panel.data["value_min"] == pytest.approx(-bound)  # red -, white 0, blue +
+    assert panel.csv() is sim and "Neighbouring positions" in panel.notes[0]
     encoding_heatmap(frame, "t").to_dict()
     window = similarity_frame(sinusoidal_encoding(30, 4), [str(i) for i in range(30)], 10, 20)
     assert window["row"].min() == 10 and window["col"].max() == 19 and len(window) == 100
@@ -148,8 +154,9 @@ def test_the_explorer_formula_matches_the_models():
 
 
 def test_a_short_prompts_similarity_heatmap_names_every_position():
-    """Vega's overlap test on slanted labels thinned a 4-word prompt's columns to its first and last word."""
+    """Vega's overlap test on slanted labels thinned a 4-word prompt's columns to its first and last word;
+    the canvas writes every label its cells have room for."""
     pe = sinusoidal_encoding(4, 2)
-    chart = similarity_heatmap(similarity_frame(pe, ["what", "is", "statquest", "<EOS>"])).to_dict()
-    for channel in ("x", "y"):
-        assert chart["layer"][0]["encoding"][channel]["axis"]["labelOverlap"] is False
+    data = similarity_panel(similarity_frame(pe, ["what", "is", "statquest", "<EOS>"]), "decoder").data
+    assert data["cols"] == ["0: what", "1: is", "2: statquest", "3: <EOS>"] and data["cell"] >= data["col_font"]
+    assert data["printed"] and data["texts"][0] == "1.00"  # 4 positions: each dot product written in its cell
