@@ -14,7 +14,7 @@ import pandas as pd
 
 from .common import to_numpy, token_labels
 
-MAX_CELLS = 64 * 64  # cells of one matrix drawn whole, every token labelled: a 64-token prompt (Vega draws about this many briskly)
+MAX_CELLS = 64 * 64  # cells of one matrix drawn whole: 64 tokens fill the heatmap's room beside the table at 4-px cells
 WINDOW = 40  # tokens per side of the window shown for long prompts (fits beside the arithmetic)
 
 
