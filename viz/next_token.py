@@ -76,18 +76,23 @@ def next_token_chart(frame: pd.DataFrame, title: str, subtitle: str | Sequence[s
 
     A cached spec (viz.spec): built with Altair on every keystroke it took most of the page's
     script time. The words come as the dataset "bars", ranked; the axis ends a little past the
-    longest bar (the parameter xmax), so flat distributions of big vocabularies stay readable.
+    longest bar (``xmax``), so flat distributions of big vocabularies stay readable.
     """
     subtitle = SUBTITLE if subtitle is None else (subtitle,) if isinstance(subtitle, str) else tuple(subtitle)
     top = float(frame["bar_end"].max()) if len(frame) else 1.0
     spec = _next_token_spec(subtitle, 125 + (30 if len(frame) <= 10 else 22) * len(frame))
-    return SpecChart(spec, {"bars": frame}, {"xmax": min(1.0, max(0.05, top * 1.25)), "heading": title})
+    return SpecChart(spec, {"bars": frame.assign(heading=title, xmax=min(1.0, max(0.05, top * 1.25)))})
+
+
+def _first_bar(field: str, otherwise: str) -> alt.ExprRef:
+    return alt.ExprRef(f"length(data('bars')) ? data('bars')[0].{field} : {otherwise}")
 
 
 @spec_template
 def _next_token_spec(subtitle: tuple[str, ...], height: int) -> alt.LayerChart:
-    """The title is the parameter "heading" (it names the prompt's last word: a spec per word would
-    be built anew on every keystroke)."""
+    """The title (it names the prompt's last word) and the axis's end are read from the data, not
+    set as parameters: Streamlit builds a chart anew when a parameter's value changes, and these
+    change on almost every keystroke; with the same spec it only swaps the data."""
     base = alt.Chart().encode(
         y=alt.Y("word:N", sort=alt.EncodingSortField("rank", op="min"), title=None,
                 axis=alt.Axis(labelLimit=160, labelFontSize=13, labelOverlap=False)),
@@ -99,7 +104,7 @@ def _next_token_spec(subtitle: tuple[str, ...], height: int) -> alt.LayerChart:
         alt.Tooltip("status:N"),
     ]
     # The faint plain-softmax bars share the axis, so reshaping is still compared honestly.
-    x_scale = alt.Scale(domain=[0, alt.ExprRef("xmax")])
+    x_scale = alt.Scale(domain=[0, _first_bar("xmax", "1")])
     ghost = base.mark_bar(opacity=0.3, color=COLORS[CUT]).encode(
         x=alt.X("softmax:Q", title="probability of being the next word", scale=x_scale, axis=alt.Axis(format="%")),
         tooltip=tooltip,
@@ -111,9 +116,8 @@ def _next_token_spec(subtitle: tuple[str, ...], height: int) -> alt.LayerChart:
     )
     text = base.mark_text(align="left", dx=4, fontSize=12, color=GREY_TEXT).encode(
         x=alt.X("bar_end:Q", scale=x_scale), text="label:N", tooltip=tooltip)
-    heading = alt.Title(alt.ExprRef("heading"), subtitle=list(subtitle), anchor="start", subtitleColor=GREY_TEXT)
-    return alt.layer(ghost, bars, text, data=alt.NamedData(name="bars"), title=heading).add_params(
-        alt.param(name="xmax", value=1.0), alt.param(name="heading", value="")).properties(height=height)
+    heading = alt.Title(_first_bar("heading", "''"), subtitle=list(subtitle), anchor="start", subtitleColor=GREY_TEXT)
+    return alt.layer(ghost, bars, text, data=alt.NamedData(name="bars"), title=heading).properties(height=height)
 
 
 def generated_frame(trace_logits: torch.Tensor, stream_ids: Sequence[int], stream_tokens: Sequence[str], n_prompt: int,

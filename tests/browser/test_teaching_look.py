@@ -245,3 +245,22 @@ def test_a_64_token_heatmap_writes_only_labels_that_fit(page, app_url):
     assert 25 <= len(rows) <= 40 and 25 <= len(cols) <= 40, (len(rows), len(cols))
     assert rows[-1]["text"].startswith("63: ") and cols[-1]["text"].startswith("63: ")  # the newest word keeps its label
     assert crossing(rows) == [] and crossing(cols) == []
+
+
+def test_typing_keeps_the_next_word_chart_and_retitles_it_from_its_data(page, app_url):
+    """The chart's title names the prompt's last word and its axis ends past the longest bar; both
+    come with the data, so typing swaps the data of the chart the browser already has."""
+    page.goto(f"{app_url}/next?model=tiny-stories&prompt=the+cat+sat+on+the")
+    wait_for_app_idle(page, 60_000)
+    chart = page.locator("[data-testid=stVegaLiteChart]", has_text="The next word after position")
+    chart.locator("svg, canvas").first.evaluate("e => { e.dataset.mark = 'kept'; }")
+    box = page.get_by_role("textbox", name="Prompt", exact=True)
+    box.press("End")
+    box.press_sequentially(" park", delay=20)
+    wait_for_app_idle(page, 60_000)
+    titles = chart.locator("text").all_text_contents()
+    assert "The next word after position 5: park" in titles, [t for t in titles if "position" in t]
+    assert chart.locator("svg, canvas").first.evaluate("e => e.dataset.mark") == "kept"
+    ticks = [t for t in titles if t.endswith("%")]
+    assert ticks and float(ticks[0][:-1]) == 0 and float(ticks[-1][:-1]) <= 100, ticks  # the probability axis, from 0
+    assert not page.errors, page.errors
