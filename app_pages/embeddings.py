@@ -8,7 +8,7 @@ from app_pages import lesson_numbers, shared
 from app_pages.view_state import pick_position_window, pick_side
 from model.names import act_name
 from viz.embeddings import (
-    embedding_heatmap, embedding_plane_chart, is_wide, plane_summary, position_arrows_frame,
+    embedding_panel, embedding_plane_chart, plane_summary, position_arrows_frame,
     prompt_embedding_frame, prompt_embedding_table, vocabulary_frame,
 )
 from viz.sides import side_stack, side_title, side_tokens
@@ -39,7 +39,7 @@ def embeddings_view(ctx: shared.PageContext) -> None:
         frame = prompt_embedding_frame(trace, stack, tokens, lo, hi)
         # the decoder reads the words it wrote, not the user's prompt
         titled = {"title": "The output words' embeddings (the decoder's input)"} if side == "decoder" and bundle.is_translator else {}
-        shared.chart_with_csv(embedding_heatmap(frame, **titled), frame, f"embeddings-{side}", "embed", stretch=is_wide(frame))
+        shared.place_heatmap(embedding_panel(frame, side, **titled))
         st.caption(f"{len(tokens)} words x {d} numbers, read from the trace (`{act_name('embed', stack=stack)}`). Hover for exact values."
                    + (f" Positions {lo} to {hi - 1} shown." if hi - lo < len(tokens) else ""))
         table = prompt_embedding_table(trace, stack, tokens)

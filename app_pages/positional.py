@@ -8,12 +8,11 @@ import streamlit as st
 from app_pages import cache, shared
 from app_pages.view_state import clamp_state, pick_position_window, pick_side
 from model.names import act_name
-from viz.embeddings import is_wide
 from viz.sides import side_stack, side_title, side_tokens
 from viz.windows import position_window
 from viz.positional import (
     MAX_SQUIGGLES, curves_frame, default_dims, distance_bias_frame, distance_bias_heatmap, encoding_heatmap,
-    encoding_matrix_frame, formula_matrix_frame, formula_table, learned_curves_frame, points_frame, similarity_frame,
+    encoding_panel, formula_matrix_frame, formula_table, learned_curves_frame, points_frame, similarity_frame,
     similarity_panel, squiggles_chart, wavelength_chart, wavelength_frame,
 )
 from viz.rope import angle_frame, angle_heatmap, distance_chart, distance_frame
@@ -84,9 +83,7 @@ def positional_view(ctx: shared.PageContext) -> None:
                    + f"Red dots: the value each word of your prompt gets there (`{act_name('pos_embed', stack=stack)}` in the trace); "
                    "hover for the exact number.")
     with right:
-        frame = encoding_matrix_frame(pe, tokens, lo, hi)
-        title = "The model's learned position table" if learned else "The encoding added to each word"
-        shared.chart_with_csv(encoding_heatmap(frame, title), frame, f"positional-matrix-{side}", "pe-matrix", stretch=is_wide(frame))
+        shared.place_heatmap(encoding_panel(pe, tokens, lo, hi, side, learned))
         shared.place_heatmap(similarity_panel(similarity_frame(pe, tokens, lo, hi), side, learned))
 
 

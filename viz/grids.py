@@ -33,14 +33,15 @@ def matrix_data(matrix, rows: Sequence[str], cols: Sequence[str], title: str, ro
                 value_title: str, *, diverging: bool = False, bound: float | None = None, digits: int = 2,
                 texts: Sequence[str] | None = None, cell: int | None = None, tip_extra: list[dict] | None = None,
                 legend_lo: str | None = None, legend_hi: str | None = None, masked=None,
-                legend_means: str | bool | None = True) -> dict:
+                legend_means: str | bool | None = True, cell_w: int | None = None) -> dict:
     """One [rows, cols] matrix as a Heatmap payload: rows top to bottom and columns left to right
     in the order given. ``diverging``: red below 0, white at 0, blue above, symmetric around 0
     (``bound``, default the largest magnitude); else the blues from 0 to ``bound`` (default the
     max). Small grids print each value (``digits``) or ``texts`` in their cells; the tooltip
     always has the exact value. ``masked`` ([rows, cols] booleans): cells the causal mask hides,
     drawn hatched grey as on the attention page. ``legend_means``: what the colours mean, written
-    beside the legend (True: the palette's words; None where the legend's ends already say it)."""
+    beside the legend (True: the palette's words; None where the legend's ends already say it).
+    ``cell_w``: a column's px where the cells are not square (``cell`` is then a row's)."""
     m = to_numpy(matrix)
     n_rows, n_cols = m.shape
     finite = m[np.isfinite(m)]
@@ -61,6 +62,8 @@ def matrix_data(matrix, rows: Sequence[str], cols: Sequence[str], title: str, ro
         "legend_means": (palette.DIVERGING_MEANS if diverging else palette.SEQUENTIAL_MEANS) if legend_means is True
         else legend_means,
     }
+    if cell_w is not None:
+        data["cell_w"] = int(cell_w)
     if diverging:
         data.update(scheme="redblue", value_min=-bound)
     if masked is not None:

@@ -15,7 +15,7 @@ import pandas as pd
 
 from .common import heatmap_chart, matrix_frame, to_numpy, token_labels
 from .grids import matrix_data
-from .embeddings import matrix_heatmap
+from .embeddings import matrix_heatmap, matrix_panel
 from .spec import SpecChart, spec_template
 from .squiggle_labels import LABEL_FONT, LEARNED_PAD, SQUIGGLE_WIDTH, X_PAD, Y_DOMAIN, squiggle_labels
 from .views import Panel
@@ -149,6 +149,12 @@ def encoding_matrix_frame(pe, tokens: list[str], start: int = 0, stop: int | Non
     frame = matrix_frame(m[start:stop], tokens[start:stop], [f"dim {j + 1}" for j in range(m.shape[1])], row_start=start)
     frame["col_label"] = frame["col_token"]
     return frame
+
+
+def encoding_panel(pe, tokens: list[str], start: int, stop: int, side: str, learned: bool = False) -> Panel:
+    """The encoding added to each word (or a learned table's rows), on the canvas heatmap."""
+    title = "The model's learned position table" if learned else "The encoding added to each word"
+    return matrix_panel(encoding_matrix_frame(pe, tokens, start, stop), "pe-matrix", f"positional-matrix-{side}", title)
 
 
 def encoding_heatmap(frame: pd.DataFrame, title: str, y_title: str = "word (position)") -> SpecChart:

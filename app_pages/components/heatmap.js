@@ -32,6 +32,7 @@ import { exportButtons, heatmapSvg } from "./export.js";
  * @property {number} value_max
  * @property {"linear"|"sqrt"} scale
  * @property {number} cell  px
+ * @property {number} [cell_w]  px of a column, where cells are not square (default: `cell`)
  * @property {number} row_font  px
  * @property {number} col_font  px
  * @property {boolean} printed  numbers printed in the cells
@@ -131,7 +132,8 @@ function build(parent) {
     const y = Math.min(clientY + 14, window.innerHeight - tip.offsetHeight - 8);
     tip.style.left = `${x}px`;
     tip.style.top = `${y}px`;
-    Object.assign(hover.style, { left: `${j * d.cell}px`, top: `${i * d.cell}px`, width: `${d.cell}px`, height: `${d.cell}px` });
+    const w = d.cell_w || d.cell;
+    Object.assign(hover.style, { left: `${j * w}px`, top: `${i * d.cell}px`, width: `${w}px`, height: `${d.cell}px` });
     hover.hidden = false;
   };
   const hide = () => {

@@ -47,6 +47,7 @@ class Heatmap:
     chosen: int  # the outlined row, or -1
     highlight: str  # the outline's colour
     window: int = 0  # a local layer's window (0: none), for what a hidden cell's tooltip says
+    cell_w: int | None = None  # px of a column, where cells are not square (positions x dimensions fitted to a column)
     exact: list | None = None  # full-precision numbers for the tooltip
     exact_is_values: bool | None = None  # the tooltip's exact numbers are ``values`` (sent once)
     masked: list[bool] | None = None  # cells the causal mask hides

@@ -34,31 +34,31 @@ export function maskReason(d, i, j) {
 }
 
 export function drawCells(root, d) {
-  const nr = d.rows.length, nc = d.cols.length, c = d.cell;
+  const nr = d.rows.length, nc = d.cols.length, c = d.cell, w = d.cell_w || c;
   const ramp = rampOf(d);
   root._ratio = window.devicePixelRatio;
-  const ctx = sizeCanvas(root.querySelector(".al-cells"), nc * c, nr * c);
-  const gap = c >= 18 ? 0.5 : 0; // hairlines of background between big cells
-  ctx.clearRect(0, 0, nc * c, nr * c);
+  const ctx = sizeCanvas(root.querySelector(".al-cells"), nc * w, nr * c);
+  const gap = Math.min(c, w) >= 18 ? 0.5 : 0; // hairlines of background between big cells
+  ctx.clearRect(0, 0, nc * w, nr * c);
   for (let i = 0; i < nr; i++) {
     for (let j = 0; j < nc; j++) {
       const v = d.values[i * nc + j];
       const masked = isMasked(d, i * nc + j);
       if (v === null && !masked) continue; // a hidden score is -∞: no number, drawn as hidden
       ctx.fillStyle = masked ? (d.masked_fill || d.colours.masked) : css(rampRgb(ramp, position(d, v)));
-      ctx.fillRect(j * c + gap, i * c + gap, c - 2 * gap, c - 2 * gap);
-      if (masked && !d.masked_fill && c >= 9) { // a diagonal stroke, as a hatch: "not allowed", not "weak"
+      ctx.fillRect(j * w + gap, i * c + gap, w - 2 * gap, c - 2 * gap);
+      if (masked && !d.masked_fill && Math.min(c, w) >= 9) { // a diagonal stroke, as a hatch: "not allowed", not "weak"
         ctx.strokeStyle = d.colours.masked_line;
         ctx.lineWidth = 1;
         ctx.beginPath();
-        ctx.moveTo(j * c + gap + 1, (i + 1) * c - gap - 1);
-        ctx.lineTo((j + 1) * c - gap - 1, i * c + gap + 1);
+        ctx.moveTo(j * w + gap + 1, (i + 1) * c - gap - 1);
+        ctx.lineTo((j + 1) * w - gap - 1, i * c + gap + 1);
         ctx.stroke();
       }
     }
   }
   if (d.printed) {
-    ctx.font = `${c >= 28 ? 11 : 9}px sans-serif`; // the mask page's 20-odd px cells take smaller digits
+    ctx.font = `${Math.min(c, w) >= 28 ? 11 : 9}px sans-serif`; // the mask page's 20-odd px cells take smaller digits
     ctx.textAlign = "center";
     ctx.textBaseline = "middle";
     for (let i = 0; i < nr; i++) {
@@ -68,23 +68,23 @@ export function drawCells(root, d) {
         const masked = isMasked(d, k);
         if (d.texts) { // the numbers as the lesson writes them ("0", "-∞", "1.23")
           ctx.fillStyle = inkOn(masked ? hexRgb(d.masked_fill || d.colours.masked) : rampRgb(ramp, position(d, v)));
-          ctx.fillText(d.texts[k], j * c + c / 2, i * c + c / 2);
+          ctx.fillText(d.texts[k], j * w + w / 2, i * c + c / 2);
           continue;
         }
         if (v === null || masked) continue;
         ctx.fillStyle = position(d, v) > 0.55 ? "white" : "black"; // readable on the cell's colour
-        ctx.fillText(v.toFixed(0), j * c + c / 2, i * c + c / 2);
+        ctx.fillText(v.toFixed(0), j * w + w / 2, i * c + c / 2);
       }
     }
   }
   if (d.chosen >= 0) {
     ctx.strokeStyle = d.highlight;
     ctx.lineWidth = 2.5;
-    ctx.strokeRect(1.25, d.chosen * c + 1.25, nc * c - 2.5, c - 2.5);
+    ctx.strokeRect(1.25, d.chosen * c + 1.25, nc * w - 2.5, c - 2.5);
   }
   if (d.box) { // the overview: where the window drawn above lies in the whole matrix
-    const clip = (v, n) => Math.min(Math.max(v * c, 1), n * c - 1);
-    const [x0, x1, y0, y1] = [clip(d.box.c0, nc), clip(d.box.c1, nc), clip(d.box.r0, nr), clip(d.box.r1, nr)];
+    const clip = (v, n, px) => Math.min(Math.max(v * px, 1), n * px - 1);
+    const [x0, x1, y0, y1] = [clip(d.box.c0, nc, w), clip(d.box.c1, nc, w), clip(d.box.r0, nr, c), clip(d.box.r1, nr, c)];
     ctx.strokeStyle = d.highlight;
     ctx.lineWidth = 2;
     ctx.strokeRect(x0, y0, x1 - x0, y1 - y0);
@@ -123,7 +123,7 @@ export function shownLabels(n, step, chosen = -1) {
 }
 
 export function drawLabels(root, d) {
-  const c = d.cell;
+  const c = d.cell, w = d.cell_w || c;
   const rows = root.querySelector(".al-rows");
   const rowLabelsShown = d.row_labels !== false; // a panel right of one that has them goes without
   for (const node of [rows, root.querySelector(".al-ytitle")]) {
@@ -140,20 +140,20 @@ export function drawLabels(root, d) {
   });
   const cols = root.querySelector(".al-cols");
   setStyle(cols, "fontSize", `${d.col_font}px`);
-  setStyle(cols, "width", `${d.cols.length * c}px`);
+  setStyle(cols, "width", `${d.cols.length * w}px`);
   const measure = root.querySelector(".al-ramp").getContext("2d");
   measure.font = `${d.col_font}px sans-serif`;
   const longest = Math.min(LABEL_LIMIT, Math.max(0, ...d.cols.map((t) => measure.measureText(t).width)));
   // Slanted labels need about 1.5 font sizes between columns; on narrower columns they would
   // overlap, so they stand upright, one column each.
-  const upright = c < 1.5 * d.col_font;
+  const upright = w < 1.5 * d.col_font;
   setStyle(cols, "height", `${Math.ceil(longest * (upright ? 1 : Math.SQRT1_2) + d.col_font + 6)}px`);
   const colLabels = labelsIn(cols, d.cols.length, "al-col");
-  const colShown = shownLabels(d.cols.length, upright ? labelStep(c, d.col_font) : 1);
+  const colShown = shownLabels(d.cols.length, upright ? labelStep(w, d.col_font) : 1);
   d.cols.forEach((text, j) => {
     const label = colLabels[j];
     setLabel(label, text, colShown[j] ? "al-col" : "al-col al-skip");
-    setStyle(label, "right", `${(d.cols.length - j - 0.5) * c}px`);
+    setStyle(label, "right", `${(d.cols.length - j - 0.5) * w}px`);
     setStyle(label, "transform", upright ? "rotate(-90deg)" : "");
   });
 }

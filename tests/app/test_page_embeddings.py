@@ -4,8 +4,8 @@
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.app.app_runner import chart_data, chart_text as charts
-from tests.app.app_runner import custom_model, open_app
+from tests.app.app_runner import chart_text as charts
+from tests.app.app_runner import components, custom_model, open_app
 
 from tests.model_factory import random_bundle
 
@@ -18,6 +18,10 @@ def open_page(**params) -> AppTest:
     return at
 
 
+def embeddings_heatmap(at: AppTest) -> dict:
+    return next(d for d in components(at) if d.get("title", "").endswith("embeddings"))
+
+
 def captions(at: AppTest) -> str:
     return "\n".join(c.value for c in at.caption)
 
@@ -25,14 +29,16 @@ def captions(at: AppTest) -> str:
 @pytest.mark.parametrize("model, other", [("statquest-decoder", "statquest is what"), ("statquest-translator", "to go")])
 def test_page_shows_table_heatmap_and_plane_and_follows_the_prompt(model, other):
     at = open_page(model=model)
-    assert len(at.get("vega_lite_chart")) == 2  # the prompt's embeddings and the vocabulary plane
+    assert len(at.get("vega_lite_chart")) == 1  # the vocabulary plane
+    heatmap = embeddings_heatmap(at)  # the prompt's embeddings, on the canvas heatmap
+    assert heatmap["cols"] == ["dim 1", "dim 2"] and len(heatmap["values"]) == 2 * len(heatmap["rows"])
     assert len(at.dataframe) == 1  # the same numbers as a table
     assert len(at.main.get("download_button")) == 4  # and the two word orders' embedding + position tables
     before_table, before_charts = at.dataframe[0].value, charts(at)
     assert "embedding dim 1" in before_charts and "embedding dim 2" in before_charts  # 2 numbers: the raw plane
     at.text_input(key="prompt").input(other).run()
     assert not at.exception, at.exception
-    assert charts(at) != before_charts
+    assert charts(at) != before_charts and embeddings_heatmap(at)["rows"] != heatmap["rows"]
     assert at.dataframe[0].value.index.tolist() != before_table.index.tolist()
 
 
@@ -63,6 +69,5 @@ def test_a_bigger_model_is_projected_and_a_long_prompt_windowed(tmp_path, monkey
     slider.set_value(last).run()
     assert not at.exception, at.exception
     assert at.slider(key="emb_start").value == last
-    cells = chart_data(at.get("vega_lite_chart")[0])  # rows sorted by position (the "row" field)
-    rows = cells.drop_duplicates("row").sort_values("row")["row_label"].tolist()
+    rows = embeddings_heatmap(at)["rows"]  # in position order
     assert rows[0] == f"{last}: the" and rows[-1] == "83: mat" and len(rows) == 60

@@ -24,7 +24,8 @@ def test_page_shows_squiggles_matrices_and_the_formula(model, other):
     assert any("10000" in m.value for m in at.latex)
     shown = charts(at)
     assert "dim 1: sin(pos / 10000^(0/2))" in shown and "dim 2: cos(pos / 10000^(0/2))" in shown
-    assert "The encoding added to each word" in shown
+    titles = [d.get("title") for d in components(at)]
+    assert "The encoding added to each word" in titles
     similarity = next(d for d in components(at) if d.get("title") == "Position similarity (dot product)")
     n = len(similarity["rows"])
     assert similarity["rows"] == similarity["cols"] and len(similarity["values"]) == n * n
@@ -64,4 +65,4 @@ def test_big_and_learned_models(tmp_path, monkeypatch):
     assert at.slider(key="pe_start").max > 0  # 73 positions: windowed
     at = open_page(**learned, prompt="the cat sat")
     assert any("learned its own position table" in i.value for i in at.info)
-    assert "dim 1: learned" in charts(at) and "learned position table" in charts(at)
+    assert "dim 1: learned" in charts(at) and "The model's learned position table" in [d.get("title") for d in components(at)]

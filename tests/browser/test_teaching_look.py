@@ -80,21 +80,22 @@ def test_one_palette_colours_the_vega_and_the_canvas_charts(page, app_url):
 
     bundle = load_checkpoint(ROOT / "sample_checkpoints" / "statquest-decoder")
     trace = bundle.run("what is statquest")
-    # Vega: the encoding added to each word (sines and cosines) on the signed scale around 0;
-    # each cell's exact value is in its tooltip, "value: 0.841471"
-    page.goto(f"{app_url}/positional?model=statquest-decoder&prompt=what+is+statquest")
+    # Vega: the explorer's formula (sines and cosines of 32 positions, 2 dimensions) on the signed
+    # scale around 0; each cell's exact value is in its tooltip, "value: 0.841471"
+    page.goto(f"{app_url}/positional?model=statquest-decoder&prompt=what+is+statquest&pe_explore=true")
     wait_for_app_idle(page, 90_000)
-    chart = page.locator("[data-testid='stVegaLiteChart']", has_text="The encoding added to each word")
+    chart = page.locator("[data-testid='stVegaLiteChart']", has_text="The formula:")
+    chart.scroll_into_view_if_needed()
     cells = chart.evaluate("""c => [...c.querySelectorAll('path[role=graphics-symbol]')]
         .map(p => [/value: ([-\u2212]?[0-9.]+)/.exec(p.getAttribute('aria-label') || ''), p.getAttribute('fill')])
         .filter(([m, fill]) => m && fill.startsWith('rgb')).map(([m, fill]) => [Number(m[1].replace('\u2212', '-')), fill])""")  # Vega writes a minus sign
-    assert len(cells) == 8, cells  # 4 words x 2 dimensions
+    assert len(cells) == 64, len(cells)  # 32 positions x 2 dimensions
     bound = max(abs(v) for v, _ in cells)
     for value, fill in cells:
         rgb = tuple(int(v) for v in fill[4:-1].split(","))
         assert close(rgb, ramp(REDBLUE, (value + bound) / (2 * bound))), (value, rgb)
-        if value > 0.99 * bound:
-            assert close(rgb, hex_rgb(REDBLUE[-1]))  # alike: the darkest blue, as everywhere
+        if value == bound:
+            assert close(rgb, hex_rgb(REDBLUE[-1]))  # the largest: the darkest blue, as everywhere
         if value < -0.9 * bound:
             assert rgb[0] > 90 > rgb[2]  # opposite: red
     assert chart.locator("text", has_text="red: negative, blue: positive").count() == 1
@@ -194,8 +195,8 @@ def crossing(boxes: list[dict], pad: float = 1.0) -> list[tuple[str, str]]:
 
 
 @pytest.mark.parametrize("where, nth, words", [
-    ("embeddings?model=statquest-translator&prompt=let%27s+go", 1, {"let's", "<EOS>", "0: let's", "2: <EOS>"}),
-    ("embeddings?model=statquest-decoder&prompt=what+is+statquest", 1, {"statquest", "awesome", "3: <EOS>"}),
+    ("embeddings?model=statquest-translator&prompt=let%27s+go", 0, {"let's", "<EOS>", "0: let's", "2: <EOS>"}),
+    ("embeddings?model=statquest-decoder&prompt=what+is+statquest", 0, {"statquest", "awesome", "3: <EOS>"}),
     ("positional?model=statquest-decoder&prompt=what+is+statquest", 0, {"0: what", "0.84", "−0.99"}),
     ("positional?model=tiny-stories&prompt=the+pizza+came+out+of+the+oven+and+it+tasted+good", 0, {"10: good"}),
 ])

@@ -11,7 +11,7 @@ import torch
 from model.checkpoint import load_checkpoint
 from tests.model_factory import random_bundle
 from viz.embeddings import (
-    Projection, embedding_heatmap, embedding_matrix, embedding_plane_chart, is_wide, plane_summary, position_arrows_frame,
+    MATRIX_PX, Projection, embedding_matrix, embedding_panel, embedding_plane_chart, plane_summary, position_arrows_frame,
     prompt_embedding_frame, prompt_embedding_table, square_domains, vocabulary_frame,
 )
 from viz.label_layout import overlaps, point_boxes
@@ -55,16 +55,17 @@ def test_prompt_embeddings_are_the_traces_rows_in_order(toy):
     np.testing.assert_allclose(table.to_numpy(), embed.numpy())
 
 
-def test_embedding_heatmap_has_exact_values_on_hover(toy):
+def test_the_embedding_heatmap_has_every_number_in_order(toy):
     trace = toy.run("what is statquest")
-    spec = embedding_heatmap(prompt_embedding_frame(trace, "", trace.tokens)).to_dict()
-    rect = spec["layer"][0]
-    assert rect["mark"]["type"] == "rect"
-    assert {t["field"] for t in rect["encoding"]["tooltip"]} >= {"row_label", "col_label", "value"}
-    assert rect["encoding"]["y"]["sort"] == {"field": "row", "op": "min"}  # rows in position order
-    rows = sorted({(c["row"], c["row_label"]) for c in spec["datasets"]["cells"]})
-    assert [label for _, label in rows] == ["0: what", "1: is", "2: statquest", "3: <EOS>"]
-    assert layer_names(spec)[1] == "text"  # 4 x 2 numbers fit in their cells
+    frame = prompt_embedding_frame(trace, "", trace.tokens)
+    panel = embedding_panel(frame, "decoder")
+    data = panel.data
+    assert data["rows"] == ["0: what", "1: is", "2: statquest", "3: <EOS>"] and data["cols"] == ["dim 1", "dim 2"]
+    np.testing.assert_allclose(data["values"], trace["hook_embed"].reshape(-1).numpy(), atol=1e-6)  # row-major, in order
+    assert data["exact_is_values"] and data["tip_names"] == ["word (position)", "embedding dimension"]  # the tooltip
+    assert data["scheme"] == "redblue" and data["cell"] == data["cell_w"] == 44
+    assert data["printed"] and len(data["texts"]) == 8  # 4 x 2 numbers fit in their cells
+    assert panel.csv() is frame and panel.file_name == "embeddings-decoder"
 
 
 def test_a_long_prompt_is_windowed_below_the_cell_budget(big):
@@ -79,13 +80,13 @@ def test_a_long_prompt_is_windowed_below_the_cell_budget(big):
     np.testing.assert_allclose(frame["value"].to_numpy(), trace["hook_embed"][lo:hi].reshape(-1).numpy())
     wide = position_window(300, 128)
     assert (wide[1] - wide[0]) * 128 <= MAX_CELLS
-    chart = embedding_heatmap(frame).to_dict()
-    assert chart["layer"][0]["encoding"]["x"]["axis"]["labelOverlap"] is True  # 16 "dim j" labels thin themselves out
-    assert chart["layer"][0]["encoding"]["y"]["axis"]["labelOverlap"] is False  # 13 px rows: every word
-    assert is_wide(frame)
+    data = embedding_panel(frame, "decoder").data
+    assert len(data["rows"]) == hi - lo and data["cell"] >= data["row_font"]  # rows tall enough for every word
+    assert data["cell_w"] * d <= MATRIX_PX and not data["printed"]  # the columns share the room; numbers in the tooltip
     many = pd.DataFrame([{"row": r, "col": c, "row_label": f"{r}", "col_label": f"dim {c + 1}", "value": 0.0}
                          for r in range(4) for c in range(64)])
-    assert embedding_heatmap(many).to_dict()["layer"][0]["encoding"]["x"]["axis"]["labelOverlap"] is True  # 64 thin out
+    narrow = embedding_panel(many, "decoder").data
+    assert 3 <= narrow["cell_w"] and narrow["cell_w"] * 64 <= MATRIX_PX  # 64 columns fit (their labels thin out)
 
 
 

@@ -11,7 +11,7 @@ from model.layers import sinusoidal_encoding
 from tests.model_factory import random_bundle
 from viz.label_layout import overlaps
 from viz.positional import (
-    curves_frame, default_dims, dim_title, encoding_heatmap, encoding_matrix_frame, formula_matrix_frame, formula_table,
+    curves_frame, default_dims, dim_title, encoding_heatmap, encoding_matrix_frame, encoding_panel, formula_matrix_frame, formula_table,
     learned_curves_frame, points_frame, similarity_frame, similarity_panel, squiggles_chart, wavelength, wavelength_chart,
     wavelength_frame,
 )
@@ -137,7 +137,11 @@ def test_encoding_matrix_and_similarity(toy_trace):
     bound = float(np.abs(dots).max())
     assert panel.data["scheme"] == "redblue" and panel.data["value_min"] == pytest.approx(-bound)  # red -, white 0, blue +
     assert panel.csv() is sim and "Neighbouring positions" in panel.notes[0]
-    encoding_heatmap(frame, "t").to_dict()
+    encoding_heatmap(frame, "t").to_dict()  # the explorer's formula, still a Vega chart
+    panel = encoding_panel(pe, toy_trace.tokens, 0, 4, "decoder")
+    assert panel.data["title"] == "The encoding added to each word" and panel.file_name == "positional-matrix-decoder"
+    np.testing.assert_allclose(panel.data["values"], pe.reshape(-1).numpy(), atol=1e-6)
+    assert encoding_panel(pe, toy_trace.tokens, 0, 4, "decoder", learned=True).data["title"] == "The model's learned position table"
     window = similarity_frame(sinusoidal_encoding(30, 4), [str(i) for i in range(30)], 10, 20)
     assert window["row"].min() == 10 and window["col"].max() == 19 and len(window) == 100
 
