@@ -21,9 +21,8 @@ import torch
 from model.bundle import ModelBundle
 from model.trace import Trace
 
-from .attention_layout import labels_px
 from .common import heatmap_chart, matrix_frame, to_numpy, token_labels
-from .grids import matrix_data
+from .grids import matrix_panel
 from .plane_labels import ARROW_FONT, WORD_FONT, head_size, plane_labels
 from .spec import SpecChart, spec_template
 from .views import Panel
@@ -79,28 +78,6 @@ def matrix_heatmap(frame: pd.DataFrame, *, title: str, x_title: str, y_title: st
     return heatmap_chart(frame, title=title, x_title=x_title, y_title=y_title, value_title=value_title, diverging=diverging,
                          cell=cell, text=cell >= 34 and n_cols <= 8, extra_tooltip=extra_tooltip,
                          thin_x=n_cols > 8 or cell < 16, thin_y=cell < 12)
-
-
-MATRIX_PX = 380  # a words x numbers heatmap's room: a two-fifths column at 1400 px (Embeddings' left, Positional's right)
-
-
-def matrix_panel(frame: pd.DataFrame, name: str, file_name: str, title: str, x_title: str = "embedding dimension",
-                 y_title: str = "word (position)", width: int = MATRIX_PX) -> Panel:
-    """A words x numbers frame (common.matrix_frame) on the canvas heatmap, red below 0 and blue
-    above: rows up to 44 px (about 520 px in all), the columns sharing the room's width, each
-    number written while its cell holds it, every one in the tooltip.
-
-    Why the canvas and not matrix_heatmap's Vega chart: the chart's size is part of its spec, so
-    the browser built it anew whenever a word was added (about 150 ms of its work a keystroke)."""
-    rows, cols = frame.drop_duplicates("row").sort_values("row"), frame.drop_duplicates("col").sort_values("col")
-    labels = [str(x) for x in rows["row_label"]]
-    m = frame.sort_values(["row", "col"])["value"].to_numpy(float).reshape(len(rows), len(cols))
-    cell = min(44, max(6, 520 // max(1, len(rows))))
-    cell_w = max(3, min(44, (width - labels_px(labels)) // max(1, len(cols))))
-    data = matrix_data(m, labels, [str(x) for x in cols["col_label"]], title, y_title, x_title, "value", diverging=True,
-                       cell=cell, cell_w=cell_w, digits=2)
-    data["printed"] = data["printed"] and min(cell, cell_w) >= 28
-    return Panel(name, data, lambda: frame, file_name)
 
 
 def embedding_panel(frame: pd.DataFrame, side: str, title: str = "Your prompt's word embeddings") -> Panel:

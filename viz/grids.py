@@ -16,9 +16,11 @@ import numpy as np
 import pandas as pd
 
 from . import palette
+from .attention_layout import labels_px
 from .canvas import HIGHLIGHT, heatmap_cell, label_font
 from .common import to_numpy
 from .numbers import prints_numbers, rounded
+from .views import Panel
 
 
 EXACT_DIGITS = 6  # the tooltip's exact number; the cells are sent rounded to it, once (not again as "exact")
@@ -80,3 +82,25 @@ def matrix_table(matrix, rows: Sequence[str], cols: Sequence[str], row_name: str
     n_rows, n_cols = m.shape
     return pd.DataFrame({row_name: np.repeat(np.asarray(rows, dtype=object), n_cols),
                          col_name: np.tile(np.asarray(cols, dtype=object), n_rows), value: m.reshape(-1)})
+
+
+MATRIX_PX = 380  # a words x numbers heatmap's room: a two-fifths column at 1400 px (Embeddings' left, Positional's right)
+
+
+def matrix_panel(frame: pd.DataFrame, name: str, file_name: str, title: str, x_title: str = "embedding dimension",
+                 y_title: str = "word (position)", width: int = MATRIX_PX) -> Panel:
+    """A words x numbers frame (common.matrix_frame) on the canvas heatmap, red below 0 and blue
+    above: rows up to 44 px (about 520 px in all), the columns sharing the room's width, each
+    number written while its cell holds it, every one in the tooltip.
+
+    Why the canvas and not embeddings.matrix_heatmap's Vega chart: the chart's size is part of its spec, so
+    the browser built it anew whenever a word was added (about 150 ms of its work a keystroke)."""
+    rows, cols = frame.drop_duplicates("row").sort_values("row"), frame.drop_duplicates("col").sort_values("col")
+    labels = [str(x) for x in rows["row_label"]]
+    m = frame.sort_values(["row", "col"])["value"].to_numpy(float).reshape(len(rows), len(cols))
+    cell = min(44, max(6, 520 // max(1, len(rows))))
+    cell_w = max(3, min(44, (width - labels_px(labels)) // max(1, len(cols))))
+    data = matrix_data(m, labels, [str(x) for x in cols["col_label"]], title, y_title, x_title, "value", diverging=True,
+                       cell=cell, cell_w=cell_w, digits=2)
+    data["printed"] = data["printed"] and min(cell, cell_w) >= 28
+    return Panel(name, data, lambda: frame, file_name)

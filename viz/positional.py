@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 
 from .common import heatmap_chart, matrix_frame, to_numpy, token_labels
-from .grids import matrix_data
-from .embeddings import matrix_heatmap, matrix_panel
+from .grids import matrix_data, matrix_panel
+from .embeddings import matrix_heatmap
 from .spec import SpecChart, spec_template
 from .squiggle_labels import LABEL_FONT, LEARNED_PAD, SQUIGGLE_WIDTH, X_PAD, Y_DOMAIN, squiggle_labels
 from .views import Panel
@@ -174,9 +174,8 @@ def similarity_frame(pe, tokens: list[str], start: int = 0, stop: int | None = N
     return frame
 
 
-SIMILARITY_NOTE = ("Neighbouring positions get similar encodings (a large dot product); far apart ones less so. "
-                   "Hover a cell for the cosine too.")
-LEARNED_SIMILARITY_NOTE = "A learned table need not make neighbours alike: this is what the model learned. Hover a cell for the cosine too."
+SIMILARITY_NOTE = "Neighbouring positions get similar encodings (a large dot product); far apart ones less so."
+LEARNED_SIMILARITY_NOTE = "A learned table need not make neighbours alike: this is what the model learned."
 
 
 def similarity_panel(frame: pd.DataFrame, side: str, learned: bool = False) -> Panel:
@@ -195,7 +194,7 @@ def similarity_panel(frame: pd.DataFrame, side: str, learned: bool = False) -> P
                        "position", "position", "dot product", diverging=True, cell=cell, digits=2,
                        tip_extra=[{"title": "cosine", "values": cosine.tolist(), "digits": 4}])
     return Panel("pe-sim", data, lambda: frame, f"positional-similarity-{side}",
-                 (LEARNED_SIMILARITY_NOTE if learned else SIMILARITY_NOTE,))
+                 (f"{LEARNED_SIMILARITY_NOTE if learned else SIMILARITY_NOTE} Hover a cell for the cosine too.",))
 
 
 def wavelength_frame(d_model: int) -> pd.DataFrame:

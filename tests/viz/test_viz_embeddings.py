@@ -11,9 +11,10 @@ import torch
 from model.checkpoint import load_checkpoint
 from tests.model_factory import random_bundle
 from viz.embeddings import (
-    MATRIX_PX, Projection, embedding_matrix, embedding_panel, embedding_plane_chart, plane_summary, position_arrows_frame,
+    Projection, embedding_matrix, embedding_panel, embedding_plane_chart, plane_summary, position_arrows_frame,
     prompt_embedding_frame, prompt_embedding_table, square_domains, vocabulary_frame,
 )
+from viz.grids import MATRIX_PX
 from viz.label_layout import overlaps, point_boxes
 from viz.plane_labels import plane_labels
 from viz.sides import side_stack, side_tokens
