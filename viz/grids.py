@@ -1,6 +1,6 @@
 """Any labelled matrix as data for the canvas heatmap (app_pages/components/heatmap), and as the
 long table its CSV button downloads: the grids of the debugging pages (logit lens, attribution,
-patching, comparison).
+patching, comparison), and the words x numbers matrices of the Embeddings and Positional pages.
 
 Why not viz.canvas.heatmap_data: that one reads an attention frame (query and key positions);
 these grids have other axes (streams x positions, layers x heads), but the same picture, the
