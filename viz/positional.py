@@ -187,8 +187,8 @@ def similarity_panel(frame: pd.DataFrame, side: str, learned: bool = False) -> P
     the browser build its cells anew (about 150 ms of its work on each such keystroke)."""
     rows = frame.drop_duplicates("row").sort_values("row")
     n = len(rows)
-    dots = frame.sort_values(["row", "col"])["value"].to_numpy().reshape(n, n)
-    cosine = frame.sort_values(["row", "col"])["cosine"].to_numpy()
+    cells = frame.sort_values(["row", "col"])
+    dots, cosine = cells["value"].to_numpy().reshape(n, n), cells["cosine"].to_numpy()
     cell = max(5, min(40, 260 // max(n, 1)))  # fits its ~370 px column beside the row labels, up to 52 positions
     data = matrix_data(dots, rows["row_label"].tolist(), rows["row_label"].tolist(), "Position similarity (dot product)",
                        "position", "position", "dot product", diverging=True, cell=cell, digits=2,
